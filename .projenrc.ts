@@ -1,0 +1,93 @@
+import { awscdk, javascript, JsonFile } from 'projen';
+
+// aws-cdk-lib floor: the oldest release that has every L2 feature we use and
+// that cdk-nag 2.37 (our nag gate) accepts. Tests run on exactly this version.
+const CDK_FLOOR = '2.176.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-cis-monitoring',
+  description:
+    'CIS AWS Foundations Benchmark monitoring controls (1.2.0-7.0.0) as one CDK construct: CloudTrail, metric filters, alarms and SNS that pass Security Hub, Prowler, Steampipe and CloudSploit.',
+  author: 'cdk-cis-monitoring maintainers',
+  authorAddress: 'maintainers@cdk-cis-monitoring.dev',
+  repositoryUrl: 'https://github.com/cdk-cis-monitoring/cdk-cis-monitoring.git',
+  keywords: ['cdk', 'awscdk', 'cis', 'cis-benchmark', 'cloudtrail', 'cloudwatch', 'security', 'compliance', 'security-hub'],
+  license: 'Apache-2.0',
+  cdkVersion: CDK_FLOOR,
+  constructsVersion: '10.0.5',
+  defaultReleaseBranch: 'main',
+  jsiiVersion: '~6.0.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // CI is `.ci/run`; no hosted workflows or release automation.
+  github: false,
+  release: false,
+
+  publishToPypi: {
+    distName: 'cdk-cis-monitoring',
+    module: 'cdk_cis_monitoring',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkcismonitoring',
+    mavenGroupId: 'io.github.cdk-cis-monitoring',
+    mavenArtifactId: 'cdk-cis-monitoring',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkCisMonitoring',
+    packageId: 'CdkCisMonitoring',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-cis-monitoring/cdk-cis-monitoring-go',
+  },
+
+  // The `cis-monitoring` CLI ships in the same package. Its two small
+  // dependencies are bundled so the construct library itself still depends
+  // only on aws-cdk-lib and constructs.
+  bundledDeps: ['commander@^12', 'cli-progress@^3.12.0'],
+  devDeps: [
+    '@types/cli-progress',
+    // cdk-nag 3.x needs aws-cdk-lib >= 2.257.0; 2.37 works with our floor.
+    'cdk-nag@2.37.55',
+  ],
+  bin: {
+    'cis-monitoring': 'lib/cli/main.js',
+  },
+
+  gitignore: ['/cdk.out/', '/.venv/', '/bench/out/', '/.tmp/'],
+
+  jestOptions: {
+    jestConfig: {
+      // Two cores on CI; keep workers bounded so memory stays predictable.
+      maxWorkers: 2,
+      testTimeout: 120_000,
+    },
+  },
+
+});
+
+project.npmignore?.addPatterns('/examples/', '/scripts/', '/.ci/', '/cdk.out/');
+
+// examples/ (runnable CDK apps) and scripts/ (benchmark, generators) are
+// type-checked and linted like the tests, but never compiled into lib/.
+for (const dir of ['examples', 'scripts']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: {
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '..' },
+      include: ['**/*.ts'],
+      exclude: ['node_modules'],
+    },
+  });
+  project.eslint?.addLintPattern(dir);
+}
+
+const tsNode = (dir: string) => `ts-node --prefer-ts-exts -P ${dir}/tsconfig.json`;
+
+// The main job: synthesize the bundled example offline and show what it defines.
+project.addTask('demo', {
+  description: 'Synthesize examples/demo-app.ts into cdk.out/ (offline, no credentials) and print its controls',
+  exec: `${tsNode('examples')} examples/demo-app.ts`,
+});
+
+project.synth();
