@@ -1,5 +1,4 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './catalog';
+export * from './cis-trail';
+export * from './alarm-topic';
+export * from './cis-monitoring';

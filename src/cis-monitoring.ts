@@ -1,0 +1,378 @@
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { CIS_ALARM_DEFAULTS, controlMetric, createControlAlarm } from './alarm-factory';
+import { CisAlarmTopic } from './alarm-topic';
+import { addMetricFilters, claimMetric } from './app-registry';
+import { CisBenchmarkVersion, CisControl, CisControlDefinition } from './catalog';
+import { CisTrail, CisTrailOptions } from './cis-trail';
+import { FilterPatternEngine } from './filter-pattern';
+import {
+  MAX_ALARM_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_REGEX_PER_PATTERN, validateAlarmNamePrefix, validateEmail,
+  validateEvaluationPeriods, validateNamespace, validatePeriod, validateThreshold,
+} from './validation';
+
+/** Alarm settings for one control that differ from the CIS remediation values. */
+export interface ControlOverrideOptions {
+  /** The control these settings apply to. */
+  readonly control: CisControl;
+
+  /**
+   * Length of one evaluation period: a whole number of minutes, 1 minute to 1 day.
+   * @default Duration.minutes(5)
+   */
+  readonly period?: Duration;
+
+  /**
+   * Number of matching events per period that sets off the alarm (at least 1).
+   * @default 1
+   */
+  readonly threshold?: number;
+
+  /**
+   * Number of consecutive periods that must breach (at least 1; period x evaluationPeriods at most one day).
+   * @default 1
+   */
+  readonly evaluationPeriods?: number;
+}
+
+/** Properties of `CisMonitoring`. */
+export interface CisMonitoringProps {
+  /**
+   * The CloudWatch Logs log group your CloudTrail trail delivers to. The
+   * metric filters are created on it.
+   * @default - a CIS-grade trail and log group are created (see `trailOptions`)
+   */
+  readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * Options for the trail created when no `logGroup` is given. Giving both is an error.
+   * @default - multi-region, KMS-encrypted trail with a new bucket and a log group kept one year
+   */
+  readonly trailOptions?: CisTrailOptions;
+
+  /**
+   * CIS AWS Foundations Benchmark version whose patterns, ids and titles are used.
+   * Changing it updates filters and alarms in place; nothing is replaced.
+   * @default CisBenchmarkVersion.LATEST
+   */
+  readonly benchmarkVersion?: CisBenchmarkVersion;
+
+  /**
+   * Controls to deploy. Every one must be part of `benchmarkVersion`.
+   * @default - every metric-filter control of `benchmarkVersion`
+   */
+  readonly controls?: CisControl[];
+
+  /**
+   * Controls to leave out of the selection.
+   * @default - none
+   */
+  readonly excludeControls?: CisControl[];
+
+  /**
+   * CloudWatch namespace the metric filters publish to.
+   * @default 'CISBenchmark'
+   */
+  readonly metricNamespace?: string;
+
+  /**
+   * Prefix of every alarm name (`<prefix>-<control key>`). Alarm names are
+   * unique per account and region, so two instances need different prefixes.
+   * @default - `<stack name>-<construct id>`
+   */
+  readonly alarmNamePrefix?: string;
+
+  /**
+   * Per-control alarm settings that differ from the CIS values.
+   * @default - CIS values for every control: Sum over 5 minutes >= 1, one evaluation period
+   */
+  readonly controlOverrides?: ControlOverrideOptions[];
+
+  /**
+   * Topic the alarms notify. CloudWatch can only publish to it if it is
+   * unencrypted or encrypted with a customer-managed key whose policy lets
+   * `cloudwatch.amazonaws.com` use it.
+   * @default - a new topic encrypted with a new customer-managed key
+   */
+  readonly topic?: sns.ITopic;
+
+  /**
+   * Email addresses subscribed to the topic. Each stays pending until its
+   * owner confirms, and Security Hub only counts confirmed subscriptions.
+   * @default - none
+   */
+  readonly emailAddresses?: string[];
+
+  /**
+   * Other subscriptions for the topic (SQS, Lambda, HTTPS, SMS ...).
+   * @default - none
+   */
+  readonly subscriptions?: sns.ITopicSubscription[];
+
+  /**
+   * Extra actions every alarm takes in ALARM state, besides notifying the topic.
+   * @default - none
+   */
+  readonly additionalAlarmActions?: cloudwatch.IAlarmAction[];
+
+  /**
+   * Also notify the topic when an alarm returns to OK.
+   * @default false
+   */
+  readonly notifyOnOk?: boolean;
+}
+
+/** What the construct created for one control. */
+interface ControlResources {
+  readonly definition: CisControlDefinition;
+  readonly metricFilters: logs.MetricFilter[];
+  readonly metric: cloudwatch.Metric;
+  readonly alarm: cloudwatch.Alarm;
+}
+
+const DEFAULT_NAMESPACE = 'CISBenchmark';
+
+/**
+ * The monitoring section of the CIS AWS Foundations Benchmark: for each
+ * control, a CloudWatch Logs metric filter on the CloudTrail log group and an
+ * alarm that notifies an SNS topic.
+ *
+ * @example
+ * new CisMonitoring(this, 'Cis', {
+ *   emailAddresses: ['security@example.com'],
+ * });
+ */
+export class CisMonitoring extends Construct {
+  /** The benchmark version in use. */
+  public readonly benchmarkVersion: CisBenchmarkVersion;
+  /** The log group the metric filters watch. */
+  public readonly logGroup: logs.ILogGroup;
+  /**
+   * The trail, when the construct created it.
+   * @default - undefined when `logGroup` was given
+   */
+  public readonly trail?: cloudtrail.Trail;
+  /** The topic the alarms notify. */
+  public readonly topic: sns.ITopic;
+  /** The namespace of every control metric. */
+  public readonly metricNamespace: string;
+  /** The deployed controls, in benchmark order. */
+  public readonly controls: CisControl[];
+  /** One alarm per deployed control, in benchmark order. */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** Every metric filter created, in benchmark order. */
+  public readonly metricFilters: logs.MetricFilter[];
+
+  private readonly resources = new Map<CisControl, ControlResources>();
+
+  constructor(scope: Construct, id: string, props: CisMonitoringProps = {}) {
+    super(scope, id);
+    this.benchmarkVersion = props.benchmarkVersion ?? CisBenchmarkVersion.LATEST;
+    this.metricNamespace = props.metricNamespace ?? DEFAULT_NAMESPACE;
+    validateNamespace(this.metricNamespace);
+    const alarmNamePrefix = props.alarmNamePrefix ?? this.defaultAlarmNamePrefix();
+    validateAlarmNamePrefix(alarmNamePrefix);
+
+    this.controls = this.selectControls(props);
+    const overrides = this.indexOverrides(props.controlOverrides ?? []);
+
+    // Log group: the user's, or a CIS-grade trail of our own.
+    if (props.logGroup && props.trailOptions) {
+      throw new Error('trailOptions only apply when CisMonitoring creates the trail; remove trailOptions or logGroup.');
+    }
+    if (props.logGroup) {
+      this.logGroup = props.logGroup;
+    } else {
+      const cisTrail = new CisTrail(this, 'CloudTrail', props.trailOptions);
+      this.logGroup = cisTrail.logGroup;
+      this.trail = cisTrail.trail;
+    }
+
+    this.topic = this.setUpTopic(props);
+    const alarmActions: cloudwatch.IAlarmAction[] = [new cloudwatchActions.SnsAction(this.topic), ...(props.additionalAlarmActions ?? [])];
+    const okActions: cloudwatch.IAlarmAction[] = props.notifyOnOk ? [new cloudwatchActions.SnsAction(this.topic)] : [];
+
+    const alarms: cloudwatch.Alarm[] = [];
+    const filters: logs.MetricFilter[] = [];
+    let regexBearing = 0;
+    for (const control of this.controls) {
+      const definition = control.definitionIn(this.benchmarkVersion);
+      const patterns = [definition.deployedPattern!];
+      regexBearing += patterns.filter(p => validatePattern(p, control.key) > 0).length;
+
+      const o = overrides.get(control) ?? { control };
+      const where = `controlOverrides for "${control.key}"`;
+      const period = o.period ?? CIS_ALARM_DEFAULTS.period;
+      const threshold = o.threshold ?? CIS_ALARM_DEFAULTS.threshold;
+      const evaluationPeriods = o.evaluationPeriods ?? CIS_ALARM_DEFAULTS.evaluationPeriods;
+      validatePeriod(period, where);
+      validateThreshold(threshold, where);
+      validateEvaluationPeriods(evaluationPeriods, period, where);
+
+      claimMetric(this, this.metricNamespace, control.metricName);
+      // Construct IDs derive from the stable key only, so a version change updates in place.
+      const controlScope = new Construct(this, pascalCase(control.key));
+      const metricFilters = patterns.map((pattern, i) => new logs.MetricFilter(controlScope, i === 0 ? 'MetricFilter' : `MetricFilter${i + 1}`, {
+        logGroup: this.logGroup,
+        filterPattern: logs.FilterPattern.literal(pattern),
+        metricNamespace: this.metricNamespace,
+        metricName: control.metricName,
+        metricValue: '1',
+      }));
+      const metric = controlMetric(this.metricNamespace, control.metricName, period, `CIS ${definition.recommendationId} ${control.key}`);
+      const alarm = createControlAlarm(controlScope, 'Alarm', {
+        alarmName: `${alarmNamePrefix}-${control.key}`,
+        alarmDescription: this.describe(definition, period, threshold),
+        metric,
+        threshold,
+        evaluationPeriods,
+        alarmActions,
+        okActions,
+      });
+      filters.push(...metricFilters);
+      alarms.push(alarm);
+      this.resources.set(control, { definition, metricFilters, metric, alarm });
+    }
+    addMetricFilters(this, this.logGroup, filters.length, regexBearing);
+    this.alarms = alarms;
+    this.metricFilters = filters;
+  }
+
+  /** The alarm of a deployed control. */
+  public alarmFor(control: CisControl): cloudwatch.Alarm {
+    return this.resourcesFor(control).alarm;
+  }
+
+  /** The metric (Sum of matching events per period) of a deployed control, for dashboards and composite alarms. */
+  public metricFor(control: CisControl): cloudwatch.Metric {
+    return this.resourcesFor(control).metric;
+  }
+
+  /** The metric filters of a deployed control. */
+  public metricFiltersFor(control: CisControl): logs.MetricFilter[] {
+    return [...this.resourcesFor(control).metricFilters];
+  }
+
+  /** The benchmark's definition (id, title, patterns) of a deployed control in the chosen version. */
+  public definitionFor(control: CisControl): CisControlDefinition {
+    return this.resourcesFor(control).definition;
+  }
+
+  private resourcesFor(control: CisControl): ControlResources {
+    const r = this.resources.get(control);
+    if (!r) {
+      throw new Error(`Control "${control.key}" is not deployed by ${this.node.path}; deployed: ${this.controls.map(c => c.key).join(', ')}.`);
+    }
+    return r;
+  }
+
+  private selectControls(props: CisMonitoringProps): CisControl[] {
+    const version = this.benchmarkVersion;
+    const requested = props.controls ?? version.controls();
+    for (const c of [...requested, ...(props.excludeControls ?? [])]) {
+      if (!c.isIn(version)) {
+        throw new Error(`Control "${c.key}" is not part of ${version} (it exists in ${c.versions().map(v => v.version).join(', ')}). Remove it from controls/excludeControls or choose another benchmarkVersion.`);
+      }
+      if (!c.isMetricFilter) {
+        throw new Error(`Control "${c.key}" is not a metric-filter control and cannot be deployed by CisMonitoring. Remove it from controls.`);
+      }
+    }
+    const excluded = new Set(props.excludeControls ?? []);
+    const selected = version.controls().filter(c => requested.includes(c) && !excluded.has(c));
+    if (selected.length === 0) {
+      throw new Error(`The control selection is empty: controls [${requested.map(c => c.key).join(', ')}] minus excludeControls [${[...excluded].map(c => c.key).join(', ')}] leaves nothing to deploy. Select at least one control.`);
+    }
+    return selected;
+  }
+
+  private indexOverrides(overrides: ControlOverrideOptions[]): Map<CisControl, ControlOverrideOptions> {
+    const byControl = new Map<CisControl, ControlOverrideOptions>();
+    for (const o of overrides) {
+      if (byControl.has(o.control)) {
+        throw new Error(`controlOverrides lists "${o.control.key}" twice; merge the two entries.`);
+      }
+      if (!this.controls.includes(o.control)) {
+        throw new Error(`controlOverrides names "${o.control.key}", which is not deployed (deployed: ${this.controls.map(c => c.key).join(', ')}). Remove the override or select the control.`);
+      }
+      byControl.set(o.control, o);
+    }
+    return byControl;
+  }
+
+  private setUpTopic(props: CisMonitoringProps): sns.ITopic {
+    const emails = props.emailAddresses ?? [];
+    emails.forEach(e => validateEmail(e, 'emailAddresses'));
+    const others = props.subscriptions ?? [];
+
+    let topic: sns.ITopic;
+    if (props.topic) {
+      topic = props.topic;
+      this.checkImportedTopic(topic);
+    } else {
+      topic = new CisAlarmTopic(this, 'AlarmTopic').topic;
+    }
+    for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const s of others) topic.addSubscription(s);
+
+    const extraActions = props.additionalAlarmActions ?? [];
+    if (!props.topic && emails.length === 0 && others.length === 0 && extraActions.length === 0) {
+      Annotations.of(this).addWarningV2('cdk-cis-monitoring:noSubscriber',
+        'The alarm topic has no subscriber, so alarms notify nobody and Security Hub fails CloudWatch.1-14. Add emailAddresses, subscriptions or additionalAlarmActions.');
+    } else if (emails.length > 0 && others.length === 0 && extraActions.length === 0) {
+      Annotations.of(this).addWarningV2('cdk-cis-monitoring:emailOnly',
+        'Only email subscriptions: each stays pending until its owner clicks the confirmation link, and Security Hub counts only confirmed subscribers. Confirm them after deploying, or add a non-email subscription.');
+    }
+    return topic;
+  }
+
+  private checkImportedTopic(topic: sns.ITopic): void {
+    const cfn = topic.node.defaultChild;
+    if (cfn instanceof sns.CfnTopic) {
+      const keyId = cfn.kmsMasterKeyId;
+      if (typeof keyId === 'string' && !Token.isUnresolved(keyId) && /alias\/aws\/sns$/.test(keyId)) {
+        throw new Error(`topic ${topic.node.path} is encrypted with the AWS-managed key alias/aws/sns, which CloudWatch alarms cannot use: notifications would be dropped silently. Encrypt it with a customer-managed key whose policy allows cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*, or let CisMonitoring create the topic.`);
+      }
+      return;
+    }
+    Annotations.of(this).addWarningV2('cdk-cis-monitoring:importedTopicEncryption',
+      `The topic ${topic.topicArn} is imported, so its encryption cannot be checked. If it is encrypted, its key must be customer-managed and allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*; with alias/aws/sns alarm notifications are silently dropped.`);
+  }
+
+  private defaultAlarmNamePrefix(): string {
+    const stackName = Stack.of(this).stackName;
+    const base = Token.isUnresolved(stackName) ? this.node.id : `${stackName}-${this.node.id}`;
+    return base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, MAX_ALARM_NAME_LENGTH - 40);
+  }
+
+  private describe(d: CisControlDefinition, period: Duration, threshold: number): string {
+    const text = `CIS ${d.recommendationId} (${d.benchmarkVersion}): ${d.title}. ${threshold} or more matching CloudTrail events within ${period.toHumanString()} in log group ${Token.isUnresolved(this.logGroup.logGroupName) ? 'the trail log group' : this.logGroup.logGroupName}.`;
+    return text.slice(0, 1024);
+  }
+}
+
+/** Parses a pattern before deploying it; returns its regex count. Throws with the parser's message. */
+function validatePattern(pattern: string, controlKey: string): number {
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new Error(`The filter pattern for "${controlKey}" is ${pattern.length} characters long; CloudWatch Logs allows ${MAX_PATTERN_LENGTH}. Shorten it (fewer exclusions or event names).`);
+  }
+  let compiled;
+  try {
+    compiled = FilterPatternEngine.parse(pattern);
+  } catch (e) {
+    throw new Error(`The filter pattern for "${controlKey}" is invalid: ${(e as Error).message}`);
+  }
+  if (compiled.regexCount > MAX_REGEX_PER_PATTERN) {
+    throw new Error(`The filter pattern for "${controlKey}" has ${compiled.regexCount} %regex% values; CloudWatch Logs allows ${MAX_REGEX_PER_PATTERN} per pattern.`);
+  }
+  return compiled.regexCount;
+}
+
+function pascalCase(key: string): string {
+  return key.split('-').map(w => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
