@@ -41,10 +41,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-cis-monitoring/cdk-cis-monitoring-go',
   },
 
-  // The `cis-monitoring` CLI ships in the same package. Its two small
-  // dependencies are bundled so the construct library itself still depends
-  // only on aws-cdk-lib and constructs.
-  bundledDeps: ['commander@^12', 'cli-progress@^3.12.0'],
+  // The `cis-monitoring` CLI ships in the same package. Its dependencies are
+  // bundled (and only loaded by the CLI), so the construct library itself
+  // still depends only on aws-cdk-lib and constructs.
+  bundledDeps: [
+    'commander@^12',
+    'cli-progress@^3.12.0',
+    // `audit --live` reads the account through the AWS SDK v3.
+    '@aws-sdk/client-cloudtrail@^3',
+    '@aws-sdk/client-cloudwatch-logs@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-sns@^3',
+  ],
   devDeps: [
     '@types/cli-progress',
     // cdk-nag 3.x needs aws-cdk-lib >= 2.257.0; 2.37 works with our floor.
