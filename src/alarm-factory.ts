@@ -43,14 +43,15 @@ export function createControlAlarm(scope: Construct, id: string, spec: ControlAl
 /**
  * The metric a control's filters publish, read as CIS intends: the Sum of
  * matching events per period. (MetricFilter.metric() defaults to Average,
- * which with threshold 1 can never fire.)
+ * which with threshold 1 can never fire.) No label: a labelled metric makes
+ * the alarm render as a metric-math `Metrics` array without a top-level
+ * MetricName, and every scanner links alarm to filter by MetricName.
  */
-export function controlMetric(namespace: string, metricName: string, period: Duration, label: string): cloudwatch.Metric {
+export function controlMetric(namespace: string, metricName: string, period: Duration): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace,
     metricName,
     statistic: cloudwatch.Stats.SUM,
     period,
-    label,
   });
 }

@@ -225,7 +225,7 @@ export class CisMonitoring extends Construct {
         metricName: control.metricName,
         metricValue: '1',
       }));
-      const metric = controlMetric(this.metricNamespace, control.metricName, period, `CIS ${definition.recommendationId} ${control.key}`);
+      const metric = controlMetric(this.metricNamespace, control.metricName, period);
       const alarm = createControlAlarm(controlScope, 'Alarm', {
         alarmName: `${alarmNamePrefix}-${control.key}`,
         alarmDescription: this.describe(definition, period, threshold),
@@ -334,8 +334,9 @@ export class CisMonitoring extends Construct {
   private checkImportedTopic(topic: sns.ITopic): void {
     const cfn = topic.node.defaultChild;
     if (cfn instanceof sns.CfnTopic) {
+      // An alias ARN carries region/account tokens, but its literal suffix is still visible.
       const keyId = cfn.kmsMasterKeyId;
-      if (typeof keyId === 'string' && !Token.isUnresolved(keyId) && /alias\/aws\/sns$/.test(keyId)) {
+      if (typeof keyId === 'string' && /alias\/aws\/sns$/.test(keyId)) {
         throw new Error(`topic ${topic.node.path} is encrypted with the AWS-managed key alias/aws/sns, which CloudWatch alarms cannot use: notifications would be dropped silently. Encrypt it with a customer-managed key whose policy allows cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*, or let CisMonitoring create the topic.`);
       }
       return;
