@@ -1,0 +1,63 @@
+/**
+ * cfn-lint (from PyPI, pinned in scripts/setup-python-tools.sh) must report no
+ * error on the synthesized templates of the example and of other
+ * configurations.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { buildDemoApp } from '../../examples/demo-app';
+import { CisBenchmarkVersion, CisMonitoring } from '../../src';
+import { pythonTool } from '../support/python-tools';
+
+interface LintMatch { Level: string; Rule: { Id: string }; Message: string; Location: { Path: string[] } }
+
+function lint(templateFile: string): LintMatch[] {
+  const result = spawnSync(pythonTool('cfn-lint'), ['--format', 'json', '--regions', 'us-east-1', 'eu-west-1', '--', templateFile], { encoding: 'utf8' });
+  if (result.error) throw result.error;
+  if (!result.stdout.trim()) throw new Error(`cfn-lint printed nothing (exit ${result.status}): ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+function errorsOf(matches: LintMatch[]): string[] {
+  return matches.filter(m => m.Level === 'Error').map(m => `${m.Rule.Id} ${m.Location.Path.join('/')}: ${m.Message}`);
+}
+
+function synthTemplates(app: App): string[] {
+  const assembly = app.synth();
+  return assembly.stacks.map(s => path.join(assembly.directory, s.templateFile));
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-cfn-lint-'));
+
+beforeAll(() => {
+  pythonTool('cfn-lint');
+}, 600_000);
+
+test('the example template has no cfn-lint error', () => {
+  const [template] = synthTemplates(buildDemoApp(path.join(tmp, 'demo')).app);
+  expect(errorsOf(lint(template))).toEqual([]);
+});
+
+test('oldest version on an existing log group has no cfn-lint error', () => {
+  const app = new App({ outdir: path.join(tmp, 'existing') });
+  const stack = new Stack(app, 'Existing');
+  new CisMonitoring(stack, 'Cis', {
+    benchmarkVersion: CisBenchmarkVersion.V1_2_0,
+    logGroup: logs.LogGroup.fromLogGroupName(stack, 'Lg', 'trail-logs'),
+    emailAddresses: ['ops@example.com'],
+  });
+  const [template] = synthTemplates(app);
+  expect(errorsOf(lint(template))).toEqual([]);
+});
+
+test('the gate is live: a broken template is reported', () => {
+  const broken = path.join(tmp, 'broken.template.json');
+  fs.writeFileSync(broken, JSON.stringify({
+    Resources: { Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { ComparisonOperator: 'Bogus', EvaluationPeriods: 1 } } },
+  }));
+  expect(errorsOf(lint(broken)).length).toBeGreaterThan(0);
+});
