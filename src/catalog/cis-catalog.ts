@@ -199,7 +199,7 @@ export class CisControl {
     if (!v) {
       throw new Error(`Control "${this.key}" is not part of ${version} (it exists in ${this.versions().map(x => x.version).join(', ')}). Remove it from the selection or choose another benchmark version.`);
     }
-    return new CisControlDefinition(this, version, v);
+    return CisControlDefinition._fromCatalog(this, version, v);
   }
 
   public toString(): string {
@@ -254,7 +254,11 @@ export class CisControlDefinition {
   public readonly otherTranscriptions: string[];
 
   /** @internal */
-  constructor(control: CisControl, version: CisBenchmarkVersion, entry: CatalogVersionEntry) {
+  public static _fromCatalog(control: CisControl, version: CisBenchmarkVersion, entry: CatalogVersionEntry): CisControlDefinition {
+    return new CisControlDefinition(control, version, entry);
+  }
+
+  private constructor(control: CisControl, version: CisBenchmarkVersion, entry: CatalogVersionEntry) {
     this.control = control;
     this.benchmarkVersion = version;
     this.recommendationId = entry.recommendationId;
