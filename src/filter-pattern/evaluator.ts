@@ -9,6 +9,7 @@ import {
   Term,
   TermGroup,
 } from './ast';
+import { generateJsonPredicate } from './codegen';
 import { compileRegex } from './regex';
 
 /**
@@ -61,8 +62,20 @@ export interface CompiledMatcher {
 const NUMBER = /^[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Options of `compileFilterPatternAst`. */
+export interface CompileOptions {
+  /**
+   * Generate one JavaScript function per JSON pattern (`./codegen`) instead of
+   * composing closures. Same results, several times faster when many patterns
+   * run over the same records. Falls back to closures when code generation
+   * from strings is disabled.
+   * @default true
+   */
+  readonly codegen?: boolean;
+}
+
 /** Compiles an AST into a matcher. */
-export function compileFilterPatternAst(ast: FilterPatternAst): CompiledMatcher {
+export function compileFilterPatternAst(ast: FilterPatternAst, options: CompileOptions = {}): CompiledMatcher {
   switch (ast.kind) {
     case 'empty':
       return { matchLine: () => true, matchRecord: () => true };
@@ -75,18 +88,22 @@ export function compileFilterPatternAst(ast: FilterPatternAst): CompiledMatcher 
       return { matchLine: pred, matchRecord: (record, rawLine) => pred(rawText(record, rawLine)) };
     }
     case 'json': {
-      const pred = compileJsonExpression(ast.expression);
-      const matchRecord = (record: unknown): boolean =>
-        typeof record === 'object' && record !== null && !Array.isArray(record) && pred(record);
+      const matchRecord = (options.codegen ?? true ? generateJsonPredicate(ast.expression) : undefined)
+        ?? guardRoot(compileJsonExpression(ast.expression));
       return {
         matchRecord,
         matchLine: (line: string) => {
           const parsed = parseJsonObjectLine(line);
-          return parsed !== undefined && pred(parsed);
+          return parsed !== undefined && matchRecord(parsed);
         },
       };
     }
   }
+}
+
+/** Accepts any value; only non-array objects can match a JSON pattern. */
+function guardRoot(pred: RecordPredicate): (record: unknown) => boolean {
+  return (record) => typeof record === 'object' && record !== null && !Array.isArray(record) && pred(record);
 }
 
 function rawText(record: unknown, rawLine: string | undefined): string {
@@ -121,7 +138,7 @@ export function compileJsonExpression(e: JsonExpression): RecordPredicate {
     case 'and':
       return all(e.operands.map(compileJsonExpression));
     case 'or':
-      return any(e.operands.map(compileJsonExpression));
+      return any(compileOrOperands(e.operands));
     case 'exists': {
       const get = compilePath(e.selector.path);
       if (!e.exists) return (r) => get(r) === MISSING;
@@ -141,6 +158,35 @@ export function compileJsonExpression(e: JsonExpression): RecordPredicate {
       return (r) => test(get(r));
     }
   }
+}
+
+/**
+ * Compiles the operands of an `or`. Exact string equalities on the same
+ * selector (`$.eventName = A || $.eventName = B || ...`, the shape of most CIS
+ * patterns) are merged into one lookup and one `Set` test; `or` has no side
+ * effects, so the regrouping does not change the result.
+ */
+function compileOrOperands(operands: readonly JsonExpression[]): RecordPredicate[] {
+  const groups = new Map<string, { path: readonly PathSegment[]; values: string[] }>();
+  const rest: JsonExpression[] = [];
+  for (const o of operands) {
+    if (o.kind === 'comparison' && o.operator === '=' && o.value.kind === 'string') {
+      const key = JSON.stringify(o.selector.path);
+      const g = groups.get(key) ?? { path: o.selector.path, values: [] };
+      g.values.push(o.value.value);
+      groups.set(key, g);
+    } else {
+      rest.push(o);
+    }
+  }
+  const out: RecordPredicate[] = [];
+  for (const g of groups.values()) {
+    const get = compilePath(g.path);
+    const test = g.values.length === 1 ? stringTest(false, g.values[0]) : stringSetTest(g.values);
+    out.push((r) => test(get(r)));
+  }
+  for (const o of rest) out.push(compileJsonExpression(o));
+  return out;
 }
 
 function all<T>(fs: Array<(x: T) => boolean>): (x: T) => boolean {
@@ -251,6 +297,13 @@ function stringTest(negate: boolean, s: string): ValuePredicate {
     return (v) => (typeof v === 'string' ? v !== s : typeof v === 'number' && v !== asNumber);
   }
   return (v) => (typeof v === 'string' ? v === s : typeof v === 'number' && v === asNumber);
+}
+
+/** `v = s1 || v = s2 || ...` for exact strings. */
+function stringSetTest(values: readonly string[]): ValuePredicate {
+  const strings = new Set(values);
+  const numbers = new Set(values.filter((s) => NUMBER.test(s) && String(Number(s)) === s).map(Number));
+  return (v) => (typeof v === 'string' ? strings.has(v) : typeof v === 'number' && numbers.has(v));
 }
 
 function wildcardTest(negate: boolean, match: 'startsWith' | 'endsWith' | 'contains', t: string): ValuePredicate {

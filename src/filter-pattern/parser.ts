@@ -52,11 +52,6 @@ export function parseFilterPatternAst(text: string): FilterPatternAst {
   return parser.parseTermsPattern(i);
 }
 
-/** True when `raw` is an unquoted numeric literal as CloudWatch Logs defines it. */
-export function isNumericLiteral(raw: string): boolean {
-  return NUMBER.test(raw);
-}
-
 function describe(t: Token): string {
   switch (t.kind) {
     case 'eof': return 'the end of the pattern';
@@ -351,7 +346,7 @@ class Parser {
     if (t.kind === 'comma' || t.kind === 'rbracket') {
       return { kind: 'field', span: { start: t.start, end: t.start } };
     }
-    if (t.kind === 'word' && t.raw === '...') {
+    if (t.kind === 'word' && t.raw === '...' && this.isBareName()) {
       this.lexer.next();
       return { kind: 'ellipsis', span: { start: t.start, end: t.end } };
     }
@@ -366,14 +361,14 @@ class Parser {
     return { kind: 'field', name, condition, span: condition.span };
   }
 
-  /** True when the peeked word is followed by ',' / ']' / end (a field without condition). */
+  /** True when the peeked word is followed by ',' / ']' / ')' / end (a field without condition). */
   private isBareName(): boolean {
     const t = this.lexer.peek();
     // look at the raw text after the word, skipping whitespace
     let i = t.end;
     while (i < this.text.length && WS.test(this.text[i])) i++;
     const c = this.text[i];
-    return c === undefined || c === ',' || c === ']';
+    return c === undefined || c === ',' || c === ']' || c === ')';
   }
 
   private checkFieldName(t: Token): void {

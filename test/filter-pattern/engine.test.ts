@@ -1,13 +1,20 @@
 import { CompiledFilterPattern, FilterPatternEngine, FilterPatternKind } from '../../src/filter-pattern';
+import { compileFilterPatternAst } from '../../src/filter-pattern/evaluator';
+import { parseFilterPatternAst } from '../../src/filter-pattern/parser';
 
-/** Shorthand: does `pattern` match the raw `event` line? */
+/**
+ * Shorthand: does `pattern` match the raw `event` line? Also checks that the
+ * record fast path and the closure evaluator (no code generation) agree.
+ */
 function m(pattern: string, event: string | object): boolean {
   const line = typeof event === 'string' ? event : JSON.stringify(event);
   const compiled = FilterPatternEngine.parse(pattern);
   const viaLine = compiled.matches(line);
+  const closures = compileFilterPatternAst(parseFilterPatternAst(pattern), { codegen: false });
+  expect(closures.matchLine(line)).toBe(viaLine);
   if (typeof event !== 'string') {
-    // the fast path must agree with the raw-line path
     expect(compiled.matchesRecord(event, line)).toBe(viaLine);
+    expect(closures.matchRecord(event, line)).toBe(viaLine);
   }
   return viaLine;
 }
@@ -25,7 +32,7 @@ function syntaxError(pattern: string): string {
 function expectSyntaxError(pattern: string, position: number, reason: RegExp | string): void {
   const message = syntaxError(pattern);
   const firstLine = message.split('\n')[0];
-  expect(firstLine.startsWith(`Invalid filter pattern at position ${position}: `)).toBe(true);
+  expect(firstLine).toMatch(new RegExp(`^Invalid filter pattern at position ${position}: `));
   if (typeof reason === 'string') {
     expect(firstLine).toContain(reason);
   } else {
@@ -411,6 +418,8 @@ describe('space-delimited', () => {
     ['[..., status_code = 4* && status_code != 404, bytes]', false],
     ['[..., status_code = %^4[0-9]{2}$%, bytes]', true],
     ['[..., ip = 127.0.0.1, ..., ...]', true],
+    ['[..., (status_code = 403 || status_code = 404) && status_code != 405, bytes]', true],
+    ['[..., (status_code = 403 || status_code = 410), bytes]', false],
     ['[..., ip = 10.0.0.1, ..., ...]', false],
   ])('%s => %s', (pattern, expected) => {
     expect(m(pattern, line)).toBe(expected);
@@ -549,6 +558,8 @@ describe('syntax errors carry position and reason', () => {
     expectSyntaxError('{ $.a = 1 && }', 13, 'missing condition after \'&&\'');
     expectSyntaxError('{ $.a = 1 || || $.b = 1 }', 13, 'missing condition after \'||\'');
     expectSyntaxError('{ () }', 3, 'expected a condition but found \')\'');
+    expectSyntaxError('{ ( }', 4, 'expected a condition but found \'}\'');
+    expectSyntaxError('{ $.a = ( }', 8, 'expected a value after \'=\' but found \'(\'');
     expectSyntaxError('{ && $.a = 1 }', 2, 'bad selector');
   });
   test('single & or |', () => {
@@ -590,6 +601,8 @@ describe('syntax errors carry position and reason', () => {
     expectSyntaxError('{ $.a = %% }', 9, 'empty regex');
     expectSyntaxError('{ $.a = %a{2,1}% }', 9, 'invalid regex');
     expectSyntaxError('{ $.a = %a\\1% }', 10, 'backreferences');
+    expectSyntaxError('{ $.a = %a\\% }', 10, 'incomplete escape');
+    expectSyntaxError('ERROR %abc', 6, 'unterminated regex');
   });
   test('term patterns', () => {
     expectSyntaxError('ERROR ?', 7, 'missing term after \'?\'');
@@ -606,5 +619,8 @@ describe('syntax errors carry position and reason', () => {
     expectSyntaxError('[a, b = ]', 8, 'missing value after \'=\'');
     expectSyntaxError('[a, "b" = 1]', 4, 'expected a field name');
     expectSyntaxError('[a, b@c]', 4, 'bad field name \'b@c\'');
+    expectSyntaxError('[a, b)', 5, 'unbalanced parentheses: \')\' without a matching \'(\'');
+    expectSyntaxError('[a, (b = 1 || b = 2]', 19, 'unbalanced parentheses: the \'(\' at position 4 is not closed');
+    expectSyntaxError('[a, ... = 1]', 4, '\'...\' must be a field of its own');
   });
 });

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FilterPatternEngine } from '../../src/filter-pattern';
+import { FilterPatternEngine, FilterPatternKind } from '../../src/filter-pattern';
+import { compileFilterPatternAst } from '../../src/filter-pattern/evaluator';
+import { parseFilterPatternAst } from '../../src/filter-pattern/parser';
 
 /**
  * Runs every vector of the shared spec (outside this repository; absent in a fresh clone,
@@ -42,4 +44,57 @@ d('shared filter-pattern vectors (../shared/spec/filter-pattern-examples.json)',
       expect(compiled.matchesRecord(JSON.parse(v.event), v.event)).toBe(v.expected);
     },
   );
+
+  test.each(vectors.map((v) => [v.id, v] as [string, Vector]))('%s with the closure evaluator (no code generation)', (_id, v) => {
+    const matcher = compileFilterPatternAst(parseFilterPatternAst(v.pattern), { codegen: false });
+    expect(matcher.matchLine(v.event)).toBe(v.expected);
+  });
+});
+
+const controlsPath = path.resolve(__dirname, '../../../shared/spec/cis-controls.json');
+const dc = fs.existsSync(controlsPath) ? describe : describe.skip;
+
+interface PatternText {
+  readonly text: string;
+  readonly primary?: boolean;
+  readonly defective?: string;
+}
+
+/** Every pattern transcription in cis-controls.json (all versions, all roles). */
+function loadCisTexts(): PatternText[] {
+  if (!fs.existsSync(controlsPath)) return [];
+  const out: PatternText[] = [];
+  const controls = JSON.parse(fs.readFileSync(controlsPath, 'utf-8')).controls as Array<{ versions: Record<string, any> }>;
+  for (const c of controls) {
+    for (const v of Object.values(c.versions ?? {})) {
+      for (const list of Object.values((v?.patterns ?? {}) as Record<string, PatternText[]>)) {
+        out.push(...list);
+      }
+    }
+  }
+  return out;
+}
+
+dc('CIS pattern texts (../shared/spec/cis-controls.json)', () => {
+  const texts = loadCisTexts();
+
+  test('there are texts, primary ones included', () => {
+    expect(texts.filter((t) => t.primary).length).toBeGreaterThan(50);
+  });
+
+  test('every primary text is a valid JSON pattern', () => {
+    const problems = texts
+      .filter((t) => t.primary)
+      .map((t) => FilterPatternEngine.validate(t.text) ?? (FilterPatternEngine.parse(t.text).kind === FilterPatternKind.JSON ? undefined : `not JSON: ${t.text}`))
+      .filter((p) => p !== undefined);
+    expect(problems).toEqual([]);
+  });
+
+  test('every text marked defective is rejected', () => {
+    const defective = texts.filter((t) => t.defective);
+    expect(defective.length).toBeGreaterThan(0);
+    for (const t of defective) {
+      expect(FilterPatternEngine.validate(t.text)).toMatch(/^Invalid filter pattern at position \d+: /);
+    }
+  });
 });
