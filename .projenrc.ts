@@ -98,4 +98,28 @@ project.addTask('demo', {
   exec: `${tsNode('examples')} examples/demo-app.ts`,
 });
 
+// jsii packages for every language, the same with or without CI=true. Python
+// and Java build fully from PyPI and Maven Central; Go's module proxy here
+// refuses one transitive aws-cdk-go dependency and there is no .NET SDK, so
+// those two are generated as source only (see README "Other languages").
+const packageAll = project.tasks.tryFind('package-all')!;
+packageAll.reset('jsii-pacmak -v --target js --target python --target java');
+packageAll.exec('jsii-pacmak -v --code-only --target go --target dotnet');
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(packageAll);
+
+project.addTask('check', {
+  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages',
+  steps: [
+    { exec: 'bash scripts/setup-python-tools.sh' },
+    { spawn: 'build' },
+  ],
+});
+
+project.addTask('readme-tables', {
+  description: 'Regenerate the README tables that come from the catalog',
+  exec: `${tsNode('scripts')} scripts/readme-tables.ts`,
+});
+
 project.synth();

@@ -1,0 +1,59 @@
+/**
+ * Renders the README tables that come from the catalog, and rewrites them in
+ * place between their markers. test/readme.test.ts fails when README.md is
+ * out of date; fix it with:
+ *
+ *   npx projen readme-tables
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CisBenchmarkVersion, CisControl } from '../src';
+
+export const README = path.resolve(__dirname, '..', 'README.md');
+
+/** Controls x versions: the CIS id of each control in each version. */
+export function renderControlsTable(): string {
+  const versions = CisBenchmarkVersion.all();
+  const header = ['Control key', 'Metric name', 'Security Hub', ...versions.map(v => v.version)];
+  const rows = CisControl.all().map(c => [
+    `\`${c.key}\``,
+    c.isMetricFilter ? `\`${c.metricName}\`` : '(not a metric filter)',
+    c.securityHubControlId ?? '–',
+    ...versions.map(v => {
+      if (!c.isIn(v)) return '–';
+      const d = c.definitionIn(v);
+      return d.patternDefect ? `${d.recommendationId}†` : d.recommendationId;
+    }),
+  ]);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map(line),
+    '',
+    '† the CIS text of this version is defective and is not deployed verbatim (see [Known defects in the CIS texts](#known-defects-in-the-cis-texts)).',
+  ].join('\n');
+}
+
+export const TABLES: Record<string, () => string> = {
+  'controls-table': renderControlsTable,
+};
+
+/** Returns `text` with every marked table replaced by its fresh rendering. */
+export function refreshTables(text: string): string {
+  let out = text;
+  for (const [name, render] of Object.entries(TABLES)) {
+    const start = `<!-- ${name}:start -->`;
+    const end = `<!-- ${name}:end -->`;
+    const i = out.indexOf(start);
+    const j = out.indexOf(end);
+    if (i < 0 || j < i) throw new Error(`README.md lacks the markers ${start} ... ${end}`);
+    out = `${out.slice(0, i + start.length)}\n${render()}\n${out.slice(j)}`;
+  }
+  return out;
+}
+
+if (require.main === module) {
+  fs.writeFileSync(README, refreshTables(fs.readFileSync(README, 'utf8')));
+  process.stdout.write('README.md tables refreshed\n');
+}
