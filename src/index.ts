@@ -3,3 +3,4 @@ export * from './cis-trail';
 export * from './alarm-topic';
 export * from './cis-monitoring';
 export * from './filter-pattern';
+export * from './scanners';

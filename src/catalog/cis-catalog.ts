@@ -216,6 +216,11 @@ export class CisControl {
  * byte-exact filter pattern text.
  */
 export class CisControlDefinition {
+  /** @internal */
+  public static _fromCatalog(control: CisControl, version: CisBenchmarkVersion, entry: CatalogVersionEntry): CisControlDefinition {
+    return new CisControlDefinition(control, version, entry);
+  }
+
   /** The control. */
   public readonly control: CisControl;
   /** The benchmark version. */
@@ -252,11 +257,6 @@ export class CisControlDefinition {
   public readonly ssoVariantPattern?: string;
   /** Other transcriptions of the same recommendation (alternate remediation texts, audit texts). */
   public readonly otherTranscriptions: string[];
-
-  /** @internal */
-  public static _fromCatalog(control: CisControl, version: CisBenchmarkVersion, entry: CatalogVersionEntry): CisControlDefinition {
-    return new CisControlDefinition(control, version, entry);
-  }
 
   private constructor(control: CisControl, version: CisBenchmarkVersion, entry: CatalogVersionEntry) {
     this.control = control;

@@ -1,0 +1,2 @@
+export * from './scanner';
+export * from './scanner-plan';
