@@ -1,5 +1,5 @@
-import { CATALOG_DATA } from './catalog-data.generated';
 import { CatalogControlEntry, CatalogVersionEntry } from './catalog-data-types';
+import { CATALOG_DATA } from './catalog-data.generated';
 import { CONTROL_METADATA } from './control-metadata';
 
 /**

@@ -52,3 +52,170 @@ export const CONTROL_METADATA: Record<string, ControlMetadata> = {
   'organizations-changes': { metricName: 'OrganizationsChanges' },
   'security-hub-enabled': { metricName: 'SecurityHubEnabled' },
 };
+
+/** Severity names (the values of `CisSeverity` in ../severity, kept as strings here to avoid an import cycle). */
+export type SeverityName = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL';
+
+/**
+ * What an on-call engineer needs when a control's alarm fires: the default
+ * severity, why the event matters (one sentence) and the first steps (2-3 short
+ * imperatives). Version-independent, like everything in this file. Used by
+ * ../severity and ../alarm-description; the justification of each severity is
+ * in docs/alert-quality.md.
+ */
+export interface ControlAlertMetadata {
+  readonly defaultSeverity: SeverityName;
+  readonly whyItMatters: string;
+  readonly firstSteps: readonly string[];
+  /**
+   * CloudWatch Logs Insights `filter` expression for the matching events, for
+   * controls that are not a plain list of event names (those are derived from
+   * the catalog's eventNames/eventSource).
+   */
+  readonly insightsFilter?: string;
+}
+
+export const CONTROL_ALERT_METADATA: Record<string, ControlAlertMetadata> = {
+  'unauthorized-api-calls': {
+    defaultSeverity: 'LOW',
+    whyItMatters: 'Bursts of denied calls are how stolen credentials probe for permissions, though a misconfigured application looks the same.',
+    firstSteps: [
+      'Group the denied calls by userIdentity.arn and eventName',
+      'Check whether the caller is a known workload whose permissions changed',
+      'Rotate the credentials if the caller or source IP is unknown',
+    ],
+    insightsFilter: 'errorCode like /UnauthorizedOperation$/ or errorCode like /^AccessDenied/',
+  },
+  'console-signin-without-mfa': {
+    defaultSeverity: 'HIGH',
+    whyItMatters: 'A console sign-in protected only by a password is one phished or reused password away from account takeover.',
+    firstSteps: [
+      'Confirm with the user that the sign-in was theirs',
+      'Enforce MFA on the IAM user or move it to IAM Identity Center',
+      'Reset the password and review its recent activity if unconfirmed',
+    ],
+    insightsFilter: 'eventName = "ConsoleLogin" and additionalEventData.MFAUsed != "Yes"',
+  },
+  'root-account-usage': {
+    defaultSeverity: 'CRITICAL',
+    whyItMatters: 'The root user has unrestricted access that IAM policies cannot limit, so any use outside a planned break-glass procedure may be a compromise.',
+    firstSteps: [
+      'Confirm whether a planned break-glass procedure is under way',
+      'If not, reset the root password and MFA device and delete any root access keys',
+      'Review every event by the root user in the last 24 hours',
+    ],
+    insightsFilter: 'userIdentity.type = "Root" and not ispresent(userIdentity.invokedBy) and eventType != "AwsServiceEvent"',
+  },
+  'iam-policy-changes': {
+    defaultSeverity: 'HIGH',
+    whyItMatters: 'Changing IAM policies is the most direct path to privilege escalation and persistence after a credential leak.',
+    firstSteps: [
+      'Identify the changed policy and the principal who changed it',
+      'Diff the policy version against the previous one for new admin or wildcard grants',
+      'Revert the change and revoke the session if it was not a reviewed deployment',
+    ],
+  },
+  'cloudtrail-config-changes': {
+    defaultSeverity: 'HIGH',
+    whyItMatters: 'Stopping, deleting or redirecting a trail blinds every other control here and is a classic first step of an intrusion.',
+    firstSteps: [
+      'Check that the trail is still logging (GetTrailStatus) and restart it if stopped',
+      'Identify who changed the trail and whether it was a reviewed deployment',
+      'Treat an unexplained change as an incident and preserve existing logs',
+    ],
+  },
+  'console-auth-failures': {
+    defaultSeverity: 'LOW',
+    whyItMatters: 'Repeated failed console sign-ins can indicate password guessing against an IAM user, though single typos are common.',
+    firstSteps: [
+      'Count the failures per user name and source IP',
+      'Contact the user if the failures come from an unfamiliar IP or country',
+      'Enforce MFA and a strong password policy for the targeted user',
+    ],
+    insightsFilter: 'eventName = "ConsoleLogin" and errorMessage = "Failed authentication"',
+  },
+  'cmk-disable-or-deletion': {
+    defaultSeverity: 'HIGH',
+    whyItMatters: 'Data encrypted under a disabled or deleted customer managed key becomes unreadable, which attackers use for destruction and ransom.',
+    firstSteps: [
+      'Identify the key and the data it protects',
+      'Cancel the scheduled deletion (CancelKeyDeletion) or re-enable the key unless the change is planned',
+      'Identify who made the call and revoke their session if unexplained',
+    ],
+  },
+  's3-bucket-policy-changes': {
+    defaultSeverity: 'MEDIUM',
+    whyItMatters: 'A bucket policy, ACL or CORS change can expose data publicly or to another account.',
+    firstSteps: [
+      'Identify the bucket and read its new policy and ACL',
+      'Check for Principal "*" or unknown account IDs and for disabled Block Public Access',
+      'Revert the change if it was not a reviewed deployment',
+    ],
+  },
+  'aws-config-changes': {
+    defaultSeverity: 'MEDIUM',
+    whyItMatters: 'Stopping the AWS Config recorder or delivery channel hides configuration drift from compliance tooling.',
+    firstSteps: [
+      'Check that the configuration recorder is running and restart it if stopped',
+      'Identify who made the change and whether it was planned',
+    ],
+  },
+  'security-group-changes': {
+    defaultSeverity: 'MEDIUM',
+    whyItMatters: 'A security group change can open a port to the internet or to an unexpected network.',
+    firstSteps: [
+      'Identify the security group and the rule that changed',
+      'Look for 0.0.0.0/0 or ::/0 on administrative or database ports',
+      'Revoke the rule if it was not a reviewed deployment',
+    ],
+  },
+  'nacl-changes': {
+    defaultSeverity: 'MEDIUM',
+    whyItMatters: 'Network ACL changes alter the stateless boundary of whole subnets and can open or cut off traffic.',
+    firstSteps: [
+      'Identify the network ACL, its subnets and the changed entry',
+      'Revert the entry if it was not a reviewed deployment',
+    ],
+  },
+  'network-gateway-changes': {
+    defaultSeverity: 'MEDIUM',
+    whyItMatters: 'Attaching or creating gateways can give a private network a path to the internet or to another network.',
+    firstSteps: [
+      'Identify the gateway and the VPC it was attached to or detached from',
+      'Confirm the change with the network owner and revert it if unplanned',
+    ],
+  },
+  'route-table-changes': {
+    defaultSeverity: 'LOW',
+    whyItMatters: 'Route changes can redirect traffic through an unexpected gateway or instance, though most are routine infrastructure churn.',
+    firstSteps: [
+      'Identify the route table and the route that changed',
+      'Check that new routes target known gateways, NAT devices or peering connections',
+    ],
+  },
+  'vpc-changes': {
+    defaultSeverity: 'MEDIUM',
+    whyItMatters: 'VPC and peering changes can connect your network to an unknown account or remove isolation between environments.',
+    firstSteps: [
+      'Identify the VPC or peering connection that changed',
+      'Check peering and ClassicLink changes for unknown accounts and revert if unplanned',
+    ],
+  },
+  'organizations-changes': {
+    defaultSeverity: 'HIGH',
+    whyItMatters: 'AWS Organizations changes can remove service control policies, move accounts or let an account leave, weakening guardrails for every account.',
+    firstSteps: [
+      'Identify the action (policy, account, OU or handshake) and its target',
+      'Confirm the change with the organization administrators',
+      'Reattach removed SCPs and reverse account moves if unplanned',
+    ],
+  },
+  'security-hub-enabled': {
+    defaultSeverity: 'INFORMATIONAL',
+    whyItMatters: 'Security Hub aggregates findings from the other controls; it is not a metric-filter control and has no alarm.',
+    firstSteps: [
+      'Enable Security Hub in every region you use',
+      'Enable the CIS AWS Foundations Benchmark standard',
+    ],
+  },
+};
