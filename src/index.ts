@@ -4,3 +4,6 @@ export * from './alarm-topic';
 export * from './cis-monitoring';
 export * from './filter-pattern';
 export * from './scanners';
+export * from './exclusions';
+export * from './severity';
+export * from './alarm-description';

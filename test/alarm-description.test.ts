@@ -1,0 +1,235 @@
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  AlarmRole, buildAlarmDescription, renderedLength, shortInsightsQuery, validateAlarmDescriptionOptions,
+} from '../src/alarm-description';
+import { CisBenchmarkVersion, CisControl } from '../src/catalog';
+import { CONTROL_ALERT_METADATA } from '../src/catalog/control-metadata';
+import { Exclusion } from '../src/exclusions';
+import { CisSeverity, CisSeverityDefaults } from '../src/severity';
+
+const envStack = () => new Stack(new App(), 'S', { env: { account: '123456789012', region: 'ap-southeast-2' } });
+const agnosticStack = () => new Stack(new App(), 'S');
+
+const LONG_TAGS = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`tag-key-number-${i}-${'k'.repeat(40)}`, `${i}${'v'.repeat(127)}`]));
+const LONG_RUNBOOK = `https://wiki.example.com/${'r'.repeat(230)}`;
+const MANY_EXCLUSIONS = [
+  Exclusion.roleName('ci-deployer'), Exclusion.principalArn('arn:aws:iam::123456789012:role/terraform-*'),
+  Exclusion.sourceIp('203.0.113.0/24'), Exclusion.userAgent('*terraform*'),
+];
+
+const cases = CisBenchmarkVersion.all().flatMap(v => v.controls().map(c => [v.version, c.key, v, c] as const));
+
+describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
+  const definition = control.definitionIn(version);
+  const titleLine = (sev: CisSeverity, role = '') => `[${sev}] ${role}CIS ${definition.recommendationId} (v${version.version}): ${definition.title}`;
+
+  test.each([
+    ['env-agnostic stack (account and region are tokens)', agnosticStack],
+    ['stack with explicit env', envStack],
+  ])('fits in 1024 characters with long tags, runbook and exclusions: %s', (_n, mkStack) => {
+    const stack = mkStack();
+    for (const role of [AlarmRole.SINGLE, AlarmRole.COMPLIANCE, AlarmRole.PAGING]) {
+      const text = buildAlarmDescription(stack, {
+        definition,
+        severity: CisSeverity.CRITICAL,
+        threshold: 1,
+        period: Duration.minutes(5),
+        role,
+        exclusions: role === AlarmRole.PAGING ? MANY_EXCLUSIONS : undefined,
+        logGroupName: `/aws/cloudtrail/${'x'.repeat(200)}`,
+        options: { tags: LONG_TAGS, runbookUrl: LONG_RUNBOOK },
+      });
+      expect(renderedLength(text)).toBeLessThanOrEqual(1024);
+      const prefix = role === AlarmRole.PAGING ? 'Paging: ' : role === AlarmRole.COMPLIANCE ? 'Compliance: ' : '';
+      expect(text.split('\n')[0]).toBe(titleLine(CisSeverity.CRITICAL, prefix));
+      expect(text.split('\n')[1]).toMatch(/^Account .+, region .+: 1 or more matching CloudTrail events within 5 minutes in \/aws\/cloudtrail\/x+\.$/);
+      expect(text).not.toMatch(/\$\{Token\[[^\]]*$/m); // no half token markers
+      if (!stack.account.startsWith('${')) {
+        expect(text).toContain('Account 123456789012, region ap-southeast-2');
+        expect(text.length).toBeLessThanOrEqual(1024);
+      }
+    }
+  });
+
+  test('without options it carries why, all first steps and, when it fits, the query', () => {
+    const text = buildAlarmDescription(envStack(), {
+      definition, severity: CisSeverityDefaults.forControl(control), threshold: 1, period: Duration.minutes(5),
+    });
+    const meta = CONTROL_ALERT_METADATA[control.key];
+    expect(text).toContain(`\nWhy: ${meta.whyItMatters}\n`);
+    meta.firstSteps.forEach((step, i) => expect(text).toContain(`${i + 1}) ${step}.`));
+    const withoutQuery = buildAlarmDescription(envStack(), {
+      definition,
+      severity: CisSeverityDefaults.forControl(control),
+      threshold: 1,
+      period: Duration.minutes(5),
+      options: { includeInsightsQuery: false },
+    });
+    if (`${withoutQuery}\nLogs Insights: ${shortInsightsQuery(control)}`.length <= 1024) {
+      expect(text).toBe(`${withoutQuery}\nLogs Insights: ${shortInsightsQuery(control)}`);
+    } else {
+      expect(text).not.toContain('Logs Insights');
+    }
+    expect(text.length).toBeLessThanOrEqual(1024);
+  });
+});
+
+describe('truncation order: query, then steps, then runbook, then exclusions, why and tags; never title or trigger', () => {
+  const definition = CisControl.CMK_DISABLE_OR_DELETION.definitionIn(CisBenchmarkVersion.LATEST);
+  const meta = CONTROL_ALERT_METADATA['cmk-disable-or-deletion'];
+  const descriptions: string[] = [];
+  for (let n = 0; n <= 10; n++) {
+    for (const len of [8, 40, 90, 128]) {
+      const tags = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'.repeat(len)]));
+      descriptions.push(buildAlarmDescription(envStack(), {
+        definition,
+        severity: CisSeverity.HIGH,
+        threshold: 1,
+        period: Duration.minutes(5),
+        role: AlarmRole.PAGING,
+        exclusions: MANY_EXCLUSIONS,
+        options: { tags, runbookUrl: 'https://wiki.example.com/runbooks/cis-kms' },
+      }));
+    }
+  }
+  const allSteps = (d: string) => meta.firstSteps.every(s => d.includes(s));
+  const fullWhy = (d: string) => d.includes(`Why: ${meta.whyItMatters}`);
+
+  test('the sequence covers every stage', () => {
+    expect(descriptions.some(d => d.includes('Logs Insights:'))).toBe(true);
+    expect(descriptions.some(d => !d.includes('Logs Insights:') && allSteps(d))).toBe(true);
+    expect(descriptions.some(d => !d.includes('First steps:'))).toBe(true);
+    expect(descriptions.some(d => !fullWhy(d))).toBe(true);
+  });
+
+  test.each(descriptions.map((d, i) => [i, d]))('description %i respects the order', (_i, d) => {
+    expect(d.length).toBeLessThanOrEqual(1024);
+    expect(d.startsWith(`[HIGH] Paging: CIS ${definition.recommendationId} (v7.0.0): ${definition.title}\nAccount 123456789012, region ap-southeast-2: `)).toBe(true);
+    if (d.includes('Logs Insights:')) expect(allSteps(d) && d.includes('Runbook:') && fullWhy(d)).toBe(true);
+    if (d.includes('First steps:')) expect(d.includes('Runbook:') && fullWhy(d)).toBe(true);
+    if (d.includes('Runbook:')) expect(fullWhy(d) && d.includes(`Excludes: ${MANY_EXCLUSIONS.map(e => e.description).join('; ')}.`)).toBe(true);
+    if (!fullWhy(d) && d.includes('Why:')) expect(d).toMatch(/Why: .*\.\.\.(\n|$)/);
+  });
+});
+
+describe('content', () => {
+  const definition = CisControl.CMK_DISABLE_OR_DELETION.definitionIn(CisBenchmarkVersion.V1_4_0);
+
+  test('full layout for a control', () => {
+    const text = buildAlarmDescription(envStack(), {
+      definition,
+      severity: CisSeverity.HIGH,
+      threshold: 2,
+      period: Duration.minutes(10),
+      evaluationPeriods: 3,
+      logGroupName: '/aws/cloudtrail/org',
+      options: { tags: { environment: 'prod', team: 'security' }, runbookUrl: 'https://wiki.example.com/cis' },
+    });
+    expect(text).toBe([
+      '[HIGH] CIS 4.7 (v1.4.0): Ensure a log metric filter and alarm exist for disabling or scheduled deletion of customer created CMKs',
+      'Account 123456789012, region ap-southeast-2: 2 or more matching CloudTrail events within 3 consecutive periods of 10 minutes in /aws/cloudtrail/org.',
+      'Tags: environment=prod, team=security',
+      `Why: ${CONTROL_ALERT_METADATA['cmk-disable-or-deletion'].whyItMatters}`,
+      'First steps: 1) Identify the key and the data it protects. 2) Cancel the scheduled deletion (CancelKeyDeletion) or re-enable the key unless the change is planned. '
+        + '3) Identify who made the call and revoke their session if unexplained.',
+      'Runbook: https://wiki.example.com/cis',
+      'Logs Insights: fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | filter eventSource = "kms.amazonaws.com" and eventName in ["DisableKey", "ScheduleKeyDeletion"] | sort @timestamp desc | limit 50',
+    ].join('\n'));
+  });
+
+  test('compliance and paging roles explain themselves; a token log group is not named', () => {
+    const stack = envStack();
+    const base = { definition, threshold: 1, period: Duration.minutes(5), logGroupName: Lazy.string({ produce: () => 'lg' }) };
+    const compliance = buildAlarmDescription(stack, { ...base, role: AlarmRole.COMPLIANCE });
+    expect(compliance).toContain('\nExact CIS filter, kept for scanners; a paging alarm with exclusions watches the same events.\n');
+    expect(compliance).toContain('within 5 minutes.');
+    const paging = buildAlarmDescription(stack, { ...base, role: AlarmRole.PAGING, exclusions: [Exclusion.roleName('ci-deployer')] });
+    expect(paging).toContain('\nExcludes: role name ci-deployer.\n');
+    expect(paging.startsWith('Paging: CIS 4.7')).toBe(true);
+  });
+
+  test('includeInsightsQuery: false leaves the query out', () => {
+    const text = buildAlarmDescription(envStack(), {
+      definition, threshold: 1, period: Duration.minutes(5), options: { includeInsightsQuery: false },
+    });
+    expect(text).not.toContain('Logs Insights');
+  });
+
+  test('tokens in the description synthesize into AlarmDescription', () => {
+    const stack = agnosticStack();
+    const text = buildAlarmDescription(stack, { definition, threshold: 1, period: Duration.minutes(5), options: { tags: { stage: Lazy.string({ produce: () => 'blue' }) } } });
+    new cloudwatch.Alarm(stack, 'A', { metric: new cloudwatch.Metric({ namespace: 'N', metricName: 'M' }), threshold: 1, evaluationPeriods: 1, alarmDescription: text });
+    const alarm = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))[0] as any;
+    const joined = alarm.Properties.AlarmDescription['Fn::Join'][1];
+    expect(joined).toEqual(expect.arrayContaining([{ Ref: 'AWS::AccountId' }, { Ref: 'AWS::Region' }]));
+    expect(joined[joined.length - 1]).toContain('\nTags: stage=blue\n');
+  });
+
+  test('renderedLength counts each token as 32 characters', () => {
+    const t = Lazy.string({ produce: () => 'x' });
+    expect(renderedLength(`ab${t}cd${t}`)).toBe(4 + 64);
+    expect(renderedLength('plain')).toBe(5);
+  });
+});
+
+describe('shortInsightsQuery', () => {
+  test.each(CisControl.all().filter(c => c.isMetricFilter).map(c => [c.key, c]))('%s has a query', (_k, control) => {
+    const q = shortInsightsQuery(control)!;
+    expect(q).toMatch(/^fields @timestamp, eventName, userIdentity\.arn, sourceIPAddress, errorCode \| filter .+ \| sort @timestamp desc \| limit 50$/);
+  });
+
+  test('hand-written filters for controls that are not event-name lists', () => {
+    expect(shortInsightsQuery(CisControl.ROOT_ACCOUNT_USAGE)).toContain('filter userIdentity.type = "Root" and not ispresent(userIdentity.invokedBy) and eventType != "AwsServiceEvent"');
+    expect(shortInsightsQuery(CisControl.UNAUTHORIZED_API_CALLS)).toContain('filter errorCode like /UnauthorizedOperation$/ or errorCode like /^AccessDenied/');
+    expect(shortInsightsQuery(CisControl.SECURITY_GROUP_CHANGES)).toContain('filter eventName in ["AuthorizeSecurityGroupIngress", ');
+  });
+
+  test('no query for a control that has no events', () => {
+    expect(shortInsightsQuery(CisControl.SECURITY_HUB_ENABLED)).toBeUndefined();
+  });
+});
+
+describe('per-control metadata', () => {
+  test.each(CisControl.all().map(c => [c.key]))('%s has one why sentence and 2-3 short steps', (key) => {
+    const meta = CONTROL_ALERT_METADATA[key];
+    expect(meta.whyItMatters).toMatch(/^[A-Z][^\n]*\.$/);
+    expect(meta.whyItMatters.slice(0, -1)).not.toMatch(/\. [A-Z]/);
+    expect(meta.firstSteps.length).toBeGreaterThanOrEqual(2);
+    expect(meta.firstSteps.length).toBeLessThanOrEqual(3);
+    for (const s of meta.firstSteps) {
+      expect(s).toMatch(/^[A-Z][a-z]+ /); // imperative verb first
+      expect(s.endsWith('.')).toBe(false);
+      expect(s.length).toBeLessThanOrEqual(110);
+    }
+  });
+});
+
+describe('bad options', () => {
+  test.each([
+    [{ tags: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])) }, /has 11 entries; at most 10/],
+    [{ tags: { '1env': 'prod' } }, /tags key "1env" is invalid: use 1-64 letters/],
+    [{ tags: { 'env name': 'prod' } }, /tags key "env name" is invalid/],
+    [{ tags: { ['k'.repeat(65)]: 'prod' } }, /is invalid: use 1-64/],
+    [{ tags: { env: '' } }, /tags\["env"\] value "" is invalid: use 1-128 printable characters/],
+    [{ tags: { env: 'a,b' } }, /value "a,b" is invalid/],
+    [{ tags: { env: 'line\nbreak' } }, /value "line\\nbreak" is invalid/],
+    [{ tags: { env: ' prod' } }, /value " prod" is invalid/],
+    [{ tags: { env: 'v'.repeat(129) } }, /is invalid: use 1-128/],
+    [{ tags: { env: 42 as any } }, /tags\["env"\] must be a string, got 42/],
+    [{ runbookUrl: 'http://wiki.example.com' }, /runbookUrl "http:\/\/wiki.example.com" is invalid: give an https:\/\/ URL/],
+    [{ runbookUrl: 'https://wiki example.com' }, /runbookUrl .* is invalid/],
+    [{ runbookUrl: `https://x.example.com/${'a'.repeat(250)}` }, /of at most 256 characters/],
+  ])('rejects %j', (options, msg) => {
+    expect(() => validateAlarmDescriptionOptions(options)).toThrow(msg);
+    expect(() => buildAlarmDescription(envStack(), {
+      definition: CisControl.VPC_CHANGES.definitionIn(CisBenchmarkVersion.LATEST), threshold: 1, period: Duration.minutes(5), options,
+    })).toThrow(msg);
+  });
+
+  test('accepts tokens in tag values and runbook URL', () => {
+    const t = Lazy.string({ produce: () => 'x' });
+    expect(() => validateAlarmDescriptionOptions({ tags: { env: t }, runbookUrl: t })).not.toThrow();
+  });
+});
