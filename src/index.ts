@@ -7,3 +7,4 @@ export * from './scanners';
 export * from './exclusions';
 export * from './severity';
 export * from './alarm-description';
+export * from './realtime';
