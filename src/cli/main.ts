@@ -4,6 +4,7 @@
  * Each subcommand lives in its own module and registers itself here.
  */
 import { Command } from 'commander';
+import { registerAudit } from './audit-command';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -13,6 +14,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Subcommands: each module exports register<Name>(program).
+  registerAudit(program);
   return program;
 }
 

@@ -1,0 +1,227 @@
+/**
+ * Reads a deployed account into an AuditModel with the AWS SDK v3:
+ * DescribeTrails, GetTrailStatus, GetEventSelectors, DescribeMetricFilters,
+ * DescribeAlarms and ListSubscriptionsByTopic. The SDK honours
+ * AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) by itself.
+ */
+import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, Trail } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient, DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand, MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
+import { ListSubscriptionsByTopicCommand, SNSClient, Subscription } from '@aws-sdk/client-sns';
+import { AuditFailure, AwsCallContext, classifyAwsError } from './errors';
+import { AlarmFacts, AuditModel, EventSelectorFacts, MetricFilterFacts, TopicFacts, TrailFacts, logGroupNameFromArn } from './model';
+
+export interface LiveReadOptions {
+  /** The region to audit. @default - the SDK's default (AWS_REGION, the profile's region) */
+  readonly region?: string;
+  /** The shared-config profile. @default - the SDK's default credential chain */
+  readonly profile?: string;
+}
+
+/** SDK client settings shared by every client. */
+interface ClientSettings {
+  region?: string;
+  profile?: string;
+}
+
+/** Endpoint override the SDK will use for a service, for messages only. */
+function endpointFor(serviceEnvSuffix: string): string | undefined {
+  return process.env[`AWS_ENDPOINT_URL_${serviceEnvSuffix}`] ?? process.env.AWS_ENDPOINT_URL;
+}
+
+/**
+ * Some emulators answer JSON-protocol calls with an XML error document
+ * (`<Code>InvalidClientTokenId</Code>`), which the SDK cannot parse and
+ * reports as a SyntaxError. This middleware reads such bodies and throws an
+ * error named after `<Code>` instead, so the mapping to exit codes works.
+ * Real AWS JSON services answer with JSON errors and are left alone.
+ */
+function addXmlErrorReader(client: { middlewareStack: any }): void {
+  client.middlewareStack.addRelativeTo((next: any) => async (args: any) => {
+    const out = await next(args);
+    const response = out?.response;
+    const type = String(response?.headers?.['content-type'] ?? '');
+    if (response && response.statusCode >= 400 && /xml|html/i.test(type) && response.body) {
+      const text = await readBody(response.body);
+      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+      if (code) {
+        const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? code;
+        const error = new Error(message) as Error & { $metadata: unknown; $fault: string };
+        error.name = code;
+        error.$metadata = { httpStatusCode: response.statusCode };
+        error.$fault = response.statusCode >= 500 ? 'server' : 'client';
+        throw error;
+      }
+      response.body = Buffer.from(text, 'utf8');
+    }
+    return out;
+  }, { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'cisMonitoringXmlErrorReader', override: true });
+}
+
+async function readBody(body: any): Promise<string> {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Runs one SDK call, mapping its errors to AuditFailure. */
+async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw classifyAwsError(e, action, ctx);
+  }
+}
+
+/** Reads the account and region into an AuditModel. */
+export async function readLiveModel(options: LiveReadOptions): Promise<AuditModel> {
+  const settings: ClientSettings = {};
+  if (options.region) settings.region = options.region;
+  if (options.profile) settings.profile = options.profile;
+
+  const cloudTrail = new CloudTrailClient(settings);
+  addXmlErrorReader(cloudTrail);
+  const baseCtx = { profile: options.profile };
+  let region: string;
+  try {
+    region = await cloudTrail.config.region();
+  } catch (e) {
+    throw classifyAwsError(e, 'cloudtrail:DescribeTrails', baseCtx);
+  }
+  if (!region) {
+    throw classifyAwsError(new Error('Region is missing'), 'cloudtrail:DescribeTrails', baseCtx);
+  }
+  const ctx = (suffix: string): AwsCallContext => ({ region, profile: options.profile, endpoint: endpointFor(suffix) });
+  const notes: string[] = [];
+
+  // Trails (shadow copies of multi-region trails from other home regions included, as scanners see them).
+  const trailList: Trail[] = (await call('cloudtrail:DescribeTrails', ctx('CLOUDTRAIL'), () =>
+    cloudTrail.send(new DescribeTrailsCommand({ includeShadowTrails: true })))).trailList ?? [];
+  const trailClients = new Map<string, CloudTrailClient>([[region, cloudTrail]]);
+  const trailClient = (r: string) => {
+    let c = trailClients.get(r);
+    if (!c) {
+      c = new CloudTrailClient({ ...settings, region: r });
+      addXmlErrorReader(c);
+      trailClients.set(r, c);
+    }
+    return c;
+  };
+  const trails: TrailFacts[] = [];
+  for (const t of trailList) {
+    const id = t.TrailARN ?? t.Name ?? '?';
+    const home = t.HomeRegion ?? region;
+    const client = trailClient(home);
+    const status = await call('cloudtrail:GetTrailStatus', ctx('CLOUDTRAIL'), () => client.send(new GetTrailStatusCommand({ Name: id })));
+    const selectors = await call('cloudtrail:GetEventSelectors', ctx('CLOUDTRAIL'), () => client.send(new GetEventSelectorsCommand({ TrailName: id })));
+    const advanced = (selectors.AdvancedEventSelectors ?? []).length > 0;
+    const eventSelectors: EventSelectorFacts[] = (selectors.EventSelectors ?? []).map(s => ({
+      readWriteType: s.ReadWriteType ?? 'All',
+      includeManagementEvents: s.IncludeManagementEvents ?? true,
+      excludeManagementEventSources: s.ExcludeManagementEventSources ?? [],
+    }));
+    const lgName = t.CloudWatchLogsLogGroupArn ? logGroupNameFromArn(t.CloudWatchLogsLogGroupArn) : undefined;
+    trails.push({
+      name: t.Name ?? id,
+      isMultiRegion: t.IsMultiRegionTrail ?? false,
+      isLogging: status.IsLogging ?? false,
+      homeRegion: home,
+      eventSelectors,
+      usesAdvancedSelectors: advanced,
+      logGroup: t.CloudWatchLogsLogGroupArn
+        ? (lgName ? { key: `name:${lgName}`, display: lgName, resolved: true } : { key: `unknown:${t.CloudWatchLogsLogGroupArn}`, display: t.CloudWatchLogsLogGroupArn, resolved: false })
+        : undefined,
+    });
+  }
+
+  // Metric filters of the region.
+  const logs = new CloudWatchLogsClient(settings);
+  addXmlErrorReader(logs);
+  const filters: MetricFilter[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await call('logs:DescribeMetricFilters', ctx('CLOUDWATCH_LOGS'), () => logs.send(new DescribeMetricFiltersCommand({ nextToken })));
+    filters.push(...(page.metricFilters ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const metricFilters: MetricFilterFacts[] = filters.map(f => ({
+    name: f.filterName ?? '?',
+    logGroup: { key: `name:${f.logGroupName}`, display: f.logGroupName ?? '?', resolved: true },
+    pattern: f.filterPattern ?? '',
+    metricName: f.metricTransformations?.[0]?.metricName,
+    metricNamespace: f.metricTransformations?.[0]?.metricNamespace,
+  }));
+
+  // Metric alarms of the region.
+  const cloudWatch = new CloudWatchClient(settings);
+  addXmlErrorReader(cloudWatch);
+  const metricAlarms: MetricAlarm[] = [];
+  let alarmToken: string | undefined;
+  do {
+    const page = await call('cloudwatch:DescribeAlarms', ctx('CLOUDWATCH'), () => cloudWatch.send(new DescribeAlarmsCommand({ NextToken: alarmToken })));
+    metricAlarms.push(...(page.MetricAlarms ?? []));
+    alarmToken = page.NextToken;
+  } while (alarmToken);
+  const alarms: AlarmFacts[] = metricAlarms.map(a => ({
+    name: a.AlarmName ?? '?',
+    metricName: a.MetricName,
+    namespace: a.Namespace,
+    actions: (a.AlarmActions ?? []).map(arn => ({ key: `arn:${arn}`, display: arn, resolved: true, isSnsTopic: /^arn:[^:]+:sns:/.test(arn) })),
+  }));
+
+  // Subscriptions of every topic an alarm notifies.
+  const topicArns = [...new Set(alarms.flatMap(a => a.actions.filter(x => x.isSnsTopic).map(x => x.display)))];
+  const snsClients = new Map<string, SNSClient>();
+  const topics: TopicFacts[] = [];
+  for (const arn of topicArns) {
+    const topicRegion = arn.split(':')[3] || region;
+    let sns = snsClients.get(topicRegion);
+    if (!sns) {
+      sns = new SNSClient({ ...settings, region: topicRegion });
+      snsClients.set(topicRegion, sns);
+    }
+    const subscriptions: Subscription[] = [];
+    let exists = true;
+    let token: string | undefined;
+    try {
+      do {
+        const client = sns;
+        const page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken: token }));
+        subscriptions.push(...(page.Subscriptions ?? []));
+        token = page.NextToken;
+      } while (token);
+    } catch (e) {
+      if ((e as { name?: string }).name === 'NotFoundException' || (e as { name?: string }).name === 'NotFound') {
+        exists = false;
+        notes.push(`Topic ${arn} does not exist.`);
+      } else {
+        throw classifyAwsError(e, 'sns:ListSubscriptionsByTopic', ctx('SNS'));
+      }
+    }
+    topics.push({
+      ref: { key: `arn:${arn}`, display: arn, resolved: true },
+      exists,
+      subscriptions: subscriptions.map(s => ({
+        protocol: s.Protocol ?? '?',
+        endpoint: s.Endpoint ?? '',
+        state: s.SubscriptionArn === 'PendingConfirmation' ? 'pending' : 'confirmed',
+      })),
+    });
+  }
+
+  return {
+    source: 'live',
+    description: `${region}${options.profile ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
+    region,
+    trailsVisible: true,
+    trails,
+    metricFilters,
+    alarms,
+    topics,
+    notes,
+  };
+}
+
+export { AuditFailure };
