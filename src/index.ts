@@ -8,3 +8,4 @@ export * from './exclusions';
 export * from './severity';
 export * from './alarm-description';
 export * from './realtime';
+export * from './queries';

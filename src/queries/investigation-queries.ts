@@ -1,0 +1,219 @@
+import { Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CisBenchmarkVersion, CisControl } from '../catalog';
+import { CONTROL_QUERY_FIELDS, insightsFilterFor } from './insights-translation';
+import { powerfulRoleFilter, s3ExposureFilter } from './investigation-filters';
+
+/** Properties of `CisInvestigationQueries`. */
+export interface CisInvestigationQueriesProps {
+  /** The CloudTrail log group the queries run on. */
+  readonly logGroup: logs.ILogGroup;
+
+  /**
+   * CIS AWS Foundations Benchmark version whose patterns, ids and titles are used.
+   * @default CisBenchmarkVersion.LATEST
+   */
+  readonly benchmarkVersion?: CisBenchmarkVersion;
+
+  /**
+   * Controls to save a query for. Every one must be a metric-filter control of `benchmarkVersion`.
+   * @default - every metric-filter control of `benchmarkVersion`
+   */
+  readonly controls?: CisControl[];
+
+  /**
+   * Folder of the saved queries in the Logs Insights console (`a/b` nests).
+   * Letters, digits, spaces and `. _ - /`; no leading, trailing or double `/`; at most 150 characters.
+   * @default - the construct's path, e.g. `MyStack/Queries`
+   */
+  readonly folderName?: string;
+
+  /**
+   * Role names the "powerful role assumptions" query looks for: each matches,
+   * case-insensitively, anywhere in the name (path included) of the assumed
+   * role, so `Admin` also finds `AWSReservedSSO_AdministratorAccess_1a2b` and
+   * `team-admin`. Use IAM role-name characters (letters, digits, `+=,.@_-`).
+   * @default ['OrganizationAccountAccessRole', 'AdministratorAccess', 'Admin']
+   */
+  readonly powerfulRoleNames?: string[];
+
+  /**
+   * Also save the three queries the CloudTrail monitoring guidance asks to keep
+   * at hand: powerful role assumptions, any root usage, and S3 public exposure
+   * (ACL, policy and public-access-block changes next to PutObject counts).
+   * @default true
+   */
+  readonly includeInvestigationQueries?: boolean;
+}
+
+const DEFAULT_POWERFUL_ROLES = ['OrganizationAccountAccessRole', 'AdministratorAccess', 'Admin'];
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const FOLDER = /^[A-Za-z0-9 ._-]+(\/[A-Za-z0-9 ._-]+)*$/;
+const MAX_FOLDER = 150;
+const MAX_NAME = 255;
+
+/**
+ * Saved CloudWatch Logs Insights queries (query definitions, free of charge)
+ * on the CloudTrail log group: one per CIS control, listing the CloudTrail
+ * events its metric filter counts (the filter pattern translated into an
+ * Insights `filter`), plus three investigation queries: principals assuming
+ * powerful roles (sorted by first appearance, so new ones come first), any
+ * root usage, and S3 public exposure next to PutObject counts per bucket.
+ *
+ * Query names carry the CIS number and title of the chosen version, so they
+ * change with the version; construct IDs derive from control keys only, so a
+ * version change updates the queries in place.
+ *
+ * @example
+ * new CisInvestigationQueries(this, 'Queries', { logGroup: trailLogGroup });
+ */
+export class CisInvestigationQueries extends Construct {
+  /** The benchmark version in use. */
+  public readonly benchmarkVersion: CisBenchmarkVersion;
+  /** The controls that have a query, in benchmark order. */
+  public readonly controls: CisControl[];
+  /** The folder the queries are saved in. */
+  public readonly folderName: string;
+  /** Every query definition created: the controls' in benchmark order, then the investigation queries. */
+  public readonly queryDefinitions: logs.QueryDefinition[];
+  /**
+   * Principals that assumed a powerful role, with first and last time seen.
+   * @default - undefined when `includeInvestigationQueries` is false
+   */
+  public readonly powerfulRoleAssumptionsQuery?: logs.QueryDefinition;
+  /**
+   * Every call made as the root user.
+   * @default - undefined when `includeInvestigationQueries` is false
+   */
+  public readonly rootUsageQuery?: logs.QueryDefinition;
+  /**
+   * S3 ACL, policy and public-access-block changes and PutObject counts per bucket.
+   * @default - undefined when `includeInvestigationQueries` is false
+   */
+  public readonly s3PublicExposureQuery?: logs.QueryDefinition;
+
+  private readonly byControl = new Map<CisControl, logs.QueryDefinition>();
+
+  constructor(scope: Construct, id: string, props: CisInvestigationQueriesProps) {
+    super(scope, id);
+    this.benchmarkVersion = props.benchmarkVersion ?? CisBenchmarkVersion.LATEST;
+    this.controls = selectControls(this.benchmarkVersion, props.controls);
+    this.folderName = props.folderName ?? this.node.path.replace(/[^A-Za-z0-9 ._/-]/g, '-').slice(0, MAX_FOLDER);
+    validateFolderName(this.folderName);
+    if (this.controls.length === 0 && props.includeInvestigationQueries === false) {
+      throw new Error('Nothing to save: controls is empty and includeInvestigationQueries is false. Select at least one control or keep the investigation queries.');
+    }
+    const roleNames = props.powerfulRoleNames ?? DEFAULT_POWERFUL_ROLES;
+    validateRoleNames(roleNames);
+
+    const logGroups = [props.logGroup];
+    const defs: logs.QueryDefinition[] = [];
+    for (const control of this.controls) {
+      const d = control.definitionIn(this.benchmarkVersion);
+      const { expression } = insightsFilterFor(d.deployedPattern!);
+      // Construct IDs derive from the stable key only; the name follows the version.
+      const q = new logs.QueryDefinition(this, pascalCase(control.key), {
+        queryDefinitionName: this.queryName(`CIS ${d.recommendationId} ${d.title}`),
+        queryString: new logs.QueryString({
+          fields: [...CONTROL_QUERY_FIELDS],
+          filterStatements: [expression],
+          sort: '@timestamp desc',
+          limit: 1000,
+        }),
+        logGroups,
+      });
+      this.byControl.set(control, q);
+      defs.push(q);
+    }
+
+    if (props.includeInvestigationQueries ?? true) {
+      this.powerfulRoleAssumptionsQuery = new logs.QueryDefinition(this, 'PowerfulRoleAssumptions', {
+        queryDefinitionName: this.queryName('Investigation - principals assuming powerful roles'),
+        queryString: new logs.QueryString({
+          filterStatements: [powerfulRoleFilter(roleNames)],
+          stats: 'count(*) as assumptions, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by userIdentity.arn, requestParameters.roleArn',
+          sort: 'firstSeen desc',
+          limit: 1000,
+        }),
+        logGroups,
+      });
+      this.rootUsageQuery = new logs.QueryDefinition(this, 'RootUsage', {
+        queryDefinitionName: this.queryName('Investigation - any root user activity'),
+        queryString: new logs.QueryString({
+          fields: ['@timestamp', 'eventSource', 'eventName', 'eventType', 'sourceIPAddress', 'userAgent', 'userIdentity.invokedBy', 'awsRegion', 'errorCode'],
+          filterStatements: ['userIdentity.type = "Root"'],
+          sort: '@timestamp desc',
+          limit: 1000,
+        }),
+        logGroups,
+      });
+      this.s3PublicExposureQuery = new logs.QueryDefinition(this, 'S3PublicExposure', {
+        queryDefinitionName: this.queryName('Investigation - S3 public exposure and uploads per bucket'),
+        queryString: new logs.QueryString({
+          filterStatements: [s3ExposureFilter()],
+          stats: 'count(*) as events, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by requestParameters.bucketName, eventName',
+          sort: 'requestParameters.bucketName asc',
+          limit: 1000,
+        }),
+        logGroups,
+      });
+      defs.push(this.powerfulRoleAssumptionsQuery, this.rootUsageQuery, this.s3PublicExposureQuery);
+    }
+    this.queryDefinitions = defs;
+  }
+
+  /** The query definition of a control. */
+  public queryFor(control: CisControl): logs.QueryDefinition {
+    const q = this.byControl.get(control);
+    if (!q) {
+      throw new Error(`Control "${control.key}" has no query in ${this.node.path}; controls with queries: ${this.controls.map(c => c.key).join(', ')}.`);
+    }
+    return q;
+  }
+
+  private queryName(title: string): string {
+    const name = `${this.folderName}/${title.replace(/\//g, '-')}`;
+    return name.length <= MAX_NAME ? name : `${name.slice(0, MAX_NAME - 3)}...`;
+  }
+}
+
+function selectControls(version: CisBenchmarkVersion, requested: CisControl[] | undefined): CisControl[] {
+  const wanted = requested ?? version.controls();
+  const seen = new Set<CisControl>();
+  for (const c of wanted) {
+    if (seen.has(c)) throw new Error(`controls lists "${c.key}" twice; list each control once.`);
+    seen.add(c);
+    if (!c.isIn(version)) {
+      throw new Error(`Control "${c.key}" is not part of ${version} (it exists in ${c.versions().map(v => v.version).join(', ')}). Remove it from controls or choose another benchmarkVersion.`);
+    }
+    if (!c.isMetricFilter) {
+      throw new Error(`Control "${c.key}" is not a metric-filter control, so it has no query. Remove it from controls.`);
+    }
+  }
+  return version.controls().filter(c => seen.has(c));
+}
+
+function validateFolderName(folder: string): void {
+  if (Token.isUnresolved(folder)) {
+    throw new Error('folderName must be a literal string, not a token: it is part of every query name.');
+  }
+  if (folder.length === 0 || folder.length > MAX_FOLDER || !FOLDER.test(folder)) {
+    throw new Error(`folderName "${folder}" is invalid: use 1-${MAX_FOLDER} letters, digits, spaces or . _ - with "/" between folder levels (no leading, trailing or double "/"), for example "security/cis".`);
+  }
+}
+
+function validateRoleNames(names: string[]): void {
+  if (names.length === 0) {
+    throw new Error('powerfulRoleNames is empty: list at least one role name (the default is OrganizationAccountAccessRole, AdministratorAccess, Admin).');
+  }
+  for (const n of names) {
+    if (Token.isUnresolved(n) || !ROLE_NAME.test(n)) {
+      throw new Error(`powerfulRoleNames: "${n}" is not a role name: use 1-64 letters, digits or + = , . @ _ - (for example "BreakGlassAdmin").`);
+    }
+  }
+}
+
+function pascalCase(key: string): string {
+  return key.split('-').map(w => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
