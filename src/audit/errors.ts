@@ -52,7 +52,7 @@ const CREDENTIAL_ERRORS = new Set([
 ]);
 
 const ACCESS_DENIED_ERRORS = new Set([
-  'AccessDenied', 'AccessDeniedException', 'AuthorizationError', 'UnauthorizedOperation', 'NotAuthorized',
+  'AccessDenied', 'AccessDeniedException', 'AuthorizationError', 'AuthorizationErrorException', 'UnauthorizedOperation', 'NotAuthorized',
   'UnauthorizedException', 'Forbidden',
 ]);
 
@@ -80,9 +80,11 @@ export function classifyAwsError(error: unknown, action: string, ctx: AwsCallCon
   const e = (error ?? {}) as {
     name?: string; code?: string; Code?: string; message?: string; errno?: string; cause?: any; $metadata?: { httpStatusCode?: number };
   };
+  // The SDK wraps values that are not Error instances of its realm ("AWS SDK error wrapper for Error: connect ECONNREFUSED ...").
+  const message = (e.message ?? String(error)).replace(/^AWS SDK error wrapper for (Error: )?/, '');
   const name = e.name ?? '';
-  const code = e.code ?? e.Code ?? e.errno ?? e.cause?.code ?? '';
-  const message = e.message ?? String(error);
+  const networkCode = /\b(E[A-Z_]{4,})\b/.exec(message)?.[1];
+  const code = String(e.code ?? e.Code ?? e.cause?.code ?? (networkCode && NETWORK_CODES.has(networkCode) ? networkCode : '') ?? '');
   const where = ctx.endpoint ? `endpoint ${ctx.endpoint}` : `the ${action.split(':')[0]} endpoint of ${ctx.region ?? 'the default region'}`;
   const profile = ctx.profile ? ` (profile "${ctx.profile}")` : '';
 

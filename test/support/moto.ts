@@ -1,0 +1,173 @@
+/**
+ * A moto server (local AWS emulator) for end-to-end tests of AWS SDK code.
+ *
+ * `startMoto()` runs `.venv/bin/moto_server -H 127.0.0.1 -p <free port>`
+ * (installing the pinned moto with scripts/setup-python-tools.sh first when
+ * it is missing), waits until it answers, and returns a handle whose `stop()`
+ * ends that one process. Use `describeIfPython` so machines without python3
+ * skip with a clear message instead of failing.
+ *
+ * Helpers drive moto's own API (reset, IAM enforcement) and send raw
+ * requests to services we have no SDK client for (S3 CreateBucket, IAM
+ * CreateUser/CreateAccessKey): while moto does not enforce IAM it only reads
+ * the service name from the Authorization header's credential scope.
+ */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const MOTO_SERVER = path.join(REPO_ROOT, '.venv', 'bin', 'moto_server');
+const SETUP_SCRIPT = path.join(REPO_ROOT, 'scripts', 'setup-python-tools.sh');
+
+/** Whether python3 is on PATH (moto needs it). */
+export function pythonAvailable(): boolean {
+  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** `describe` when python3 exists, else `describe.skip` with a message saying why. */
+export function describeIfPython(name: string, fn: () => void): void {
+  if (pythonAvailable()) {
+    describe(name, fn);
+  } else {
+    // eslint-disable-next-line no-console
+    console.warn(`Skipping "${name}": python3 is not installed, so moto (the local AWS emulator) cannot run. Install python3 to run these tests.`);
+    describe.skip(name, fn);
+  }
+}
+
+/** Installs the pinned moto into .venv/ when missing (idempotent; downloads from PyPI the first time). */
+export function ensureMotoInstalled(): string {
+  if (!fs.existsSync(MOTO_SERVER)) {
+    const r = spawnSync('bash', [SETUP_SCRIPT], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0 || !fs.existsSync(MOTO_SERVER)) {
+      throw new Error(`Installing moto with ${SETUP_SCRIPT} failed (exit ${r.status}): ${r.stderr || r.stdout}`);
+    }
+  }
+  return MOTO_SERVER;
+}
+
+/** A free TCP port on 127.0.0.1 (there is a small race until the caller binds it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface MotoServer {
+  /** `http://127.0.0.1:<port>`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Deletes every resource (POST /moto-api/reset). */
+  reset(): Promise<void>;
+  /**
+   * Makes moto enforce IAM after `count` more requests (0: from now on;
+   * Infinity: never, the default).
+   */
+  setAuthAfter(count: number): Promise<void>;
+  /** Ends the server process. */
+  stop(): Promise<void>;
+}
+
+/** Starts a moto server on a free port and waits until it answers. */
+export async function startMoto(options: { timeoutMs?: number } = {}): Promise<MotoServer> {
+  const binary = ensureMotoInstalled();
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', chunk => {
+    stderr = (stderr + String(chunk)).slice(-4000);
+  });
+  let exited: number | null | undefined;
+  child.on('exit', code => {
+    exited = code;
+  });
+
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    if (exited !== undefined) throw new Error(`moto_server exited with code ${exited} before answering on ${endpoint}: ${stderr}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/data.json`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`moto_server did not answer on ${endpoint} within ${options.timeoutMs ?? 30_000} ms: ${stderr}`);
+    }
+    await new Promise(r => setTimeout(r, 200));
+  }
+
+  return {
+    endpoint,
+    port,
+    async reset() {
+      await motoApi(endpoint, '/moto-api/reset', '');
+    },
+    async setAuthAfter(count: number) {
+      await motoApi(endpoint, '/moto-api/reset-auth', count === Infinity ? 'inf' : String(count));
+    },
+    async stop() {
+      if (exited !== undefined) return;
+      await new Promise<void>(resolve => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => {
+          if (exited === undefined) child.kill('SIGKILL');
+        }, 5000).unref();
+      });
+    },
+  };
+}
+
+async function motoApi(endpoint: string, route: string, body: string): Promise<void> {
+  const res = await fetch(`${endpoint}${route}`, { method: 'POST', body });
+  if (!res.ok) throw new Error(`POST ${route} on moto failed with HTTP ${res.status}: ${await res.text()}`);
+}
+
+/**
+ * A raw request to a service we have no SDK client for. Only valid while moto
+ * does not enforce IAM: the signature is a dummy; moto reads the service from the credential scope.
+ */
+export async function rawRequest(
+  endpoint: string, service: string, method: string, pathAndQuery: string, form?: Record<string, string>,
+): Promise<string> {
+  const headers: Record<string, string> = {
+    Authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+  };
+  let body: string | undefined;
+  if (form) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(form).toString();
+  }
+  const res = await fetch(`${endpoint}${pathAndQuery}`, { method, headers, body });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${service} ${method} ${pathAndQuery} on moto failed with HTTP ${res.status}: ${text}`);
+  return text;
+}
+
+/** Creates an S3 bucket (moto's CreateTrail checks that the bucket exists). */
+export async function createBucket(endpoint: string, bucket: string): Promise<void> {
+  await rawRequest(endpoint, 's3', 'PUT', `/${bucket}`);
+}
+
+/** Creates an IAM user without any policy and returns an access key of it. */
+export async function createUserWithoutPermissions(endpoint: string, userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  await rawRequest(endpoint, 'iam', 'POST', '/', { Action: 'CreateUser', UserName: userName, Version: '2010-05-08' });
+  const xml = await rawRequest(endpoint, 'iam', 'POST', '/', { Action: 'CreateAccessKey', UserName: userName, Version: '2010-05-08' });
+  const accessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(xml)?.[1];
+  const secretAccessKey = /<SecretAccessKey>([^<]+)<\/SecretAccessKey>/.exec(xml)?.[1];
+  if (!accessKeyId || !secretAccessKey) throw new Error(`CreateAccessKey on moto returned no key: ${xml}`);
+  return { accessKeyId, secretAccessKey };
+}
