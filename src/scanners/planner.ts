@@ -109,7 +109,7 @@ function repairs(control: CisControl): { text: string; source: string }[] {
       // seven names unquoted in this order. The clause binds to every name here,
       // unlike the CIS 3.0.0+ audit text, where it binds to CreateRoute only.
       return [{
-        source: 'repair: CIS route-table text scoped to eventSource ec2.amazonaws.com (for Prowler)',
+        source: 'repaired route-table text scoped to eventSource ec2.amazonaws.com',
         text: '{ ($.eventSource = ec2.amazonaws.com) && (($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable)) }',
       }];
     case 'organizations-changes': {
@@ -121,7 +121,7 @@ function repairs(control: CisControl): { text: string; source: string }[] {
         'InviteAccountToOrganization', 'LeaveOrganization', 'MoveAccount', 'RemoveAccountFromOrganization', 'UpdatePolicy', 'UpdateOrganizationalUnit'];
       const names = [...cis18, 'CancelHandshake', 'CreateOrganization', 'EnableAllFeatures'];
       return [{
-        source: 'repair: CIS Organizations text plus CancelHandshake, CreateOrganization and EnableAllFeatures (for Prowler)',
+        source: 'repaired Organizations text with CancelHandshake, CreateOrganization and EnableAllFeatures',
         text: `{ ($.eventSource = organizations.amazonaws.com) && (${names.map(n => `($.eventName = "${n}")`).join(' || ')}) }`,
       }];
     }
