@@ -1,9 +1,9 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { CisControl, CisControlDefinition } from './catalog';
-import { CATALOG_DATA } from './catalog/catalog-data.generated';
+import { CisControlDefinition } from './catalog';
 import { CONTROL_ALERT_METADATA } from './catalog/control-metadata';
 import { Exclusion } from './exclusions';
+import { insightsFilterFor, insightsQueryFor } from './queries/insights-translation';
 import { CisSeverity } from './severity';
 
 /** What every alarm description carries besides the control's own facts. */
@@ -65,6 +65,12 @@ export interface AlarmDescriptionInput {
   readonly role?: AlarmRole;
   /** The exclusions of a paging alarm, listed in its description. */
   readonly exclusions?: Exclusion[];
+  /**
+   * The filter pattern the alarm's metric filter uses, when it is not the
+   * version's deployed pattern (a paging alarm's excluded pattern): the Logs
+   * Insights query is then translated from it.
+   */
+  readonly pattern?: string;
   /** User options. */
   readonly options?: AlarmDescriptionOptions;
 }
@@ -125,21 +131,16 @@ export function validateAlarmDescriptionOptions(options: AlarmDescriptionOptions
 }
 
 /**
- * A short CloudWatch Logs Insights query listing the events a control matches
- * (newest first, 50 rows), derived from the control's event names and source,
- * or a hand-written filter for controls that are not a list of event names.
+ * The Logs Insights query listing the events of an alarm: the control's
+ * deployed pattern translated by `insightsQueryFor`, or, for a tuned
+ * pattern, the same query shape over its translation.
  * @jsii ignore
  */
-export function shortInsightsQuery(control: CisControl): string | undefined {
-  const meta = CONTROL_ALERT_METADATA[control.key];
-  let filter = meta?.insightsFilter;
-  if (!filter) {
-    if (control.eventNames.length === 0) return undefined;
-    const source = CATALOG_DATA.controls.find(c => c.key === control.key)?.eventSource;
-    const names = `eventName in [${control.eventNames.map(n => JSON.stringify(n)).join(', ')}]`;
-    filter = source ? `eventSource = ${JSON.stringify(source)} and ${names}` : names;
+export function alarmInsightsQuery(definition: CisControlDefinition, pattern?: string): string {
+  if (pattern === undefined || pattern === definition.deployedPattern) {
+    return insightsQueryFor(definition.control, definition.benchmarkVersion);
   }
-  return `fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | filter ${filter} | sort @timestamp desc | limit 50`;
+  return `filter ${insightsFilterFor(pattern).expression} | fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | sort @timestamp desc | limit 100`;
 }
 
 interface Section {
@@ -192,7 +193,7 @@ export function buildAlarmDescription(scope: IConstruct, input: AlarmDescription
   const why = meta ? `Why: ${meta.whyItMatters}` : '';
   const steps = [...(meta?.firstSteps ?? [])];
   const runbook = options.runbookUrl ? `Runbook: ${options.runbookUrl}` : '';
-  const queryText = options.includeInsightsQuery === false ? undefined : shortInsightsQuery(control);
+  const queryText = options.includeInsightsQuery === false ? undefined : alarmInsightsQuery(d, input.pattern);
   const query = queryText ? `Logs Insights: ${queryText}` : '';
 
   const parts = {

@@ -9,3 +9,5 @@ export * from './severity';
 export * from './alarm-description';
 export * from './realtime';
 export * from './queries';
+export * from './dashboard';
+export * from './chat-delivery';

@@ -2,11 +2,13 @@ import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
-  AlarmRole, buildAlarmDescription, renderedLength, shortInsightsQuery, validateAlarmDescriptionOptions,
+  AlarmRole, alarmInsightsQuery, buildAlarmDescription, renderedLength, validateAlarmDescriptionOptions,
 } from '../src/alarm-description';
 import { CisBenchmarkVersion, CisControl } from '../src/catalog';
 import { CONTROL_ALERT_METADATA } from '../src/catalog/control-metadata';
 import { Exclusion } from '../src/exclusions';
+import { compileExcludedPattern } from '../src/exclusions/compile';
+import { insightsQueryFor } from '../src/queries/insights-translation';
 import { CisSeverity, CisSeverityDefaults } from '../src/severity';
 
 const envStack = () => new Stack(new App(), 'S', { env: { account: '123456789012', region: 'ap-southeast-2' } });
@@ -67,8 +69,9 @@ describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
       period: Duration.minutes(5),
       options: { includeInsightsQuery: false },
     });
-    if (`${withoutQuery}\nLogs Insights: ${shortInsightsQuery(control)}`.length <= 1024) {
-      expect(text).toBe(`${withoutQuery}\nLogs Insights: ${shortInsightsQuery(control)}`);
+    const query = insightsQueryFor(control, version);
+    if (`${withoutQuery}\nLogs Insights: ${query}`.length <= 1024) {
+      expect(text).toBe(`${withoutQuery}\nLogs Insights: ${query}`);
     } else {
       expect(text).not.toContain('Logs Insights');
     }
@@ -135,7 +138,7 @@ describe('content', () => {
       'First steps: 1) Identify the key and the data it protects. 2) Cancel the scheduled deletion (CancelKeyDeletion) or re-enable the key unless the change is planned. '
         + '3) Identify who made the call and revoke their session if unexplained.',
       'Runbook: https://wiki.example.com/cis',
-      'Logs Insights: fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | filter eventSource = "kms.amazonaws.com" and eventName in ["DisableKey", "ScheduleKeyDeletion"] | sort @timestamp desc | limit 50',
+      `Logs Insights: ${insightsQueryFor(CisControl.CMK_DISABLE_OR_DELETION, CisBenchmarkVersion.V1_4_0)}`,
     ].join('\n'));
   });
 
@@ -174,20 +177,27 @@ describe('content', () => {
   });
 });
 
-describe('shortInsightsQuery', () => {
-  test.each(CisControl.all().filter(c => c.isMetricFilter).map(c => [c.key, c]))('%s has a query', (_k, control) => {
-    const q = shortInsightsQuery(control)!;
-    expect(q).toMatch(/^fields @timestamp, eventName, userIdentity\.arn, sourceIPAddress, errorCode \| filter .+ \| sort @timestamp desc \| limit 50$/);
+describe('alarmInsightsQuery', () => {
+  test.each(CisBenchmarkVersion.LATEST.controls().map(c => [c.key, c]))('%s uses the translated deployed pattern', (_k, control) => {
+    const d = control.definitionIn(CisBenchmarkVersion.LATEST);
+    expect(alarmInsightsQuery(d)).toBe(insightsQueryFor(control, CisBenchmarkVersion.LATEST));
+    expect(alarmInsightsQuery(d, d.deployedPattern)).toBe(insightsQueryFor(control, CisBenchmarkVersion.LATEST));
   });
 
-  test('hand-written filters for controls that are not event-name lists', () => {
-    expect(shortInsightsQuery(CisControl.ROOT_ACCOUNT_USAGE)).toContain('filter userIdentity.type = "Root" and not ispresent(userIdentity.invokedBy) and eventType != "AwsServiceEvent"');
-    expect(shortInsightsQuery(CisControl.UNAUTHORIZED_API_CALLS)).toContain('filter errorCode like /UnauthorizedOperation$/ or errorCode like /^AccessDenied/');
-    expect(shortInsightsQuery(CisControl.SECURITY_GROUP_CHANGES)).toContain('filter eventName in ["AuthorizeSecurityGroupIngress", ');
-  });
-
-  test('no query for a control that has no events', () => {
-    expect(shortInsightsQuery(CisControl.SECURITY_HUB_ENABLED)).toBeUndefined();
+  test('a paging alarm queries its excluded pattern, missing-field guard included', () => {
+    const d = CisControl.CMK_DISABLE_OR_DELETION.definitionIn(CisBenchmarkVersion.LATEST);
+    const pattern = compileExcludedPattern(d.deployedPattern!, [Exclusion.roleName('ci-deployer')]);
+    const q = alarmInsightsQuery(d, pattern);
+    expect(q).toMatch(/^filter .* \| fields @timestamp, eventName, userIdentity\.arn, sourceIPAddress, errorCode \| sort @timestamp desc \| limit 100$/);
+    expect(q).toContain('(not ispresent(userIdentity.sessionContext.sessionIssuer.userName) or (ispresent(userIdentity.sessionContext.sessionIssuer.userName) '
+      + 'and userIdentity.sessionContext.sessionIssuer.userName != "ci-deployer"))');
+    const text = buildAlarmDescription(envStack(), {
+      definition: d, threshold: 1, period: Duration.minutes(5), role: AlarmRole.PAGING, exclusions: [Exclusion.roleName('ci-deployer')], pattern,
+    });
+    // 606 characters of description leave no room for this 418-character query: it is the first part dropped.
+    expect(`${text}\nLogs Insights: ${q}`.length).toBeGreaterThan(1024);
+    expect(text).not.toContain('Logs Insights');
+    expect(text).toContain('3) Identify who made the call');
   });
 });
 

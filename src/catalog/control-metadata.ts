@@ -67,12 +67,6 @@ export interface ControlAlertMetadata {
   readonly defaultSeverity: SeverityName;
   readonly whyItMatters: string;
   readonly firstSteps: readonly string[];
-  /**
-   * CloudWatch Logs Insights `filter` expression for the matching events, for
-   * controls that are not a plain list of event names (those are derived from
-   * the catalog's eventNames/eventSource).
-   */
-  readonly insightsFilter?: string;
 }
 
 export const CONTROL_ALERT_METADATA: Record<string, ControlAlertMetadata> = {
@@ -84,7 +78,6 @@ export const CONTROL_ALERT_METADATA: Record<string, ControlAlertMetadata> = {
       'Check whether the caller is a known workload whose permissions changed',
       'Rotate the credentials if the caller or source IP is unknown',
     ],
-    insightsFilter: 'errorCode like /UnauthorizedOperation$/ or errorCode like /^AccessDenied/',
   },
   'console-signin-without-mfa': {
     defaultSeverity: 'HIGH',
@@ -94,7 +87,6 @@ export const CONTROL_ALERT_METADATA: Record<string, ControlAlertMetadata> = {
       'Enforce MFA on the IAM user or move it to IAM Identity Center',
       'Reset the password and review its recent activity if unconfirmed',
     ],
-    insightsFilter: 'eventName = "ConsoleLogin" and additionalEventData.MFAUsed != "Yes"',
   },
   'root-account-usage': {
     defaultSeverity: 'CRITICAL',
@@ -104,7 +96,6 @@ export const CONTROL_ALERT_METADATA: Record<string, ControlAlertMetadata> = {
       'If not, reset the root password and MFA device and delete any root access keys',
       'Review every event by the root user in the last 24 hours',
     ],
-    insightsFilter: 'userIdentity.type = "Root" and not ispresent(userIdentity.invokedBy) and eventType != "AwsServiceEvent"',
   },
   'iam-policy-changes': {
     defaultSeverity: 'HIGH',
@@ -132,7 +123,6 @@ export const CONTROL_ALERT_METADATA: Record<string, ControlAlertMetadata> = {
       'Contact the user if the failures come from an unfamiliar IP or country',
       'Enforce MFA and a strong password policy for the targeted user',
     ],
-    insightsFilter: 'eventName = "ConsoleLogin" and errorMessage = "Failed authentication"',
   },
   'cmk-disable-or-deletion': {
     defaultSeverity: 'HIGH',
