@@ -1,5 +1,6 @@
 /**
- * The bundled example: a CDK app that uses CisMonitoring with its defaults.
+ * The bundled example: a CDK app that uses CisMonitoring with its defaults
+ * (CIS v7.0.0, all four scanners, a created trail and topic) plus two subscribers.
  * Synthesizes offline (no credentials, no lookups) into cdk.out/ and prints
  * what it defines, read back from the synthesized template.
  *
@@ -7,7 +8,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CisBenchmarkVersion, CisControl, CisMonitoring } from '../src';
 
 export const DEMO_STACK_NAME = 'CisMonitoringDemo';
@@ -19,8 +23,28 @@ export function buildDemoApp(outdir = path.resolve(__dirname, '..', 'cdk.out')):
   const stack = new Stack(app, DEMO_STACK_NAME, {
     description: 'cdk-cis-monitoring demo: CIS AWS Foundations Benchmark monitoring controls',
   });
+  // Alarms also land in a queue (a SIEM or ticketing feed): an SQS subscription
+  // is confirmed at once, while email stays pending until someone clicks, and
+  // Security Hub only counts confirmed subscribers.
+  const queueKey = new kms.Key(stack, 'AlarmQueueKey', { enableKeyRotation: true });
+  const alarmQueue = new sqs.Queue(stack, 'AlarmQueue', {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: queueKey,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    deadLetterQueue: {
+      maxReceiveCount: 5,
+      queue: new sqs.Queue(stack, 'AlarmDeadLetterQueue', {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: queueKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      }),
+    },
+  });
   const monitoring = new CisMonitoring(stack, 'Cis', {
     emailAddresses: ['security-alerts@example.com'],
+    subscriptions: [new subscriptions.SqsSubscription(alarmQueue)],
   });
   return { app, stack, monitoring };
 }

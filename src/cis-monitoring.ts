@@ -12,6 +12,8 @@ import { addMetricFilters, claimMetric } from './app-registry';
 import { CisBenchmarkVersion, CisControl, CisControlDefinition } from './catalog';
 import { CisTrail, CisTrailOptions } from './cis-trail';
 import { FilterPatternEngine } from './filter-pattern';
+import { Scanner } from './scanners';
+import { planControlPatterns } from './scanners/planner';
 import {
   MAX_ALARM_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_REGEX_PER_PATTERN, validateAlarmNamePrefix, validateEmail,
   validateEvaluationPeriods, validateNamespace, validatePeriod, validateThreshold,
@@ -62,6 +64,16 @@ export interface CisMonitoringProps {
    * @default CisBenchmarkVersion.LATEST
    */
   readonly benchmarkVersion?: CisBenchmarkVersion;
+
+  /**
+   * Compliance scanners whose checks the metric filters must pass. Scanners
+   * expect different texts for some controls; for each control the construct
+   * deploys the fewest filters whose union satisfies every selected scanner,
+   * all publishing the control's one metric, so there is still one alarm per
+   * control. Texts that would match almost every event are never deployed.
+   * @default - all four: Scanner.SECURITY_HUB, Scanner.PROWLER, Scanner.STEAMPIPE, Scanner.CLOUDSPLOIT
+   */
+  readonly scanners?: Scanner[];
 
   /**
    * Controls to deploy. Every one must be part of `benchmarkVersion`.
@@ -164,6 +176,8 @@ export class CisMonitoring extends Construct {
   public readonly metricNamespace: string;
   /** The deployed controls, in benchmark order. */
   public readonly controls: CisControl[];
+  /** The scanners the metric filters are planned to pass. */
+  public readonly scanners: Scanner[];
   /** One alarm per deployed control, in benchmark order. */
   public readonly alarms: cloudwatch.Alarm[];
   /** Every metric filter created, in benchmark order. */
@@ -180,6 +194,7 @@ export class CisMonitoring extends Construct {
     validateAlarmNamePrefix(alarmNamePrefix);
 
     this.controls = this.selectControls(props);
+    this.scanners = props.scanners ?? [Scanner.SECURITY_HUB, Scanner.PROWLER, Scanner.STEAMPIPE, Scanner.CLOUDSPLOIT];
     const overrides = this.indexOverrides(props.controlOverrides ?? []);
 
     // Log group: the user's, or a CIS-grade trail of our own.
@@ -203,7 +218,7 @@ export class CisMonitoring extends Construct {
     let regexBearing = 0;
     for (const control of this.controls) {
       const definition = control.definitionIn(this.benchmarkVersion);
-      const patterns = [definition.deployedPattern!];
+      const patterns = this.planPatterns(control);
       regexBearing += patterns.filter(p => validatePattern(p, control.key) > 0).length;
 
       const o = overrides.get(control) ?? { control };
@@ -270,6 +285,20 @@ export class CisMonitoring extends Construct {
       throw new Error(`Control "${control.key}" is not deployed by ${this.node.path}; deployed: ${this.controls.map(c => c.key).join(', ')}.`);
     }
     return r;
+  }
+
+  /** The control's deployed pattern first, then the scanner variants that share its metric. */
+  private planPatterns(control: CisControl): string[] {
+    const plan = planControlPatterns(control, this.benchmarkVersion, this.scanners);
+    for (const u of plan.unsatisfiable) {
+      Annotations.of(this).addWarningV2(`cdk-cis-monitoring:unsatisfiableScanner:${control.key}`,
+        `${control.key}: ${u.scanner} cannot be satisfied: ${u.reason}`);
+    }
+    if (plan.broaderThanIntended.length > 0) {
+      // Expected trade-off of passing every scanner, so info rather than a warning.
+      Annotations.of(this).addInfo(`${plan.broaderThanIntended.map(b => b.sentence).join(' ')} The control's alarm counts these events too.`);
+    }
+    return plan.patterns.map(p => p.text);
   }
 
   private selectControls(props: CisMonitoringProps): CisControl[] {

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { CisBenchmarkVersion, CisControl, CisMonitoring, CisMonitoringProps } from '../src';
+import { CisBenchmarkVersion, CisControl, CisMonitoring, CisMonitoringProps, Scanner, ScannerPlan } from '../src';
 
 function stackWith(props: CisMonitoringProps = {}, id = 'Cis'): { stack: Stack; cis: CisMonitoring; template: Template } {
   const app = new App();
@@ -25,16 +25,42 @@ function existingLogGroupStack(): { app: App; stack: Stack; logGroup: logs.ILogG
 describe('defaults (CIS v7.0.0, created trail, created topic)', () => {
   const { cis, template } = stackWith({ emailAddresses: ['sec@example.com'] });
 
-  test('one metric filter and one alarm per control, linked one-to-one by metric name', () => {
-    template.resourceCountIs('AWS::Logs::MetricFilter', 15);
+  test('one metric and one alarm per control; every planned scanner text feeds that metric', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    const filterMetrics = filters.map(f => f.Properties.MetricTransformations[0].MetricName).sort();
+    const filterMetrics = new Set(filters.map(f => f.Properties.MetricTransformations[0].MetricName));
     const alarmMetrics = alarms.map(a => a.Properties.MetricName).sort();
+    expect(new Set(alarmMetrics).size).toBe(15);
+    expect([...filterMetrics].sort()).toEqual(alarmMetrics);
+    expect(CisBenchmarkVersion.V7_0_0.controls().map(c => c.metricName).sort()).toEqual(alarmMetrics);
+    // Each control: its CIS text first, then the scanner variants.
+    for (const c of CisBenchmarkVersion.V7_0_0.controls()) {
+      const plan = ScannerPlan.forControl(c, CisBenchmarkVersion.V7_0_0, [Scanner.SECURITY_HUB, Scanner.PROWLER, Scanner.STEAMPIPE, Scanner.CLOUDSPLOIT]);
+      const texts = cis.metricFiltersFor(c).map(f => (f.node.defaultChild as logs.CfnMetricFilter).filterPattern);
+      expect(texts).toEqual(plan.patterns);
+      expect(texts[0]).toBe(c.definitionIn(CisBenchmarkVersion.V7_0_0).deployedPattern);
+    }
+    expect(filters.length).toBe(cis.metricFilters.length);
+    expect(filters.length).toBeGreaterThan(15);
+    expect(filters.length).toBeLessThanOrEqual(100);
+  });
+
+  test('with no scanner targets: exactly the 15 CIS texts, linked one-to-one to the alarms', () => {
+    const t = stackWith({ scanners: [], emailAddresses: ['sec@example.com'] }).template;
+    t.resourceCountIs('AWS::Logs::MetricFilter', 15);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+    const filterMetrics = Object.values(t.findResources('AWS::Logs::MetricFilter')).map(f => f.Properties.MetricTransformations[0].MetricName).sort();
+    const alarmMetrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map(a => a.Properties.MetricName).sort();
+    expect(filterMetrics).toEqual(alarmMetrics);
     expect(new Set(filterMetrics).size).toBe(15);
-    expect(alarmMetrics).toEqual(filterMetrics);
-    expect(CisBenchmarkVersion.V7_0_0.controls().map(c => c.metricName).sort()).toEqual(filterMetrics);
+  });
+
+  test('Security Hub alone adds its documented text to the controls it evaluates', () => {
+    const { cis: shOnly } = stackWith({ scanners: [Scanner.SECURITY_HUB], emailAddresses: ['sec@example.com'] });
+    const texts = shOnly.metricFiltersFor(CisControl.ROOT_ACCOUNT_USAGE).map(f => (f.node.defaultChild as logs.CfnMetricFilter).filterPattern);
+    expect(texts).toContain(CisControl.ROOT_ACCOUNT_USAGE.securityHubPattern);
+    expect(shOnly.metricFiltersFor(CisControl.ORGANIZATIONS_CHANGES)).toHaveLength(1);
   });
 
   test('filters carry the byte-exact CIS text, count 1 per event, in the CISBenchmark namespace', () => {
@@ -118,7 +144,7 @@ describe('defaults (CIS v7.0.0, created trail, created topic)', () => {
 
   test('exposes alarms, filters, metrics and topic', () => {
     expect(cis.alarms).toHaveLength(15);
-    expect(cis.metricFilters).toHaveLength(15);
+    expect(cis.metricFilters.length).toBeGreaterThanOrEqual(15);
     expect(cis.trail).toBeDefined();
     const m = cis.metricFor(CisControl.VPC_CHANGES);
     expect(m.metricName).toBe('VPCChanges');
@@ -146,12 +172,15 @@ describe('benchmark versions and selection', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('||($.eventName!=\\"HeadBucket\\")');
   });
 
-  test('changing the benchmark version keeps every logical ID (update in place, alarm history kept)', () => {
+  test('changing the benchmark version keeps every alarm and primary filter logical ID (update in place, alarm history kept)', () => {
+    // Scanner variant filters (MetricFilter2, ...) may come and go between versions: filters hold no history.
     const ids = (v: CisBenchmarkVersion) => {
       const t = stackWith({ benchmarkVersion: v, emailAddresses: ['a@example.com'] }).template.toJSON();
-      return Object.keys(t.Resources).filter(k => ['AWS::Logs::MetricFilter', 'AWS::CloudWatch::Alarm'].includes(t.Resources[k].Type)).sort();
+      return Object.keys(t.Resources).filter(k => t.Resources[k].Type === 'AWS::CloudWatch::Alarm'
+        || (t.Resources[k].Type === 'AWS::Logs::MetricFilter' && /MetricFilter[0-9A-F]{8}$/.test(k))).sort();
     };
     const v5 = ids(CisBenchmarkVersion.V5_0_0);
+    expect(v5).toHaveLength(30);
     expect(ids(CisBenchmarkVersion.V7_0_0)).toEqual(v5);
     // v1.2.0 lacks organizations-changes; every other logical ID is the same.
     expect(ids(CisBenchmarkVersion.V1_2_0)).toEqual(v5.filter(id => !id.includes('OrganizationsChanges')));
@@ -274,8 +303,8 @@ describe('bad input is rejected at synth time with a clear message', () => {
 
   test('two instances in different namespaces coexist; more than 100 filters on one log group does not', () => {
     const { stack, logGroup } = existingLogGroupStack();
-    for (let i = 0; i < 6; i++) new CisMonitoring(stack, `I${i}`, { logGroup, metricNamespace: `CIS${i}`, alarmNamePrefix: `p${i}` });
-    expect(() => new CisMonitoring(stack, 'I6', { logGroup, metricNamespace: 'CIS6', alarmNamePrefix: 'p6' }))
+    for (let i = 0; i < 6; i++) new CisMonitoring(stack, `I${i}`, { logGroup, scanners: [], metricNamespace: `CIS${i}`, alarmNamePrefix: `p${i}` });
+    expect(() => new CisMonitoring(stack, 'I6', { logGroup, scanners: [], metricNamespace: 'CIS6', alarmNamePrefix: 'p6' }))
       .toThrow(/would put 105 metric filters on log group .*aws-cloudtrail-logs.*allows 100 per log group/);
   });
 
