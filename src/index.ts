@@ -11,3 +11,4 @@ export * from './realtime';
 export * from './queries';
 export * from './dashboard';
 export * from './chat-delivery';
+export * from './extended';
