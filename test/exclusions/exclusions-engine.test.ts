@@ -177,3 +177,30 @@ describe('values are quoted and escaped', () => {
     expect(pattern).toContain('$.userAgent != "x\\" || $.eventName = \\"PutRolePolicy"');
   });
 });
+
+describe('the worked example of docs/alert-quality.md', () => {
+  const control = CisControl.SECURITY_GROUP_CHANGES;
+  const deployed = control.definitionIn(CisBenchmarkVersion.V7_0_0).deployedPattern!;
+  const pattern = compileExcludedPattern(deployed, [Exclusion.roleName('ci-deployer'), Exclusion.sourceIp('203.0.113.0/24')], control);
+  const compliance = FilterPatternEngine.parse(deployed);
+  const paging = FilterPatternEngine.parse(pattern);
+  const role = (name: string) => ({ type: 'AssumedRole', sessionContext: { sessionIssuer: { type: 'Role', userName: name } } });
+  const call = (eventName: string, userIdentity: any, sourceIPAddress: string) => ({ eventSource: 'ec2.amazonaws.com', eventName, userIdentity, sourceIPAddress });
+
+  test('the paging pattern is the one printed', () => {
+    expect(pattern).toHaveLength(526);
+    expect(pattern.endsWith('&& ($.userIdentity.sessionContext.sessionIssuer.userName NOT EXISTS || $.userIdentity.sessionContext.sessionIssuer.userName != "ci-deployer") '
+      + '&& ($.sourceIPAddress NOT EXISTS || $.sourceIPAddress != "203.0.113.*") }')).toBe(true);
+  });
+
+  test.each([
+    ['ci-deployer role', call('AuthorizeSecurityGroupIngress', role('ci-deployer'), '198.51.100.7'), true, false],
+    ['Admin role from the excluded network', call('AuthorizeSecurityGroupIngress', role('Admin'), '203.0.113.10'), true, false],
+    ['root user', call('AuthorizeSecurityGroupIngress', { type: 'Root', arn: 'arn:aws:iam::123456789012:root' }, '198.51.100.7'), true, true],
+    ['ci-deployer-2 role', call('AuthorizeSecurityGroupIngress', role('ci-deployer-2'), '198.51.100.7'), true, true],
+    ['DescribeSecurityGroups', call('DescribeSecurityGroups', role('Admin'), '198.51.100.7'), false, false],
+  ])('%s', (_n, record, inCompliance, inPaging) => {
+    expect(compliance.matchesRecord(record)).toBe(inCompliance);
+    expect(paging.matchesRecord(record)).toBe(inPaging);
+  });
+});
