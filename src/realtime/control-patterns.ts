@@ -1,4 +1,4 @@
-import { CisControlDefinition } from '../catalog';
+import { CisControl, CisControlDefinition } from '../catalog';
 import { EventPatternTranslation, GENERAL_TRANSLATION_CAVEATS, translateFilterPattern } from './event-pattern-translation';
 
 /**
@@ -17,3 +17,16 @@ export function eventPatternFor(definition: CisControlDefinition): EventPatternT
 /** Caveats that apply to every translated rule (exported for the docs and the lead construct). */
 export const EVENT_RULE_GENERAL_CAVEATS = GENERAL_TRANSLATION_CAVEATS;
 
+
+/**
+ * Controls whose filter pattern also counts read-only calls (`Describe*`,
+ * `Get*`, `List*`), which EventBridge delivers only to rules in the
+ * `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` state. The other controls
+ * list change events only.
+ */
+const READ_ONLY_CONTROLS: ReadonlySet<string> = new Set(['unauthorized-api-calls', 'root-account-usage']);
+
+/** Whether a control's rule needs read-only management events to see what its metric filter sees. */
+export function watchesReadOnlyCalls(control: CisControl): boolean {
+  return READ_ONLY_CONTROLS.has(control.key);
+}

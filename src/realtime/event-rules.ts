@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CisBenchmarkVersion, CisControl } from '../catalog';
 import { alertMessage, TopicRuleTarget } from './alert-message';
-import { eventPatternFor } from './control-patterns';
+import { eventPatternFor, watchesReadOnlyCalls } from './control-patterns';
 import { EventPatternTranslation } from './event-pattern-translation';
 import { GlobalEventsCheck, registerGlobalEventRules } from './global-events-check';
 import { controlRegionality, EventRegionality } from './global-services';
@@ -52,7 +52,23 @@ export interface CisEventRulesProps {
    * @default true
    */
   readonly enabled?: boolean;
+
+  /**
+   * Let the rules of the controls that watch read-only calls too
+   * (unauthorized API calls and root usage) receive read-only management
+   * events (`Describe*`, `Get*`, `List*`): their rule state becomes
+   * `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`. EventBridge leaves those
+   * events out of rules in the plain `ENABLED` state, so without this the two
+   * rules miss, for example, a denied `DescribeInstances` or the root user
+   * listing buckets, which the metric filters count. Read-only events are far
+   * more frequent; only matching ones reach the topic.
+   * @default true
+   */
+  readonly readOnlyManagementEvents?: boolean;
 }
+
+/** Rule state that also delivers read-only management events (not modelled by `events.Rule` in aws-cdk-lib 2.176). */
+const ALL_MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 
 /** Longest rule name EventBridge accepts. */
 const MAX_RULE_NAME = 64;
@@ -123,6 +139,10 @@ export class CisEventRules extends Construct {
           detail: translation.detail,
         },
       });
+      if ((props.enabled ?? true) && (props.readOnlyManagementEvents ?? true) && watchesReadOnlyCalls(control)) {
+        // Escape hatch: events.Rule only knows ENABLED/DISABLED.
+        (rule.node.defaultChild as events.CfnRule).state = ALL_MANAGEMENT_EVENTS_STATE;
+      }
       rule.addTarget(new TopicRuleTarget(props.topic, alertMessage(
         `CIS ${definition.recommendationId} ${definition.title} (${this.benchmarkVersion}, control ${control.key})`)));
       this.byControl.set(control, { rule, translation });

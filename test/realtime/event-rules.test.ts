@@ -31,7 +31,23 @@ describe('CisEventRules with defaults (CIS 7.0.0)', () => {
     template.resourceCountIs('AWS::Events::Rule', CisBenchmarkVersion.LATEST.controls().length);
     expect(rules.rules).toHaveLength(15);
     expect(rules.controls).toEqual(CisBenchmarkVersion.LATEST.controls());
-    template.allResourcesProperties('AWS::Events::Rule', { State: 'ENABLED', EventBusName: Match.absent(), Name: Match.absent() });
+    template.allResourcesProperties('AWS::Events::Rule', { EventBusName: Match.absent(), Name: Match.absent() });
+  });
+
+  test('rules that must see read-only calls receive all management events; the others are plainly enabled', () => {
+    const states = Object.values(template.findResources('AWS::Events::Rule')).map((r: any) => [r.Properties.Description.split(' ')[1], r.Properties.State]);
+    expect(states.filter(([, s]) => s !== 'ENABLED')).toEqual([
+      ['5.1', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'],
+      ['5.3', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'],
+    ]);
+  });
+
+  test('the other controls watch no read-only (Describe/Get/List) call, so they need no such state', () => {
+    for (const c of CisBenchmarkVersion.LATEST.controls()) {
+      if (c === CisControl.UNAUTHORIZED_API_CALLS || c === CisControl.ROOT_ACCOUNT_USAGE) continue;
+      expect({ key: c.key, readOnly: c.eventNames.filter(n => /^(Describe|Get|List)/.test(n)) }).toEqual({ key: c.key, readOnly: [] });
+      expect(c.eventNames.length).toBeGreaterThan(0);
+    }
   });
 
   test('each rule carries the translated pattern of its control', () => {
@@ -160,6 +176,12 @@ describe('construct IDs and names', () => {
     const r = withRules(stack, { controls: [CisControl.VPC_CHANGES, CisControl.ROOT_ACCOUNT_USAGE], enabled: false });
     expect(r.controls).toEqual([CisControl.ROOT_ACCOUNT_USAGE, CisControl.VPC_CHANGES]);
     Template.fromStack(stack).allResourcesProperties('AWS::Events::Rule', { State: 'DISABLED' });
+  });
+
+  test('readOnlyManagementEvents: false keeps every rule in the plain ENABLED state', () => {
+    const stack = stackIn('us-east-1');
+    withRules(stack, { readOnlyManagementEvents: false });
+    Template.fromStack(stack).allResourcesProperties('AWS::Events::Rule', { State: 'ENABLED' });
   });
 
   test('a custom event bus is used, with a warning that CloudTrail only delivers to the default bus', () => {

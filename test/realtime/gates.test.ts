@@ -1,0 +1,62 @@
+/**
+ * The same gates as test/gates (cdk-nag AwsSolutions without suppressions,
+ * cfn-lint without errors) on a stack that uses the real-time rules, the
+ * saved queries and every extended detection, in us-east-1 and eu-west-1.
+ * cfn-lint is skipped when .venv has not been set up (scripts/setup-python-tools.sh).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import {
+  CisAlarmTopic, CisBenchmarkVersion, CisEventRules, CisExtendedDetections, CisInvestigationQueries, ExtendedDetection,
+} from '../../src';
+
+const CFN_LINT = path.resolve(__dirname, '../../.venv/bin/cfn-lint');
+
+function build(outdir: string): { app: App; stacks: Stack[] } {
+  const app = new App({ outdir });
+  const stacks = ['us-east-1', 'eu-west-1'].map(region => {
+    const stack = new Stack(app, `RealTime-${region}`, { env: { account: '111122223333', region } });
+    const key = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+    const logGroup = new logs.LogGroup(stack, 'Trail', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: key });
+    const topic = new CisAlarmTopic(stack, 'Topic').topic;
+    new CisEventRules(stack, 'Rules', { topic, ruleNamePrefix: 'cis', benchmarkVersion: CisBenchmarkVersion.LATEST });
+    new CisInvestigationQueries(stack, 'Queries', { logGroup });
+    // app-registry's claimMetric is app-wide (not per region), so the second region needs its own namespace.
+    const metricNamespace = region === 'us-east-1' ? undefined : 'CISBenchmark/ExtendedEu';
+    new CisExtendedDetections(stack, 'Extended', { logGroup, topic, detections: ExtendedDetection.all(), metricNamespace });
+    return stack;
+  });
+  return { app, stacks };
+}
+
+test('cdk-nag AwsSolutions: no errors or warnings', () => {
+  const { app, stacks } = build(fs.mkdtempSync(path.join(os.tmpdir(), 'cis-rt-nag-')));
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  for (const stack of stacks) {
+    const found = [
+      ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ].map(m => `${m.id}: ${String(m.entry.data).split('\n')[0]}`);
+    expect(found).toEqual([]);
+  }
+});
+
+(fs.existsSync(CFN_LINT) ? test : test.skip)('cfn-lint: no errors in either region', () => {
+  const { app } = build(fs.mkdtempSync(path.join(os.tmpdir(), 'cis-rt-lint-')));
+  const assembly = app.synth();
+  for (const s of assembly.stacks) {
+    const file = path.join(assembly.directory, s.templateFile);
+    const r = spawnSync(CFN_LINT, ['--format', 'json', '--regions', 'us-east-1', 'eu-west-1', '--', file], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    const matches = JSON.parse(r.stdout || '[]') as Array<{ Level: string; Rule: { Id: string }; Message: string; Location: { Path: string[] } }>;
+    expect(matches.filter(m => m.Level === 'Error').map(m => `${s.stackName} ${m.Rule.Id} ${m.Location.Path.join('/')}: ${m.Message}`)).toEqual([]);
+  }
+}, 300_000);
