@@ -6,14 +6,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AlarmDescriptionOptions, AlarmRole, buildAlarmDescription, validateAlarmDescriptionOptions } from './alarm-description';
 import { CIS_ALARM_DEFAULTS, controlMetric, createControlAlarm } from './alarm-factory';
 import { CisAlarmTopic } from './alarm-topic';
 import { addMetricFilters, claimMetric } from './app-registry';
 import { CisBenchmarkVersion, CisControl, CisControlDefinition } from './catalog';
+import { ChatDeliveryOptions, CisChatDelivery } from './chat-delivery';
 import { CisTrail, CisTrailOptions } from './cis-trail';
+import { CisDashboardOptions, createCisDashboard, DashboardControlInput, validateDashboardOptions } from './dashboard';
+import { Exclusion } from './exclusions';
+import { planControlExclusions, validateExclusions } from './exclusions/compile';
 import { FilterPatternEngine } from './filter-pattern';
 import { Scanner } from './scanners';
 import { planControlPatterns } from './scanners/planner';
+import { CisSeverity, resolveSeverityActions, SeverityOverrideOptions, SeverityRouteOptions, SeverityRoutingInput, validateSeverityRouting } from './severity';
 import {
   MAX_ALARM_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_REGEX_PER_PATTERN, validateAlarmNamePrefix, validateEmail,
   validateEvaluationPeriods, validateNamespace, validatePeriod, validateThreshold,
@@ -138,14 +144,85 @@ export interface CisMonitoringProps {
    * @default false
    */
   readonly notifyOnOk?: boolean;
+
+  /**
+   * Known automation to leave out of paging (CI roles, Terraform runners,
+   * backup jobs), globally or per control. Scanners fail a modified pattern,
+   * so an excluded control keeps its exact compliance filters and alarm, and
+   * gets a second, tuned filter (`<metric>Paging`) with its own paging alarm
+   * routed by severity. Each extra alarm costs $0.10 per month per region.
+   * @default - no exclusions: one alarm per control
+   */
+  readonly exclusions?: Exclusion[];
+
+  /**
+   * Give controls whose scanner filters match more than the CIS pattern (see
+   * `scanners`) a precise paging alarm on the CIS pattern alone, like an
+   * excluded control: the compliance alarm then notifies `complianceTopic`.
+   * @default false
+   */
+  readonly precisePagingAlarms?: boolean;
+
+  /**
+   * Where compliance alarms notify when a control also has a paging alarm
+   * (exclusions or `precisePagingAlarms`). It needs a confirmed subscriber for
+   * Security Hub. Controls with a single alarm notify `topic` as usual.
+   * @default - `topic`, which then also receives the events the exclusions remove from paging
+   */
+  readonly complianceTopic?: sns.ITopic;
+
+  /**
+   * Severities that differ from the documented defaults (`CisSeverityDefaults`).
+   * @default - the documented default severity of each control
+   */
+  readonly severityOverrides?: SeverityOverrideOptions[];
+
+  /**
+   * Where alarms of each severity go: a topic and/or any `IAlarmAction`
+   * (Lambda, SSM OpsItem, ...). A severity without a route notifies `topic`
+   * and `additionalAlarmActions`. Security Hub needs an SNS notification on
+   * every compliance alarm.
+   * @default - every severity notifies `topic` and `additionalAlarmActions`
+   */
+  readonly severityRoutes?: SeverityRouteOptions[];
+
+  /**
+   * What alarm descriptions carry besides title, id, why it matters, first
+   * steps, account and region: tags such as `environment=prod`, a runbook
+   * link, the Logs Insights query.
+   * @default - no tags, no runbook link, the Insights query where it fits in 1024 characters
+   */
+  readonly alarmDescription?: AlarmDescriptionOptions;
+
+  /**
+   * Create a CloudWatch dashboard with one widget per control and the alarm states.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Name and time range of the dashboard.
+   * @default - a generated name, seven days
+   */
+  readonly dashboardOptions?: CisDashboardOptions;
+
+  /**
+   * Deliver alarm notifications to Slack channels or Microsoft Teams channels through AWS Chatbot.
+   * @default - no chat delivery
+   */
+  readonly chatDelivery?: ChatDeliveryOptions;
 }
 
 /** What the construct created for one control. */
 interface ControlResources {
   readonly definition: CisControlDefinition;
+  readonly severity: CisSeverity;
   readonly metricFilters: logs.MetricFilter[];
   readonly metric: cloudwatch.Metric;
   readonly alarm: cloudwatch.Alarm;
+  readonly pagingMetricFilter?: logs.MetricFilter;
+  readonly pagingMetric?: cloudwatch.Metric;
+  readonly pagingAlarm?: cloudwatch.Alarm;
 }
 
 const DEFAULT_NAMESPACE = 'CISBenchmark';
@@ -180,8 +257,15 @@ export class CisMonitoring extends Construct {
   public readonly scanners: Scanner[];
   /** One alarm per deployed control, in benchmark order. */
   public readonly alarms: cloudwatch.Alarm[];
-  /** Every metric filter created, in benchmark order. */
+  /** Every metric filter created, in benchmark order (paging filters included). */
   public readonly metricFilters: logs.MetricFilter[];
+  /** The paging alarms of controls that have exclusions (or precise paging), in benchmark order. */
+  public readonly pagingAlarms: cloudwatch.Alarm[];
+  /**
+   * The dashboard.
+   * @default - undefined when `dashboard` is false
+   */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   private readonly resources = new Map<CisControl, ControlResources>();
 
@@ -210,15 +294,26 @@ export class CisMonitoring extends Construct {
     }
 
     this.topic = this.setUpTopic(props);
-    const alarmActions: cloudwatch.IAlarmAction[] = [new cloudwatchActions.SnsAction(this.topic), ...(props.additionalAlarmActions ?? [])];
+    const exclusions = props.exclusions ?? [];
+    validateExclusions(exclusions, this.controls);
+    const routing: SeverityRoutingInput = { controls: this.controls, overrides: props.severityOverrides, routes: props.severityRoutes };
+    validateSeverityRouting(routing);
+    validateAlarmDescriptionOptions(props.alarmDescription);
+    if (props.dashboard !== false) validateDashboardOptions(props.dashboardOptions);
+
+    const defaultActions: cloudwatch.IAlarmAction[] = [new cloudwatchActions.SnsAction(this.topic), ...(props.additionalAlarmActions ?? [])];
+    const complianceActions: cloudwatch.IAlarmAction[] = [new cloudwatchActions.SnsAction(props.complianceTopic ?? this.topic)];
     const okActions: cloudwatch.IAlarmAction[] = props.notifyOnOk ? [new cloudwatchActions.SnsAction(this.topic)] : [];
+    const logGroupName = this.logGroup.logGroupName;
 
     const alarms: cloudwatch.Alarm[] = [];
+    const pagingAlarms: cloudwatch.Alarm[] = [];
     const filters: logs.MetricFilter[] = [];
     let regexBearing = 0;
     for (const control of this.controls) {
       const definition = control.definitionIn(this.benchmarkVersion);
-      const patterns = this.planPatterns(control);
+      const plan = this.planPatterns(control);
+      const patterns = plan.texts;
       regexBearing += patterns.filter(p => validatePattern(p, control.key) > 0).length;
 
       const o = overrides.get(control) ?? { control };
@@ -230,33 +325,91 @@ export class CisMonitoring extends Construct {
       validateThreshold(threshold, where);
       validateEvaluationPeriods(evaluationPeriods, period, where);
 
+      const routed = resolveSeverityActions(control, routing, defaultActions);
+      const tuned = planControlExclusions(control, this.benchmarkVersion, exclusions, definition.deployedPattern);
+      const split = tuned.pagingPattern !== undefined || (props.precisePagingAlarms === true && plan.broader);
+      const describe = (role: AlarmRole, pattern: string, excluded: Exclusion[]) => buildAlarmDescription(this, {
+        definition,
+        severity: routed.severity,
+        threshold,
+        period,
+        evaluationPeriods,
+        logGroupName,
+        role,
+        exclusions: excluded,
+        pattern,
+        options: props.alarmDescription,
+      });
+
       claimMetric(this, this.metricNamespace, control.metricName);
-      // Construct IDs derive from the stable key only, so a version change updates in place.
+      // Construct IDs derive from the stable key only, so a version change
+      // updates in place; the compliance alarm keeps the ID "Alarm" whether or
+      // not a paging alarm is added later, so its history survives.
       const controlScope = new Construct(this, pascalCase(control.key));
-      const metricFilters = patterns.map((pattern, i) => new logs.MetricFilter(controlScope, i === 0 ? 'MetricFilter' : `MetricFilter${i + 1}`, {
-        logGroup: this.logGroup,
-        filterPattern: logs.FilterPattern.literal(pattern),
-        metricNamespace: this.metricNamespace,
-        metricName: control.metricName,
-        metricValue: '1',
-      }));
+      const metricFilters = patterns.map((pattern, i) => this.metricFilter(controlScope, i === 0 ? 'MetricFilter' : `MetricFilter${i + 1}`, pattern, control.metricName));
       const metric = controlMetric(this.metricNamespace, control.metricName, period);
       const alarm = createControlAlarm(controlScope, 'Alarm', {
         alarmName: `${alarmNamePrefix}-${control.key}`,
-        alarmDescription: this.describe(definition, period, threshold),
+        alarmDescription: split
+          ? describe(AlarmRole.COMPLIANCE, patterns[0], [])
+          : describe(AlarmRole.SINGLE, patterns[0], []),
         metric,
         threshold,
         evaluationPeriods,
-        alarmActions,
+        alarmActions: split ? complianceActions : routed.alarmActions,
         okActions,
       });
+      if (!split && !routed.notifiesSnsTopic) {
+        Annotations.of(this).addWarningV2(`cdk-cis-monitoring:noSnsAction:${control.key}`,
+          `${control.key}: the ${routed.severity} route has no SNS topic, so its alarm notifies no topic and Security Hub fails the control. Give the route a topic or set includeDefaultActions.`);
+      }
       filters.push(...metricFilters);
       alarms.push(alarm);
-      this.resources.set(control, { definition, metricFilters, metric, alarm });
+
+      let paging: Pick<ControlResources, 'pagingMetricFilter' | 'pagingMetric' | 'pagingAlarm'> = {};
+      if (split) {
+        const pagingMetricName = tuned.pagingMetricName ?? `${control.metricName}Paging`;
+        const pagingPattern = tuned.pagingPattern ?? definition.deployedPattern!;
+        regexBearing += validatePattern(pagingPattern, control.key) > 0 ? 1 : 0;
+        claimMetric(this, this.metricNamespace, pagingMetricName);
+        const pagingMetricFilter = this.metricFilter(controlScope, 'PagingMetricFilter', pagingPattern, pagingMetricName);
+        const pagingMetric = controlMetric(this.metricNamespace, pagingMetricName, period);
+        const pagingAlarm = createControlAlarm(controlScope, 'PagingAlarm', {
+          alarmName: `${alarmNamePrefix}-${control.key}-paging`,
+          alarmDescription: describe(AlarmRole.PAGING, pagingPattern, tuned.exclusions),
+          metric: pagingMetric,
+          threshold,
+          evaluationPeriods,
+          alarmActions: routed.alarmActions,
+          okActions,
+        });
+        filters.push(pagingMetricFilter);
+        pagingAlarms.push(pagingAlarm);
+        paging = { pagingMetricFilter, pagingMetric, pagingAlarm };
+      }
+      this.resources.set(control, { definition, severity: routed.severity, metricFilters, metric, alarm, ...paging });
     }
     addMetricFilters(this, this.logGroup, filters.length, regexBearing);
     this.alarms = alarms;
+    this.pagingAlarms = pagingAlarms;
     this.metricFilters = filters;
+
+    if (pagingAlarms.length > 0 && !props.complianceTopic) {
+      Annotations.of(this).addWarningV2('cdk-cis-monitoring:complianceAlarmsOnPagingTopic',
+        'Controls with a paging alarm keep a compliance alarm, and without complianceTopic it notifies the same topic, so the events your exclusions remove from paging still reach that topic. Set complianceTopic (an audit topic with a confirmed subscriber).');
+    }
+
+    if (props.dashboard !== false) {
+      this.dashboard = createCisDashboard(this, 'Dashboard', `${this.benchmarkVersion}`, this.controls.map((c): DashboardControlInput => {
+        const r = this.resourcesFor(c);
+        return { definition: r.definition, metric: r.metric, alarm: r.alarm, pagingMetric: r.pagingMetric, pagingAlarm: r.pagingAlarm, severity: r.severity };
+      }), props.dashboardOptions);
+    }
+
+    if (props.chatDelivery) {
+      const topics = [this.topic, ...(props.severityRoutes ?? []).map(r => r.topic).filter((t): t is sns.ITopic => t !== undefined)];
+      new CisChatDelivery(this, 'ChatDelivery', { ...props.chatDelivery, topics: [...new Set(topics)] });
+    }
   }
 
   /** The alarm of a deployed control. */
@@ -267,6 +420,19 @@ export class CisMonitoring extends Construct {
   /** The metric (Sum of matching events per period) of a deployed control, for dashboards and composite alarms. */
   public metricFor(control: CisControl): cloudwatch.Metric {
     return this.resourcesFor(control).metric;
+  }
+
+  /**
+   * The paging alarm of a control that has exclusions (or precise paging).
+   * @returns undefined when the control has a single alarm
+   */
+  public pagingAlarmFor(control: CisControl): cloudwatch.Alarm | undefined {
+    return this.resourcesFor(control).pagingAlarm;
+  }
+
+  /** The effective severity of a deployed control (override or documented default). */
+  public severityFor(control: CisControl): CisSeverity {
+    return this.resourcesFor(control).severity;
   }
 
   /** The metric filters of a deployed control. */
@@ -287,8 +453,18 @@ export class CisMonitoring extends Construct {
     return r;
   }
 
+  private metricFilter(scope: Construct, id: string, pattern: string, metricName: string): logs.MetricFilter {
+    return new logs.MetricFilter(scope, id, {
+      logGroup: this.logGroup,
+      filterPattern: logs.FilterPattern.literal(pattern),
+      metricNamespace: this.metricNamespace,
+      metricName,
+      metricValue: '1',
+    });
+  }
+
   /** The control's deployed pattern first, then the scanner variants that share its metric. */
-  private planPatterns(control: CisControl): string[] {
+  private planPatterns(control: CisControl): { texts: string[]; broader: boolean } {
     const plan = planControlPatterns(control, this.benchmarkVersion, this.scanners);
     for (const u of plan.unsatisfiable) {
       Annotations.of(this).addWarningV2(`cdk-cis-monitoring:unsatisfiableScanner:${control.key}`,
@@ -298,7 +474,7 @@ export class CisMonitoring extends Construct {
       // Expected trade-off of passing every scanner, so info rather than a warning.
       Annotations.of(this).addInfo(`${plan.broaderThanIntended.map(b => b.sentence).join(' ')} The control's alarm counts these events too.`);
     }
-    return plan.patterns.map(p => p.text);
+    return { texts: plan.patterns.map(p => p.text), broader: plan.broaderThanIntended.length > 0 };
   }
 
   private selectControls(props: CisMonitoringProps): CisControl[] {
@@ -378,11 +554,6 @@ export class CisMonitoring extends Construct {
     const stackName = Stack.of(this).stackName;
     const base = Token.isUnresolved(stackName) ? this.node.id : `${stackName}-${this.node.id}`;
     return base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, MAX_ALARM_NAME_LENGTH - 40);
-  }
-
-  private describe(d: CisControlDefinition, period: Duration, threshold: number): string {
-    const text = `CIS ${d.recommendationId} (${d.benchmarkVersion}): ${d.title}. ${threshold} or more matching CloudTrail events within ${period.toHumanString()} in log group ${Token.isUnresolved(this.logGroup.logGroupName) ? 'the trail log group' : this.logGroup.logGroupName}.`;
-    return text.slice(0, 1024);
   }
 }
 

@@ -86,7 +86,11 @@ describe('defaults (CIS v7.0.0, created trail, created topic)', () => {
         ActionsEnabled: true,
       });
       expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^CisAlarmTopic[0-9A-F]{8}$/) }]);
-      expect(a.Properties.AlarmDescription.length).toBeLessThanOrEqual(1024);
+      // Account and region are tokens; CloudFormation renders each in at most 32 characters here.
+      const parts: any[] = a.Properties.AlarmDescription['Fn::Join'][1];
+      const rendered = parts.reduce((n, p) => n + (typeof p === 'string' ? p.length : 32), 0);
+      expect(rendered).toBeLessThanOrEqual(1024);
+      expect(parts[0]).toMatch(/^\[(CRITICAL|HIGH|MEDIUM|LOW)\] CIS 5\.\d+ \(v7\.0\.0\): Ensure /);
     }
   });
 

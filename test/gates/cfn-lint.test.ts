@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { buildAlertQualityApp } from '../../examples/alert-quality-app';
 import { buildDemoApp } from '../../examples/demo-app';
 import { CisBenchmarkVersion, CisMonitoring } from '../../src';
 import { pythonTool } from '../support/python-tools';
@@ -39,6 +40,11 @@ beforeAll(() => {
 
 test('the example template has no cfn-lint error', () => {
   const [template] = synthTemplates(buildDemoApp(path.join(tmp, 'demo')).app);
+  expect(errorsOf(lint(template))).toEqual([]);
+});
+
+test('the alert-quality example (every alerting option) has no cfn-lint error', () => {
+  const [template] = synthTemplates(buildAlertQualityApp(path.join(tmp, 'alert-quality')).app);
   expect(errorsOf(lint(template))).toEqual([]);
 });
 
