@@ -49,8 +49,17 @@ export function buildAlertQualityApp(outdir = path.resolve(__dirname, '..', 'cdk
     precisePagingAlarms: true,
     severityOverrides: [{ control: CisControl.CONSOLE_AUTH_FAILURES, severity: CisSeverity.MEDIUM }],
     severityRoutes: [
-      { severity: CisSeverity.CRITICAL, topic: critical.topic, alarmActions: [new cloudwatchActions.LambdaAction(responder)], includeDefaultActions: true },
-      { severity: CisSeverity.HIGH, alarmActions: [new cloudwatchActions.SsmAction(cloudwatchActions.OpsItemSeverity.HIGH)], includeDefaultActions: true },
+      {
+        severity: CisSeverity.CRITICAL,
+        topic: critical.topic,
+        alarmActions: [new cloudwatchActions.LambdaAction(responder)],
+        includeDefaultActions: true,
+      },
+      {
+        severity: CisSeverity.HIGH,
+        alarmActions: [new cloudwatchActions.SsmAction(cloudwatchActions.OpsItemSeverity.HIGH)],
+        includeDefaultActions: true,
+      },
     ],
     alarmDescription: { tags: { environment: 'prod', team: 'platform-security' }, runbookUrl: 'https://wiki.example.com/cis-runbook' },
     dashboardOptions: { dashboardName: 'cis-monitoring-prod', defaultInterval: Duration.days(14) },

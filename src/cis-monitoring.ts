@@ -402,7 +402,14 @@ export class CisMonitoring extends Construct {
     if (props.dashboard !== false) {
       this.dashboard = createCisDashboard(this, 'Dashboard', `${this.benchmarkVersion}`, this.controls.map((c): DashboardControlInput => {
         const r = this.resourcesFor(c);
-        return { definition: r.definition, metric: r.metric, alarm: r.alarm, pagingMetric: r.pagingMetric, pagingAlarm: r.pagingAlarm, severity: r.severity };
+        return {
+          definition: r.definition,
+          metric: r.metric,
+          alarm: r.alarm,
+          pagingMetric: r.pagingMetric,
+          pagingAlarm: r.pagingAlarm,
+          severity: r.severity,
+        };
       }), props.dashboardOptions);
     }
 
