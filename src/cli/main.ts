@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
+import { registerReplay } from './replay-command';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -14,6 +15,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Subcommands: each module exports register<Name>(program).
+  registerReplay(program);
   registerAudit(program);
   return program;
 }

@@ -1,0 +1,80 @@
+/**
+ * One measured run of the replay benchmark, in its own process so that its
+ * peak RSS is its own. Prints one JSON line:
+ * `{"mode","file","events","seconds","eventsPerSecond","cpuSeconds","eventsPerCpuSecond","startRssMiB","peakRssMiB","sampledRssMiB"}`.
+ *
+ *   node -r ts-node/register scripts/bench/measure.ts --mode baseline|replay --file F [--benchmark 7.0.0]
+ *
+ * baseline: the replay's own streaming reader, then JSON.parse of each record, nothing else.
+ * replay:   the `replay` command (runReplay) with every control of the benchmark version.
+ */
+import * as fs from 'fs';
+import { readSource } from '../../src/cli/replay/event-source';
+import { runReplay } from '../../src/cli/replay-command';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`measure: --${name} is required`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const mode = arg('mode');
+  const file = arg('file');
+  const benchmark = arg('benchmark', '7.0.0');
+  if (mode !== 'baseline' && mode !== 'replay') throw new Error(`measure: --mode "${mode}" must be baseline or replay`);
+
+  const startRss = process.memoryUsage.rss();
+  let sampled = startRss;
+  const timer = setInterval(() => {
+    sampled = Math.max(sampled, process.memoryUsage.rss());
+  }, 20);
+
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  let events = 0;
+  if (mode === 'baseline') {
+    let errors = 0;
+    await readSource({ path: file, display: file, size: fs.statSync(file).size }, {
+      record: (text) => {
+        const o = JSON.parse(text);
+        if (typeof o === 'object' && o !== null) events++;
+      },
+      error: () => errors++,
+    }, { stdin: process.stdin, onProgress: () => { sampled = Math.max(sampled, process.memoryUsage.rss()); } });
+    if (errors > 0) throw new Error(`measure: ${errors} errors reading ${file}`);
+  } else {
+    let out = '';
+    const code = await runReplay({ paths: [file], benchmark, format: 'json', progress: false }, {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: process.stderr,
+      stdin: process.stdin,
+    });
+    if (code !== 0) throw new Error(`measure: replay exited with ${code}`);
+    events = JSON.parse(out).events;
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  clearInterval(timer);
+  sampled = Math.max(sampled, process.memoryUsage.rss());
+  const peak = process.resourceUsage().maxRSS * 1024; // kernel peak (maxRSS is in KiB)
+  process.stdout.write(JSON.stringify({
+    mode,
+    file,
+    events,
+    seconds,
+    eventsPerSecond: events / seconds,
+    cpuSeconds,
+    eventsPerCpuSecond: events / cpuSeconds,
+    startRssMiB: startRss / 1_048_576,
+    peakRssMiB: Math.max(peak, sampled) / 1_048_576,
+    sampledRssMiB: sampled / 1_048_576,
+  }) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exitCode = 1;
+});

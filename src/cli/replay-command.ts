@@ -1,0 +1,171 @@
+import { SingleBar } from 'cli-progress';
+import { Command, CommanderError, Option } from 'commander';
+import { benchmarkControls, ReplayControl } from './replay/controls';
+import { InputSource, readSource, resolveInputs, UsageError } from './replay/event-source';
+import { ReplayEngine } from './replay/replay-engine';
+import { formatErrors, toJsonReport, toTable } from './replay/report';
+import { readTemplates } from './replay/template-reader';
+
+/** Exit codes of `cis-monitoring replay`. */
+export const EXIT_OK = 0;
+export const EXIT_USAGE = 1;
+export const EXIT_MALFORMED = 2;
+
+/** Streams the replay writes to and reads from (process streams by default; tests pass their own). */
+export interface ReplayIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+/** Parsed options of `replay`. */
+export interface ReplayOptions {
+  readonly paths: string[];
+  readonly template?: string;
+  readonly benchmark?: string;
+  readonly format: 'table' | 'json';
+  readonly eventIds?: boolean;
+  readonly strict?: boolean;
+  /** Show a progress bar; undefined: only when stderr is a TTY. */
+  readonly progress?: boolean;
+}
+
+const HELP_AFTER = `
+Inputs: CloudTrail files as delivered to S3 ({"Records":[...]}, .json or .json.gz;
+gzip is detected by its magic bytes), JSON arrays of records, NDJSON (one record
+per line), directories (walked recursively in sorted order; *.json, *.json.gz,
+*.ndjson, *.jsonl, *.gz; CloudTrail-Digest files skipped), and standard input
+("-", or no path with piped input). Files are streamed: memory does not grow
+with their size.
+
+Exactly one of --template and --benchmark is required.
+
+Exit codes:
+  0  the replay ran (malformed records, if any, are reported and counted)
+  1  bad usage or unusable input: unknown option or --format, neither or both of
+     --template and --benchmark, unknown benchmark version, unreadable template or
+     template without metric filters, input path missing or unreadable, or no
+     record could be read at all
+  2  --strict, and at least one record, line or file was malformed or unreadable
+
+Examples:
+  cis-monitoring replay --benchmark 7.0.0 ./AWSLogs/
+  cis-monitoring replay --template cdk.out --format json --event-ids trail.json.gz
+  zcat *.json.gz | cis-monitoring replay --benchmark 5.0.0 -
+`;
+
+function processIo(): ReplayIo {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+}
+
+/** Adds `replay` to the `cis-monitoring` program. */
+export function registerReplay(program: Command, io: () => ReplayIo = processIo): Command {
+  return program
+    .command('replay')
+    .description('Replay CloudTrail records through the CIS metric filters and alarms offline: matches, simulated alarm firings and top principals per control.')
+    .argument('[paths...]', 'CloudTrail files or directories; "-" or nothing (with piped input) reads standard input')
+    .option('--template <file|dir>', 'synthesized CloudFormation template (JSON) or cdk.out directory: evaluate its metric filters and alarms')
+    .option('--benchmark <version>', 'evaluate the patterns the construct deploys for this CIS version (e.g. 7.0.0), with the CIS alarm defaults')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--event-ids', 'with --format json: list the eventID of every matching record per control')
+    .option('--strict', 'exit with code 2 when any record, line or file is malformed')
+    .option('--no-progress', 'never show the progress bar (shown on stderr only when it is a terminal)')
+    .addHelpText('after', HELP_AFTER)
+    .action(async (paths: string[], opts: any) => {
+      const code = await runReplay({
+        paths,
+        template: opts.template,
+        benchmark: opts.benchmark,
+        format: opts.format,
+        eventIds: opts.eventIds === true,
+        strict: opts.strict === true,
+        progress: opts.progress === false ? false : undefined,
+      }, io());
+      if (code !== EXIT_OK) {
+        // main() turns this into the process exit code; the message has been printed already.
+        throw new CommanderError(code, 'cis-monitoring.replay', `replay exited with code ${code}`);
+      }
+    });
+}
+
+/**
+ * Runs a replay and writes the report. Returns the exit code; usage errors are
+ * printed to stderr (as `cis-monitoring replay: <message>`), never thrown.
+ */
+export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<number> {
+  const fail = (message: string): number => {
+    io.stderr.write(`cis-monitoring replay: ${message}\n`);
+    return EXIT_USAGE;
+  };
+  if (options.format !== 'table' && options.format !== 'json') {
+    return fail(`--format "${options.format}" is not supported; use "table" or "json".`);
+  }
+  if (options.template !== undefined && options.benchmark !== undefined) {
+    return fail('--template and --benchmark are mutually exclusive: give one (the template\'s filters and alarms, or a CIS version\'s default patterns).');
+  }
+  if (options.template === undefined && options.benchmark === undefined) {
+    return fail('give --template <file|cdk.out> (your synthesized stack) or --benchmark <version> (e.g. --benchmark 7.0.0).');
+  }
+
+  let controls: ReplayControl[];
+  let warnings: string[] = [];
+  let inputs: InputSource[];
+  try {
+    if (options.template !== undefined) {
+      const t = readTemplates(options.template);
+      controls = t.controls;
+      warnings = t.warnings;
+    } else {
+      controls = benchmarkControls(options.benchmark!);
+    }
+    inputs = resolveInputs(options.paths, io.stdin.isTTY === true);
+  } catch (e: any) {
+    if (e instanceof UsageError) return fail(e.message);
+    throw e;
+  }
+
+  const engine = new ReplayEngine(controls, { eventIds: options.eventIds });
+  const showProgress = options.progress ?? io.stderr.isTTY === true;
+  const totalBytes = inputs.reduce((n, s) => n + s.size, 0);
+  const bar = showProgress && totalBytes > 0 ? new SingleBar({
+    stream: io.stderr,
+    format: 'replay [{bar}] {percentage}% | {done}/{size} MiB | {events} events | ETA {eta_formatted}',
+    hideCursor: false,
+    clearOnComplete: true,
+    fps: 5,
+  }) : undefined;
+  bar?.start(totalBytes, 0, { done: '0.0', size: mib(totalBytes), events: 0 });
+
+  let doneBytes = 0;
+  for (const source of inputs) {
+    await readSource(source, engine.sinkFor(source.display), {
+      stdin: io.stdin,
+      onProgress: bar ? (n) => bar.update(doneBytes + n, { done: mib(doneBytes + n), events: engine.events }) : undefined,
+    });
+    doneBytes += source.size;
+  }
+  bar?.update(totalBytes, { done: mib(totalBytes), events: engine.events });
+  bar?.stop();
+
+  const result = engine.result();
+  if (options.format === 'json') {
+    io.stdout.write(toJsonReport(result, warnings));
+  } else {
+    io.stdout.write(toTable(result, inputs.length));
+    for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+    io.stderr.write(formatErrors(result.errors, result.errorsOmitted));
+  }
+
+  if (result.events === 0 && result.malformed > 0) {
+    return fail(`no CloudTrail record could be read from the input (${result.malformed} problem${result.malformed === 1 ? '' : 's'}${options.format === 'json' ? ', listed in "errors"' : ' above'}).`);
+  }
+  if (options.strict && result.malformed > 0) {
+    io.stderr.write(`cis-monitoring replay: --strict: the input has ${result.malformed} malformed record(s), line(s) or file(s).\n`);
+    return EXIT_MALFORMED;
+  }
+  return EXIT_OK;
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1_048_576).toFixed(1);
+}

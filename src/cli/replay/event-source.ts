@@ -1,0 +1,205 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Readable } from 'stream';
+import * as zlib from 'zlib';
+import { RecordSink, RecordSplitter } from './record-splitter';
+
+/** An input the replay reads: a file, or standard input (`path` = '-'). */
+export interface InputSource {
+  /** File path, or '-' for standard input. */
+  readonly path: string;
+  /** How errors name it. */
+  readonly display: string;
+  /** Size on disk in bytes (0 for standard input). */
+  readonly size: number;
+}
+
+/** A problem with the command line or the inputs that makes the replay impossible (exit code 1). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Files a directory walk picks up: CloudTrail's `.json.gz` and plain or line-delimited JSON. */
+const INPUT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$|\.gz$/i;
+
+/** CloudTrail digest files (`.../CloudTrail-Digest/...`) are signatures, not events. */
+const DIGEST = /CloudTrail-Digest/;
+
+const STDIN: InputSource = { path: '-', display: '<stdin>', size: 0 };
+
+/**
+ * Expands the command-line paths into the list of inputs, in a deterministic
+ * order: each path in the order given; a directory is walked recursively and
+ * its files are taken in byte order of their relative paths. No path means
+ * standard input, which must then not be a terminal.
+ *
+ * @throws UsageError when a path does not exist or cannot be read, when a
+ * directory holds no input file, or when there is no path and stdin is a terminal
+ */
+export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean): InputSource[] {
+  if (paths.length === 0) {
+    if (stdinIsTTY) {
+      throw new UsageError('no input: give CloudTrail files or directories, or pipe records to standard input (use "-" to read it explicitly).');
+    }
+    return [STDIN];
+  }
+  const out: InputSource[] = [];
+  let stdinSeen = false;
+  for (const p of paths) {
+    if (p === '-') {
+      if (stdinSeen) throw new UsageError('"-" (standard input) is given more than once; give it once.');
+      stdinSeen = true;
+      out.push(STDIN);
+      continue;
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (e: any) {
+      throw new UsageError(e?.code === 'ENOENT'
+        ? `input path "${p}" does not exist. Give an existing CloudTrail file or directory.`
+        : `cannot read input path "${p}": ${e?.message ?? e}`);
+    }
+    if (st.isDirectory()) {
+      const files: InputSource[] = [];
+      walk(p, files);
+      if (files.length === 0) {
+        throw new UsageError(`directory "${p}" holds no CloudTrail file (*.json, *.json.gz, *.ndjson, *.jsonl, *.gz; CloudTrail-Digest files are ignored).`);
+      }
+      out.push(...files);
+    } else {
+      try {
+        fs.accessSync(p, fs.constants.R_OK);
+      } catch (e: any) {
+        throw new UsageError(`cannot read input file "${p}": ${e?.message ?? e}`);
+      }
+      out.push({ path: p, display: p, size: st.size });
+    }
+  }
+  return out;
+}
+
+function walk(dir: string, out: InputSource[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e: any) {
+    throw new UsageError(`cannot read directory "${dir}": ${e?.message ?? e}`);
+  }
+  const names = entries.map(e => e.name).sort(byteOrder);
+  const byName = new Map(entries.map(e => [e.name, e]));
+  for (const name of names) {
+    const entry = byName.get(name)!;
+    const full = path.join(dir, name);
+    if (entry.isDirectory()) {
+      walk(full, out);
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && INPUT_FILE.test(name) && !DIGEST.test(full)) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(full);
+      } catch {
+        continue; // dangling symlink
+      }
+      if (st.isFile()) out.push({ path: full, display: full, size: st.size });
+    }
+  }
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Where the bytes of one input come from. */
+export interface ReadOptions {
+  /** Standard input, used for `path` '-'. */
+  readonly stdin: NodeJS.ReadableStream;
+  /** Called after each chunk with the number of bytes read from disk so far (compressed bytes for gzip). */
+  readonly onProgress?: (bytesRead: number) => void;
+  /** Chunk size for file reads. @default 1 MiB */
+  readonly chunkSize?: number;
+}
+
+/**
+ * Reads one input through a fresh `RecordSplitter`, decompressing it when it
+ * starts with the gzip magic bytes (whatever its name). Read and gzip errors
+ * are reported to `sink.error`; this function does not throw for them.
+ */
+export async function readSource(source: InputSource, sink: RecordSink, options: ReadOptions): Promise<void> {
+  const splitter = new RecordSplitter(sink);
+  let input: AsyncIterable<Buffer>;
+  let bytesRead: () => number;
+  if (source.path === '-') {
+    const counted = countBytes(options.stdin as AsyncIterable<Buffer | string>);
+    input = await maybeGunzip(counted.chunks);
+    bytesRead = () => counted.bytes();
+  } else {
+    const gz = await startsWithGzipMagic(source.path);
+    const stream = fs.createReadStream(source.path, { highWaterMark: options.chunkSize ?? 1_048_576 });
+    input = gz ? stream.pipe(zlib.createGunzip()) : stream;
+    if (gz) stream.on('error', e => (input as zlib.Gunzip).destroy(e));
+    bytesRead = () => stream.bytesRead;
+  }
+  try {
+    for await (const chunk of input) {
+      splitter.push(chunk);
+      options.onProgress?.(bytesRead());
+    }
+  } catch (e: any) {
+    const line = splitter.currentLine;
+    splitter.end();
+    sink.error(line, `cannot read the input: ${e?.message ?? e}${e?.code === 'Z_BUF_ERROR' || /unexpected end/i.test(String(e?.message)) ? ' (the gzip data is truncated)' : ''}`);
+    return;
+  }
+  splitter.end();
+}
+
+async function startsWithGzipMagic(file: string): Promise<boolean> {
+  const fd = await fs.promises.open(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fd.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fd.close();
+  }
+}
+
+function countBytes(src: AsyncIterable<Buffer | string>): { chunks: AsyncIterable<Buffer>; bytes: () => number } {
+  let n = 0;
+  async function* gen(): AsyncGenerator<Buffer> {
+    for await (const c of src) {
+      const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+      n += b.length;
+      yield b;
+    }
+  }
+  return { chunks: gen(), bytes: () => n };
+}
+
+/** Peeks at the first chunk of a stream and inserts a gunzip stage when it holds the gzip magic bytes. */
+async function maybeGunzip(src: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+  const it = src[Symbol.asyncIterator]();
+  let first = await it.next();
+  // a single-byte first chunk cannot tell; wait for a second byte
+  let head: Buffer[] = first.done ? [] : [first.value];
+  while (!first.done && Buffer.concat(head).length < 2) {
+    first = await it.next();
+    if (!first.done) head.push(first.value);
+  }
+  const joined = Buffer.concat(head);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (joined.length > 0) yield joined;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  if (joined.length >= 2 && joined[0] === 0x1f && joined[1] === 0x8b) {
+    return Readable.from(rest()).pipe(zlib.createGunzip());
+  }
+  return rest();
+}

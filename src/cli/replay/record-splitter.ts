@@ -1,0 +1,590 @@
+/**
+ * Streaming splitter for CloudTrail inputs: turns a byte stream into the text
+ * of one record at a time, in constant memory (only the record being read is
+ * buffered, never the file).
+ *
+ * Accepted layouts, auto-detected per top-level value (they may be mixed):
+ * - `{"Records":[ {...}, ... ]}`: CloudTrail files as delivered to S3. Each
+ *   element of the `Records` array is a record; other keys of the wrapper are
+ *   skipped. The wrapper is recognised by its `Records` key (at any position),
+ *   so the wrapper is never buffered.
+ * - `[ {...}, ... ]`: a JSON array of records.
+ * - NDJSON / concatenated JSON: each top-level object that is not a wrapper is
+ *   one record (one per line, or pretty-printed).
+ *
+ * The scanner only tracks strings, escapes and bracket depth; it does not
+ * validate JSON. Each record's text is handed to the sink, which `JSON.parse`s
+ * it once and so reports syntax errors inside a record. Structural problems the
+ * scanner can see (text that is not JSON, a file that ends inside a record, a
+ * line break inside a string) are reported through `sink.error`.
+ *
+ * Recovery: an NDJSON line that is cut short is reported and reading resumes
+ * at the next line that starts with `{`, or right after the line break when the
+ * cut is inside a string. Inside an array or `Records` array, a line break
+ * inside a string means the element boundaries are lost: the rest of the file
+ * is skipped (reported once).
+ *
+ * Line numbers are 1-based and count `\n`; a record's line is where its first
+ * byte is.
+ */
+
+/** Receives records and problems from a `RecordSplitter`. */
+export interface RecordSink {
+  /** One record's text (a JSON value, not yet parsed) and the line where it starts. */
+  record(text: string, line: number): void;
+  /** A structural problem; `line` is where the affected record or container starts. */
+  error(line: number, message: string): void;
+}
+
+const QUOTE = 0x22;
+const BSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACK = 0x5b;
+const RBRACK = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const NL = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const TAB = 0x09;
+
+/** Bytes of `Records`, the CloudTrail wrapper key. */
+const RECORDS_KEY = Buffer.from('Records', 'latin1');
+const RECORDS_QUOTED = Buffer.from('"Records"', 'latin1');
+
+/** 1 for the bytes that end or interrupt a run of ordinary string content: `"`, `\\`, line feed. */
+const STRING_SPECIAL = new Uint8Array(256);
+STRING_SPECIAL[QUOTE] = 1;
+STRING_SPECIAL[BSLASH] = 1;
+STRING_SPECIAL[NL] = 1;
+
+/** 1 for the bytes that matter between strings inside an element: `"`, brackets, line feed. */
+const NESTED_SPECIAL = new Uint8Array(256);
+for (const c of [0x22, 0x7b, 0x7d, 0x5b, 0x5d, 0x0a]) NESTED_SPECIAL[c] = 1;
+
+// States
+const S_START = 0; // nothing significant seen yet in this input
+const S_TOP = 1; // between top-level values
+const S_CONTAINER = 2; // between elements of a records container (array or Records array)
+const S_VALUE = 3; // inside a value (a record being captured, or the rest of a wrapper being skipped)
+const S_SKIP_LINE = 4; // skipping garbage up to the next line break
+const S_SKIP_FILE = 5; // skipping everything after an unrecoverable error
+
+// Kinds of the value being scanned
+const K_NESTED = 0; // object or array: ends when depth returns to 0
+const K_STRING = 1; // a bare string element
+const K_BARE = 2; // a number/true/false/null (or garbage) element
+
+// Key tracking inside a top-level object (to recognise `"Records": [`)
+const KEY_EXPECT = 0; // after `{` or `,` at depth 1: next string is a key
+const KEY_RECORDS = 1; // the key just read is "Records": expect `:`
+const KEY_VALUE = 2; // after `"Records":`: the next byte decides
+const KEY_OTHER = 3; // inside some other member
+
+function isSpace(c: number): boolean {
+  return c === SP || c === NL || c === CR || c === TAB;
+}
+
+/** Splits a byte stream into record texts. Feed it with `push()`, finish with `end()`. */
+export class RecordSplitter {
+  private state = S_START;
+  /** Current line (1-based). */
+  private line = 1;
+  /** Absolute offset of the current chunk. */
+  private base = 0;
+  /** Absolute offset of the first byte of the current line. */
+  private lineStart = 0;
+
+  // value being scanned
+  private kind = K_NESTED;
+  private depth = 0;
+  private inString = false;
+  /** Parity of the backslashes that end the previous chunk while in a string. */
+  private escCarry = 0;
+  /** Whether the value's bytes are kept (records) or dropped (the tail of a wrapper). */
+  private capture = false;
+  /** Whether the value is a top-level value (not an element of a container). */
+  private topLevel = false;
+  private keyState = KEY_OTHER;
+  private keyStart = 0; // absolute offset of the current key's first content byte
+  private parts: Buffer[] = [];
+  private recStart = 0; // absolute offset of the value's first byte
+  private recLine = 1;
+
+  // container
+  private inWrapper = false; // the container is the Records array of a wrapper
+  private containerLine = 0;
+
+  /** Index of the next `\n` at or after the last lookup in the current chunk (chunk length: none; -1: not looked up). */
+  private nextNl = -1;
+  /** Index of the next `"Records"` at or after the last lookup in the current chunk (same convention). */
+  private nextRecordsKey = -1;
+  /**
+   * Set once a top-level record has ended at the end of its own line: the
+   * input is NDJSON, and later lines that end with `}` are handed over whole
+   * (JSON.parse then checks them) instead of being scanned byte by byte.
+   */
+  private lineMode = false;
+  /** Where `scanString` found a raw line break (when it returns -2). */
+  private brokenAt = 0;
+
+  constructor(private readonly sink: RecordSink) {}
+
+  /** The line the splitter has reached (1-based). */
+  public get currentLine(): number {
+    return this.line;
+  }
+
+  /** Feeds the next chunk of bytes. */
+  public push(buf: Buffer): void {
+    const len = buf.length;
+    this.nextNl = -1;
+    this.nextRecordsKey = -1;
+    let i = 0;
+    if (this.state === S_START) {
+      // a UTF-8 byte order mark at the start of the input is not part of the JSON
+      if (this.base === 0 && len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+    }
+    while (i < len) {
+      switch (this.state) {
+        case S_START:
+        case S_TOP:
+          i = this.scanTop(buf, i, len);
+          break;
+        case S_CONTAINER:
+          i = this.scanContainer(buf, i, len);
+          break;
+        case S_VALUE:
+          i = this.scanValue(buf, i, len);
+          break;
+        case S_SKIP_LINE: {
+          const nl = buf.indexOf(NL, i);
+          if (nl < 0) {
+            i = len;
+          } else {
+            this.newLine(nl);
+            this.state = S_TOP;
+            i = nl + 1;
+          }
+          break;
+        }
+        default: // S_SKIP_FILE
+          i = len;
+      }
+    }
+    if (this.state === S_VALUE && this.capture) {
+      const from = Math.max(0, this.recStart - this.base);
+      if (from < len) this.parts.push(buf.subarray(from));
+    }
+    this.base += len;
+  }
+
+  /** Signals the end of input; reports a value or container that was left open. */
+  public end(): void {
+    switch (this.state) {
+      case S_START:
+        this.sink.error(1, 'the input is empty: expected a {"Records":[...]} object, a JSON array or NDJSON records');
+        break;
+      case S_CONTAINER:
+        this.sink.error(this.containerLine, `truncated: the input ends before the closing ']' of the ${this.inWrapper ? '"Records" array' : 'array'} that starts on this line`);
+        break;
+      case S_VALUE:
+        if (this.capture) {
+          this.sink.error(this.recLine, 'truncated: the input ends inside the record that starts on this line');
+        } else {
+          this.sink.error(this.recLine, 'truncated: the input ends before the closing \'}\' of the {"Records":[...]} object that starts on this line');
+        }
+        break;
+      default:
+        break;
+    }
+    this.parts = [];
+    this.state = S_SKIP_FILE;
+  }
+
+  private newLine(index: number): void {
+    this.line++;
+    this.lineStart = this.base + index + 1;
+  }
+
+  private scanTop(buf: Buffer, i: number, len: number): number {
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (c === NL) {
+        this.newLine(i);
+      } else if (c === SP || c === CR || c === TAB) {
+        continue;
+      } else if (c === LBRACE) {
+        if (this.lineMode) {
+          const end = this.wholeLineRecord(buf, i, len);
+          if (end >= 0) {
+            this.sink.record(buf.toString('utf8', i, end), this.line);
+            i = this.nextNl - 1; // the loop's i++ lands on the line break, which is counted there
+            continue;
+          }
+        }
+        this.startValue(i, K_NESTED, true, true);
+        this.depth = 1;
+        this.keyState = KEY_EXPECT;
+        this.state = S_VALUE;
+        return i + 1;
+      } else if (c === LBRACK) {
+        this.inWrapper = false;
+        this.containerLine = this.line;
+        this.state = S_CONTAINER;
+        return i + 1;
+      } else if (this.state === S_START) {
+        this.sink.error(this.line, `not JSON: the input starts with ${JSON.stringify(preview(buf, i, len))}; expected a {"Records":[...]} object, a JSON array or NDJSON records. The rest of this input is skipped`);
+        this.state = S_SKIP_FILE;
+        return len;
+      } else {
+        this.sink.error(this.line, `unexpected text ${JSON.stringify(preview(buf, i, len))} between records (expected '{' or '['); skipped to the next line`);
+        this.state = S_SKIP_LINE;
+        return i;
+      }
+    }
+    return i;
+  }
+
+  private scanContainer(buf: Buffer, i: number, len: number): number {
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (c === NL) {
+        this.newLine(i);
+      } else if (c === SP || c === CR || c === TAB || c === COMMA) {
+        continue;
+      } else if (c === RBRACK) {
+        if (this.inWrapper) {
+          // skip the rest of the wrapper object up to its closing brace
+          this.startValue(i + 1, K_NESTED, false, true);
+          this.recLine = this.containerLine;
+          this.depth = 1;
+          this.keyState = KEY_OTHER;
+          this.state = S_VALUE;
+        } else {
+          this.state = S_TOP;
+        }
+        return i + 1;
+      } else if (c === RBRACE) {
+        this.sink.error(this.line, `malformed JSON: unexpected '}' in the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.containerLine}. The rest of this input is skipped`);
+        this.state = S_SKIP_FILE;
+        return len;
+      } else {
+        const kind = c === LBRACE || c === LBRACK ? K_NESTED : c === QUOTE ? K_STRING : K_BARE;
+        this.startValue(i, kind, true, false);
+        this.state = S_VALUE;
+        if (kind === K_NESTED) {
+          this.depth = 1;
+          return i + 1;
+        }
+        if (kind === K_STRING) {
+          this.inString = true;
+          return i + 1;
+        }
+        return i;
+      }
+    }
+    return i;
+  }
+
+  private startValue(i: number, kind: number, capture: boolean, topLevel: boolean): void {
+    this.kind = kind;
+    this.capture = capture;
+    this.topLevel = topLevel;
+    this.recStart = this.base + i;
+    this.recLine = this.line;
+    this.depth = 0;
+    this.inString = false;
+    this.escCarry = 0;
+    this.keyState = KEY_OTHER;
+    this.parts = [];
+  }
+
+  /** Emits the captured value ending before `end` (chunk index) and returns to the enclosing state. */
+  private finishValue(buf: Buffer, end: number): void {
+    if (this.capture) {
+      let text: string;
+      const from = this.recStart - this.base;
+      if (from >= 0) {
+        text = buf.toString('utf8', from, end);
+      } else {
+        this.parts.push(buf.subarray(0, end));
+        text = Buffer.concat(this.parts).toString('utf8');
+      }
+      this.parts = [];
+      this.sink.record(text, this.recLine);
+      if (this.topLevel && !this.lineMode && this.recLine === this.line && restOfLineIsBlank(buf, end)) this.lineMode = true;
+    }
+    this.state = this.topLevel ? S_TOP : S_CONTAINER;
+  }
+
+  /**
+   * NDJSON fast path: when the line that starts at `i` (a `{`) ends, within
+   * this chunk, with `}` (before optional blanks) and holds no `"Records"`
+   * (which could make it a wrapper), returns the end of the record text; else -1.
+   */
+  private wholeLineRecord(buf: Buffer, i: number, len: number): number {
+    if (this.nextNl < i && this.nextNl !== len) {
+      const nl = buf.indexOf(NL, i);
+      this.nextNl = nl < 0 ? len : nl;
+    }
+    const nl = this.nextNl;
+    if (nl >= len) return -1;
+    let end = nl;
+    while (end > i && (buf[end - 1] === CR || buf[end - 1] === SP || buf[end - 1] === TAB)) end--;
+    if (end <= i + 1 || buf[end - 1] !== RBRACE) return -1;
+    if (this.nextRecordsKey < i && this.nextRecordsKey !== len) {
+      const k = buf.indexOf(RECORDS_QUOTED, i);
+      this.nextRecordsKey = k < 0 ? len : k;
+    }
+    return this.nextRecordsKey < end ? -1 : end;
+  }
+
+  /**
+   * Scans a string starting at `i` (after the opening quote or at a chunk
+   * start). Returns the index of the closing quote, or -1 when the chunk ends
+   * inside the string, or -2 when a raw line break comes first (invalid JSON;
+   * `this.brokenAt` then holds its index).
+   */
+  private scanString(buf: Buffer, i: number, len: number): number {
+    let j = i;
+    if (this.escCarry !== 0) {
+      // the previous chunk ended with a backslash: this byte is escaped
+      this.escCarry = 0;
+      if (j >= len) {
+        this.escCarry = 1;
+        return -1;
+      }
+      if (buf[j] === NL) {
+        this.brokenAt = j;
+        return -2;
+      }
+      j++;
+    }
+    for (; j < len; j++) {
+      // skip ordinary string bytes in a tight loop
+      while (j < len && STRING_SPECIAL[buf[j]] === 0) j++;
+      if (j >= len) break;
+      const c = buf[j];
+      if (c === QUOTE) return j;
+      if (c === BSLASH) {
+        j++;
+        if (j >= len) {
+          this.escCarry = 1;
+          return -1;
+        }
+        if (buf[j] === NL) {
+          this.brokenAt = j;
+          return -2;
+        }
+      } else if (c === NL) {
+        this.brokenAt = j;
+        return -2;
+      }
+    }
+    return -1;
+  }
+
+  /** A raw line break inside a string: the value is not valid JSON. */
+  private brokenString(len: number): number {
+    const nl = this.brokenAt;
+    this.parts = [];
+    this.inString = false;
+    if (this.topLevel && this.capture) {
+      this.sink.error(this.recLine, 'malformed record: a line break inside a string (the line is cut short or not JSON); resumed on the next line');
+      this.newLine(nl);
+      this.state = S_TOP;
+      return nl + 1;
+    }
+    this.sink.error(this.recLine, 'malformed JSON: a line break inside a string, so the element boundaries are lost. The rest of this input is skipped');
+    this.state = S_SKIP_FILE;
+    return len;
+  }
+
+  private scanValue(buf: Buffer, i: number, len: number): number {
+    if (this.inString) {
+      const q = this.scanString(buf, i, len);
+      if (q === -1) return len;
+      if (q === -2) return this.brokenString(len);
+      this.inString = false;
+      if (this.kind === K_STRING) {
+        this.finishValue(buf, q + 1);
+        return q + 1;
+      }
+      if (this.keyState === KEY_EXPECT && this.depth === 1) this.checkKey(buf, q);
+      i = q + 1;
+    }
+    if (this.kind === K_BARE) {
+      for (; i < len; i++) {
+        const c = buf[i];
+        if (c === COMMA || c === RBRACK || c === RBRACE || isSpace(c)) {
+          this.finishValue(buf, i);
+          return i;
+        }
+      }
+      return len;
+    }
+    if (!this.topLevel) return this.scanElement(buf, i, len);
+    // K_NESTED, top level: also tracks keys (for the Records wrapper) and line starts (NDJSON recovery)
+    let depth = this.depth;
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (c === QUOTE) {
+        const q = this.scanString(buf, i + 1, len);
+        if (q === -1) {
+          this.inString = true;
+          this.depth = depth;
+          if (this.keyState === KEY_EXPECT && depth === 1) this.keyStart = this.base + i + 1;
+          return len;
+        }
+        if (q === -2) return this.brokenString(len);
+        if (this.keyState === KEY_EXPECT && depth === 1) {
+          this.keyStart = this.base + i + 1;
+          this.depth = depth;
+          this.checkKey(buf, q);
+        }
+        i = q;
+      } else if (c === LBRACE || c === LBRACK) {
+        if (this.keyState !== KEY_OTHER && depth === 1) {
+          if (this.keyState === KEY_VALUE && c === LBRACK) {
+            // `{"Records": [`: a CloudTrail wrapper. Drop what was buffered; its elements are the records.
+            this.parts = [];
+            this.inWrapper = true;
+            this.containerLine = this.recLine;
+            this.state = S_CONTAINER;
+            return i + 1;
+          }
+          this.keyState = KEY_OTHER;
+        }
+        if (c === LBRACE && this.topLevel && this.capture && this.base + i === this.lineStart && depth > 0) {
+          // `{` at the start of a line while a top-level record is still open: the previous NDJSON line was cut short
+          this.sink.error(this.recLine, 'malformed record: the record is not closed before the next line starting with \'{\'; resumed there');
+          this.startValue(i, K_NESTED, true, true);
+          depth = 0;
+          this.keyState = KEY_EXPECT;
+        }
+        depth++;
+      } else if (c === RBRACE || c === RBRACK) {
+        depth--;
+        if (depth <= 0) {
+          this.depth = 0;
+          this.finishValue(buf, i + 1);
+          return i + 1;
+        }
+      } else if (c === NL) {
+        this.newLine(i);
+      } else if (this.keyState !== KEY_OTHER && depth === 1) {
+        if (c === COMMA) {
+          this.keyState = KEY_EXPECT;
+        } else if (c === COLON) {
+          if (this.keyState === KEY_RECORDS) this.keyState = KEY_VALUE;
+        } else if (c !== SP && c !== CR && c !== TAB) {
+          this.keyState = KEY_OTHER;
+        }
+      } else if (c === COMMA && depth === 1 && this.topLevel && this.capture) {
+        this.keyState = KEY_EXPECT;
+      }
+    }
+    this.depth = depth;
+    return len;
+  }
+
+  /**
+   * The hot loop for an object or array element of a container (CloudTrail's
+   * `Records`): only strings, brackets and line breaks matter, so ordinary
+   * bytes are skipped in tight table-driven loops.
+   */
+  private scanElement(buf: Buffer, i: number, len: number): number {
+    let depth = this.depth;
+    while (i < len) {
+      while (i < len && NESTED_SPECIAL[buf[i]] === 0) i++;
+      if (i >= len) break;
+      const c = buf[i];
+      if (c === QUOTE) {
+        // inline string scan
+        let j = i + 1;
+        for (;;) {
+          while (j < len && STRING_SPECIAL[buf[j]] === 0) j++;
+          if (j >= len) {
+            this.inString = true;
+            this.escCarry = 0;
+            this.depth = depth;
+            return len;
+          }
+          const d = buf[j];
+          if (d === QUOTE) break;
+          if (d === NL) {
+            this.brokenAt = j;
+            return this.brokenString(len);
+          }
+          // backslash: skip the escaped byte
+          if (j + 1 >= len) {
+            this.inString = true;
+            this.escCarry = 1;
+            this.depth = depth;
+            return len;
+          }
+          if (buf[j + 1] === NL) {
+            this.brokenAt = j + 1;
+            return this.brokenString(len);
+          }
+          j += 2;
+        }
+        i = j + 1;
+      } else if (c === LBRACE || c === LBRACK) {
+        depth++;
+        i++;
+      } else if (c === RBRACE || c === RBRACK) {
+        depth--;
+        i++;
+        if (depth <= 0) {
+          this.depth = 0;
+          this.finishValue(buf, i);
+          return i;
+        }
+      } else {
+        // line feed
+        this.newLine(i);
+        i++;
+      }
+    }
+    this.depth = depth;
+    return len;
+  }
+
+  /** Called when the key that started at `this.keyStart` closes at chunk index `q`. */
+  private checkKey(buf: Buffer, q: number): void {
+    const absEnd = this.base + q;
+    let isRecords = false;
+    if (absEnd - this.keyStart === RECORDS_KEY.length) {
+      const from = this.keyStart - this.base;
+      if (from >= 0) {
+        isRecords = buf.compare(RECORDS_KEY, 0, RECORDS_KEY.length, from, q) === 0;
+      } else {
+        // the key started in an earlier chunk (rare): look at the buffered bytes
+        const all = Buffer.concat([...this.parts, buf.subarray(0, q)]);
+        const rel = this.keyStart - this.recStart;
+        isRecords = all.compare(RECORDS_KEY, 0, RECORDS_KEY.length, rel, rel + RECORDS_KEY.length) === 0;
+      }
+    }
+    this.keyState = isRecords ? KEY_RECORDS : KEY_OTHER;
+  }
+}
+
+/** Whether only blanks follow `end` up to the next line break (false when the chunk ends first). */
+function restOfLineIsBlank(buf: Buffer, end: number): boolean {
+  for (let i = end; i < buf.length; i++) {
+    const c = buf[i];
+    if (c === NL) return true;
+    if (c !== SP && c !== CR && c !== TAB) return false;
+  }
+  return false;
+}
+
+/** The first characters of a line, for error messages. */
+function preview(buf: Buffer, i: number, len: number): string {
+  let end = i;
+  while (end < len && end - i < 40 && buf[end] !== NL && buf[end] !== CR) end++;
+  return buf.toString('utf8', i, end);
+}

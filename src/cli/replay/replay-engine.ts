@@ -1,0 +1,227 @@
+import { countFirings, PeriodBuckets } from './alarm-simulator';
+import { AlarmSpec, FilterSpec, ReplayControl } from './controls';
+import { RecordSink } from './record-splitter';
+
+/** One reported problem in the input. */
+export interface ReplayError {
+  /** The input (file path, or `<stdin>`). */
+  readonly file: string;
+  /** Line where the affected record (or container) starts, 1-based. */
+  readonly line: number;
+  readonly message: string;
+}
+
+/** A principal and how many matching records it made. */
+export interface PrincipalCount {
+  readonly principal: string;
+  readonly count: number;
+}
+
+/** Result of one alarm on a control's metric. */
+export interface AlarmResult extends AlarmSpec {
+  /** OK -> ALARM transitions over the replayed event time. */
+  readonly firings: number;
+}
+
+/** Result for one control (one metric). */
+export interface ControlResult {
+  readonly key: string;
+  /** CIS recommendation number, null when unknown. */
+  readonly cisId: string | null;
+  readonly namespace: string;
+  readonly metricName: string;
+  /** Number of metric filters publishing to the metric. */
+  readonly filters: number;
+  /** Records matched by at least one of the filters. */
+  readonly matches: number;
+  /** Data points published (a record matched by two filters publishes two). */
+  readonly datapoints: number;
+  /** Matching records without a valid `eventTime` (not placed in any period). */
+  readonly untimedMatches: number;
+  /** Sum of the firings of the alarms on the metric; null when no alarm watches it. */
+  readonly alarmFirings: number | null;
+  readonly alarms: AlarmResult[];
+  /** The 5 principals with most matches (ties by name). */
+  readonly topPrincipals: PrincipalCount[];
+  /** `eventID`s of the matching records, in input order (only with `eventIds: true`; null for a record without one). */
+  readonly eventIds?: Array<string | null>;
+}
+
+/** Everything the replay found. */
+export interface ReplayResult {
+  /** Records read and parsed (JSON objects). */
+  readonly events: number;
+  readonly controls: ControlResult[];
+  /** Malformed records, lines and files, and read errors. */
+  readonly malformed: number;
+  /** The first `maxErrors` problems. */
+  readonly errors: ReplayError[];
+  /** Problems beyond `maxErrors` (counted in `malformed`, not listed). */
+  readonly errorsOmitted: number;
+}
+
+/** Options of the `ReplayEngine`. */
+export interface ReplayEngineOptions {
+  /** Collect the `eventID` of every matching record. @default false */
+  readonly eventIds?: boolean;
+  /** How many problems to keep for the report. @default 1000 */
+  readonly maxErrors?: number;
+  /** Number of top principals per control. @default 5 */
+  readonly topPrincipals?: number;
+}
+
+class ControlState {
+  public matches = 0;
+  public datapoints = 0;
+  public untimed = 0;
+  public readonly principals = new Map<string, number>();
+  public readonly eventIds: Array<string | null> | undefined;
+  /** One bucket set per distinct alarm period. */
+  public readonly buckets: PeriodBuckets[];
+  public readonly filters: FilterSpec[];
+
+  constructor(public readonly control: ReplayControl, eventIds: boolean) {
+    this.filters = control.filters;
+    this.eventIds = eventIds ? [] : undefined;
+    const periods = [...new Set(control.alarms.map(a => a.period))];
+    this.buckets = periods.map(p => new PeriodBuckets(p));
+  }
+}
+
+/**
+ * Evaluates records against the controls. Each record is `JSON.parse`d once
+ * and handed to every filter's compiled predicate as an object (term and
+ * space-delimited patterns get the record's text: its original line when it is
+ * a single line, as CloudWatch Logs receives it, else `JSON.stringify`).
+ */
+export class ReplayEngine {
+  private eventCount = 0;
+  private malformedCount = 0;
+  private readonly errorList: ReplayError[] = [];
+  private readonly states: ControlState[];
+  private readonly maxErrors: number;
+  private readonly topN: number;
+  private readonly anyRawText: boolean;
+
+  constructor(controls: readonly ReplayControl[], options: ReplayEngineOptions = {}) {
+    this.states = controls.map(c => new ControlState(c, options.eventIds ?? false));
+    this.maxErrors = options.maxErrors ?? 1000;
+    this.topN = options.topPrincipals ?? 5;
+    this.anyRawText = controls.some(c => c.filters.some(f => f.needsRawText));
+  }
+
+  /** Records parsed so far. */
+  public get events(): number {
+    return this.eventCount;
+  }
+
+  /** Problems so far. */
+  public get malformed(): number {
+    return this.malformedCount;
+  }
+
+  /** A sink for one input, for `readSource`. */
+  public sinkFor(file: string): RecordSink {
+    return {
+      record: (text, line) => this.addRecordText(text, file, line),
+      error: (line, message) => this.addError(file, line, message),
+    };
+  }
+
+  /** Records a problem (counted as malformed). */
+  public addError(file: string, line: number, message: string): void {
+    this.malformedCount++;
+    if (this.errorList.length < this.maxErrors) this.errorList.push({ file, line, message });
+  }
+
+  /** Parses one record's text and evaluates it; reports it when it is not a JSON object. */
+  public addRecordText(text: string, file: string, line: number): void {
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (e: any) {
+      this.addError(file, line, `malformed record: ${e?.message ?? e}`);
+      return;
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      this.addError(file, line, `malformed record: expected a JSON object (a CloudTrail record), got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)?.slice(0, 40)}`);
+      return;
+    }
+    this.addRecord(record, text);
+  }
+
+  /** Evaluates one parsed record. `text` is its source, used by term and space-delimited patterns. */
+  public addRecord(record: any, text?: string): void {
+    this.eventCount++;
+    let raw: string | undefined;
+    if (this.anyRawText) raw = text !== undefined && text.indexOf('\n') < 0 ? text : JSON.stringify(record);
+    let time: number | undefined; // eventTime in ms, parsed on the first match
+    const states = this.states;
+    for (let ci = 0; ci < states.length; ci++) {
+      const s = states[ci];
+      const filters = s.filters;
+      let hit = false;
+      for (let fi = 0; fi < filters.length; fi++) {
+        const f = filters[fi];
+        if (!f.pattern.matchesRecord(record, raw)) continue;
+        if (time === undefined) time = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
+        if (!hit) {
+          hit = true;
+          this.matched(s, record, time);
+        }
+        const v = f.valueOf(record);
+        if (v === undefined) continue;
+        s.datapoints++;
+        if (!Number.isNaN(time)) {
+          for (const b of s.buckets) b.add(time, v);
+        }
+      }
+    }
+  }
+
+  private matched(s: ControlState, record: any, time: number): void {
+    s.matches++;
+    if (Number.isNaN(time)) s.untimed++;
+    const u = record.userIdentity;
+    let principal = '(unknown)';
+    if (u !== null && typeof u === 'object') {
+      const p = u.arn ?? u.principalId ?? u.type;
+      if (typeof p === 'string' && p !== '') principal = p;
+    }
+    s.principals.set(principal, (s.principals.get(principal) ?? 0) + 1);
+    if (s.eventIds) s.eventIds.push(typeof record.eventID === 'string' ? record.eventID : null);
+  }
+
+  /** The results so far (alarm firings are computed now). */
+  public result(): ReplayResult {
+    const controls = this.states.map((s): ControlResult => {
+      const c = s.control;
+      const alarms = c.alarms.map(a => ({ ...a, firings: countFirings(s.buckets.find(b => b.period === a.period)!, a) }));
+      const top = [...s.principals.entries()]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .slice(0, this.topN)
+        .map(([principal, count]) => ({ principal, count }));
+      return {
+        key: c.key,
+        cisId: c.cisId ?? null,
+        namespace: c.namespace,
+        metricName: c.metricName,
+        filters: c.filters.length,
+        matches: s.matches,
+        datapoints: s.datapoints,
+        untimedMatches: s.untimed,
+        alarmFirings: alarms.length === 0 ? null : alarms.reduce((n, a) => n + a.firings, 0),
+        alarms,
+        topPrincipals: top,
+        ...(s.eventIds ? { eventIds: [...s.eventIds] } : {}),
+      };
+    });
+    return {
+      events: this.eventCount,
+      controls,
+      malformed: this.malformedCount,
+      errors: [...this.errorList],
+      errorsOmitted: this.malformedCount - this.errorList.length,
+    };
+  }
+}

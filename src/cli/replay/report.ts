@@ -1,0 +1,67 @@
+import { ReplayError, ReplayResult } from './replay-engine';
+
+/** The `--format json` document: exactly one JSON object. */
+export function toJsonReport(result: ReplayResult, warnings: readonly string[]): string {
+  const doc = {
+    events: result.events,
+    controls: result.controls.map(c => ({
+      key: c.key,
+      cisId: c.cisId,
+      namespace: c.namespace,
+      metricName: c.metricName,
+      filters: c.filters,
+      matches: c.matches,
+      datapoints: c.datapoints,
+      untimedMatches: c.untimedMatches,
+      alarmFirings: c.alarmFirings,
+      alarms: c.alarms.map(a => ({
+        name: a.name,
+        period: a.period,
+        statistic: a.statistic,
+        comparisonOperator: a.comparisonOperator,
+        threshold: a.threshold,
+        evaluationPeriods: a.evaluationPeriods,
+        datapointsToAlarm: a.datapointsToAlarm,
+        firings: a.firings,
+      })),
+      topPrincipals: c.topPrincipals,
+      ...(c.eventIds ? { eventIds: c.eventIds } : {}),
+    })),
+    malformed: result.malformed,
+    errors: result.errors,
+    errorsOmitted: result.errorsOmitted,
+    warnings,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+/** The default human-readable table. */
+export function toTable(result: ReplayResult, inputs: number): string {
+  const header = ['CONTROL', 'CIS', 'METRIC', 'MATCHES', 'FIRINGS', 'TOP PRINCIPAL'];
+  const rows = result.controls.map(c => [
+    c.key,
+    c.cisId ?? '-',
+    c.metricName,
+    String(c.matches),
+    c.alarmFirings === null ? '-' : String(c.alarmFirings),
+    c.topPrincipals.length > 0 ? `${c.topPrincipals[0].principal} (${c.topPrincipals[0].count})` : '-',
+  ]);
+  const numeric = [false, false, false, true, true, false];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
+  const fmt = (r: string[]): string => r
+    .map((cell, i) => (i === r.length - 1 ? cell : numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+    .join('  ')
+    .trimEnd();
+  const lines = [fmt(header), ...rows.map(fmt)];
+  lines.push('');
+  lines.push(`${result.events} event${result.events === 1 ? '' : 's'} from ${inputs} input${inputs === 1 ? '' : 's'}; ${result.malformed} malformed.`);
+  return lines.join('\n') + '\n';
+}
+
+/** Problems, one per line (`file:line: message`), for stderr. */
+export function formatErrors(errors: readonly ReplayError[], omitted: number, limit = 20): string {
+  const shown = errors.slice(0, limit).map(e => `${e.file}:${e.line}: ${e.message}`);
+  const more = errors.length - shown.length + omitted;
+  if (more > 0) shown.push(`... and ${more} more (use --format json to list up to 1000)`);
+  return shown.length > 0 ? shown.join('\n') + '\n' : '';
+}
