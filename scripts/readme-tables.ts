@@ -6,8 +6,13 @@
  *   npx projen readme-tables
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { CisBenchmarkVersion, CisControl } from '../src';
+import { buildDemoApp, DEMO_STACK_NAME } from '../examples/demo-app';
+import { CisBenchmarkVersion, CisControl, Scanner } from '../src';
+import { evaluateAudit } from '../src/audit/evaluate';
+import { readTemplateModel } from '../src/audit/template-reader';
+import { scannerDisplayName } from '../src/scanners/rules';
 
 export const README = path.resolve(__dirname, '..', 'README.md');
 
@@ -35,8 +40,25 @@ export function renderControlsTable(): string {
   ].join('\n');
 }
 
+/** The `cis-monitoring audit` matrix of the bundled example, computed from its synthesized template. */
+export function renderDemoAuditTable(): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-readme-'));
+  const assembly = buildDemoApp(outdir).app.synth();
+  const template = path.join(assembly.directory, assembly.getStackByName(DEMO_STACK_NAME).templateFile);
+  const scanners = [Scanner.SECURITY_HUB, Scanner.PROWLER, Scanner.STEAMPIPE, Scanner.CLOUDSPLOIT];
+  const report = evaluateAudit(readTemplateModel(template), CisBenchmarkVersion.LATEST, scanners);
+  const label = (status: string) => (status === 'NOT_APPLICABLE' ? 'N/A' : status);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(['CIS', 'Control', ...scanners.map(scannerDisplayName)]),
+    line(['---', '---', ...scanners.map(() => '---')]),
+    ...report.controls.map(c => line([c.cisId, `\`${c.key}\``, ...scanners.map(sc => label(c.results[sc]!.status))])),
+  ].join('\n');
+}
+
 export const TABLES: Record<string, () => string> = {
   'controls-table': renderControlsTable,
+  'demo-audit-table': renderDemoAuditTable,
 };
 
 /** Returns `text` with every marked table replaced by its fresh rendering. */
