@@ -5,6 +5,7 @@ import {
 } from './controls';
 import { UsageError } from './event-source';
 import { CisControl } from '../../catalog';
+import { PAGING_METRIC_SUFFIX } from '../../exclusions/compile';
 
 /**
  * Reads the metric filters and alarms of synthesized CloudFormation templates
@@ -69,17 +70,19 @@ export function readTemplates(p: string): TemplateControls {
     if (!g) continue; // an alarm on some other metric
     const spec = alarmSpec(a.id, a.props, target, where, warnings);
     if (spec) g.alarms.push(spec);
-    const m = typeof a.props.AlarmDescription === 'string' ? /^CIS (\d+\.\d+)\b/.exec(a.props.AlarmDescription) : null;
+    const m = /\bCIS (\d+\.\d+)\b/.exec(descriptionHead(a.props.AlarmDescription));
     if (m) g.cisIds.add(m[1]);
   }
 
   const catalogOrder = CisControl.all();
   const controls = [...groups.values()].map((g, i) => {
-    const c = catalogControlFor(g.metricName);
+    // A paging metric (CisMonitoring exclusions) sorts right after its compliance metric.
+    const paging = g.metricName.endsWith(PAGING_METRIC_SUFFIX) ? catalogControlFor(g.metricName.slice(0, -PAGING_METRIC_SUFFIX.length)) : undefined;
+    const c = paging ?? catalogControlFor(g.metricName);
     return {
-      order: c ? catalogOrder.indexOf(c) : catalogOrder.length + i,
+      order: c ? catalogOrder.indexOf(c) + (paging ? 0.5 : 0) : catalogOrder.length + i,
       control: {
-        key: c ? c.key : g.metricName,
+        key: c ? (paging ? `${c.key} (paging)` : c.key) : g.metricName,
         cisId: g.cisIds.size === 1 ? [...g.cisIds][0] : undefined,
         namespace: g.namespace,
         metricName: g.metricName,
@@ -95,6 +98,13 @@ export function readTemplates(p: string): TemplateControls {
     }
   }
   return { controls: controls.map(c => c.control), warnings, files };
+}
+
+/** The literal text an alarm description starts with (CisMonitoring's are Fn::Join with account/region tokens). */
+function descriptionHead(description: unknown): string {
+  if (typeof description === 'string') return description;
+  const parts = (description as any)?.['Fn::Join']?.[1];
+  return Array.isArray(parts) && typeof parts[0] === 'string' ? parts[0] : '';
 }
 
 function templateFiles(p: string): string[] {
