@@ -25,10 +25,20 @@ function state(scope: IConstruct): AppState {
   return s;
 }
 
-/** Claims namespace/metricName for `owner`; throws when another construct already published it. */
+/**
+ * Where a metric or log group lives: metrics and log groups are per account
+ * and region. Environment-agnostic stacks all resolve to the same pseudo
+ * references, so they are (conservatively) treated as one environment.
+ */
+function environmentOf(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  return JSON.stringify([stack.resolve(stack.account), stack.resolve(stack.region)]);
+}
+
+/** Claims namespace/metricName for `owner`; throws when another construct already published it in the same account and region. */
 export function claimMetric(owner: IConstruct, namespace: string, metricName: string): void {
   if (Token.isUnresolved(namespace) || Token.isUnresolved(metricName)) return;
-  const key = `${namespace}\u0000${metricName}`;
+  const key = `${environmentOf(owner)}\u0000${namespace}\u0000${metricName}`;
   const metrics = state(owner).metrics;
   const holder = metrics.get(key);
   if (holder !== undefined && holder !== owner.node.path) {
@@ -39,7 +49,7 @@ export function claimMetric(owner: IConstruct, namespace: string, metricName: st
 
 /** Identifies a log group across constructs: by name when known, else by its resolved reference. */
 function logGroupKey(logGroup: logs.ILogGroup): string {
-  return JSON.stringify(Stack.of(logGroup).resolve(logGroup.logGroupName));
+  return `${environmentOf(logGroup)} ${JSON.stringify(Stack.of(logGroup).resolve(logGroup.logGroupName))}`;
 }
 
 /** Counts metric filters (and regex-bearing ones) on a log group against the CloudWatch Logs quotas. */

@@ -16,7 +16,10 @@ import { CisTrail, CisTrailOptions } from './cis-trail';
 import { CisDashboardOptions, createCisDashboard, DashboardControlInput, validateDashboardOptions } from './dashboard';
 import { Exclusion } from './exclusions';
 import { planControlExclusions, validateExclusions } from './exclusions/compile';
+import { CisExtendedDetections, ExtendedDetection } from './extended';
 import { FilterPatternEngine } from './filter-pattern';
+import { CisInvestigationQueries } from './queries';
+import { CisEventRules } from './realtime';
 import { Scanner } from './scanners';
 import { planControlPatterns } from './scanners/planner';
 import { CisSeverity, resolveSeverityActions, SeverityOverrideOptions, SeverityRouteOptions, SeverityRoutingInput, validateSeverityRouting } from './severity';
@@ -211,6 +214,34 @@ export interface CisMonitoringProps {
    * @default - no chat delivery
    */
   readonly chatDelivery?: ChatDeliveryOptions;
+
+  /**
+   * Also create an EventBridge rule per control on the default bus, notifying
+   * the topic within seconds with a readable message (who, what, where, when,
+   * source IP, error). Global-service events (IAM, Organizations, console
+   * sign-in) arrive only in us-east-1: deploy a `CisEventRules` there too
+   * (see the README).
+   * @default false
+   */
+  readonly realtimeRules?: boolean;
+
+  /**
+   * Also save CloudWatch Logs Insights queries on the trail log group: one per
+   * control, plus new principals assuming powerful roles, root usage and S3
+   * public exposure, in a folder named after this construct.
+   * @default false
+   */
+  readonly investigationQueries?: boolean;
+
+  /**
+   * Detections beyond CIS from the CloudTrail monitoring guidance (access keys
+   * and login profiles created, public-access-block changes, security groups
+   * opened to the world, failed AssumeRole bursts, GetSecretValue spikes),
+   * each a metric filter and alarm (namespace `<metricNamespace>/Extended`)
+   * and, where it fits, an EventBridge rule.
+   * @default - none
+   */
+  readonly extendedDetections?: ExtendedDetection[];
 }
 
 /** What the construct created for one control. */
@@ -266,6 +297,21 @@ export class CisMonitoring extends Construct {
    * @default - undefined when `dashboard` is false
    */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /**
+   * The real-time EventBridge rules.
+   * @default - undefined unless `realtimeRules` is true
+   */
+  public readonly eventRules?: CisEventRules;
+  /**
+   * The saved Logs Insights queries.
+   * @default - undefined unless `investigationQueries` is true
+   */
+  public readonly investigationQueries?: CisInvestigationQueries;
+  /**
+   * The extended detections.
+   * @default - undefined unless `extendedDetections` is given
+   */
+  public readonly extendedDetections?: CisExtendedDetections;
 
   private readonly resources = new Map<CisControl, ControlResources>();
 
@@ -411,6 +457,24 @@ export class CisMonitoring extends Construct {
           severity: r.severity,
         };
       }), props.dashboardOptions);
+    }
+
+    if (props.realtimeRules) {
+      this.eventRules = new CisEventRules(this, 'RealTime', { topic: this.topic, benchmarkVersion: this.benchmarkVersion, controls: this.controls });
+    }
+    if (props.investigationQueries) {
+      this.investigationQueries = new CisInvestigationQueries(this, 'Queries', {
+        logGroup: this.logGroup, benchmarkVersion: this.benchmarkVersion, controls: this.controls,
+      });
+    }
+    if (props.extendedDetections && props.extendedDetections.length > 0) {
+      this.extendedDetections = new CisExtendedDetections(this, 'Extended', {
+        logGroup: this.logGroup,
+        topic: this.topic,
+        detections: props.extendedDetections,
+        metricNamespace: Token.isUnresolved(this.metricNamespace) ? undefined : `${this.metricNamespace}/Extended`,
+        alarmNamePrefix: `${alarmNamePrefix}-ext`,
+      });
     }
 
     if (props.chatDelivery) {

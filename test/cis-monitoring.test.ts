@@ -306,6 +306,15 @@ describe('bad input is rejected at synth time with a clear message', () => {
       .toThrow(/Metric "UnauthorizedAPICalls" in namespace "CISBenchmark" is already published by TestStack\/A/);
   });
 
+  test('the same namespace in two regions is no collision', () => {
+    const app = new App();
+    for (const region of ['eu-west-1', 'us-east-1']) {
+      const stack = new Stack(app, `S-${region}`, { env: { account: '123456789012', region } });
+      new CisMonitoring(stack, 'Cis', { logGroup: logs.LogGroup.fromLogGroupName(stack, 'Lg', 'trail'), emailAddresses: ['a@example.com'] });
+    }
+    expect(app.synth().stacks).toHaveLength(2);
+  });
+
   test('two instances in different namespaces coexist; more than 100 filters on one log group does not', () => {
     const { stack, logGroup } = existingLogGroupStack();
     for (let i = 0; i < 6; i++) new CisMonitoring(stack, `I${i}`, { logGroup, scanners: [], metricNamespace: `CIS${i}`, alarmNamePrefix: `p${i}` });

@@ -11,6 +11,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { buildAlertQualityApp } from '../../examples/alert-quality-app';
 import { buildDemoApp } from '../../examples/demo-app';
+import { buildRealtimeApp } from '../../examples/realtime-app';
 import { CisBenchmarkVersion, CisMonitoring } from '../../src';
 import { pythonTool } from '../support/python-tools';
 
@@ -46,6 +47,12 @@ test('the example template has no cfn-lint error', () => {
 test('the alert-quality example (every alerting option) has no cfn-lint error', () => {
   const [template] = synthTemplates(buildAlertQualityApp(path.join(tmp, 'alert-quality')).app);
   expect(errorsOf(lint(template))).toEqual([]);
+});
+
+test('the real-time example (both regions) has no cfn-lint error', () => {
+  for (const template of synthTemplates(buildRealtimeApp(path.join(tmp, 'realtime')).app)) {
+    expect(errorsOf(lint(template))).toEqual([]);
+  }
 });
 
 test('oldest version on an existing log group has no cfn-lint error', () => {
