@@ -74,7 +74,7 @@ function printTable(rows: Row[]): void {
   const headers: Row = { key: 'Control key', cisId: 'CIS id', metricName: 'Metric name', alarmName: 'Alarm name' };
   const cols = Object.keys(headers) as Array<keyof Row>;
   const width = (c: keyof Row) => Math.max(headers[c].length, ...rows.map(r => r[c].length));
-  const line = (r: Row) => cols.map(c => r[c].padEnd(width(c))).join('  ');
+  const line = (r: Row) => cols.map(c => r[c].padEnd(width(c))).join('  ').trimEnd();
   process.stdout.write(`${line(headers)}\n${cols.map(c => '-'.repeat(width(c))).join('  ')}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
 }
