@@ -74,6 +74,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 });
 
+// unrs-resolver (via eslint-import-resolver-typescript) >= 1.12 lists optional
+// platform bindings the registry cannot resolve, which leaves package-lock.json
+// without them and makes `npm ci` fail on a clean clone. Pin the last good one.
+project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
+
 project.npmignore?.addPatterns('/examples/', '/scripts/', '/.ci/', '/cdk.out/');
 
 // examples/ (runnable CDK apps) and scripts/ (benchmark, generators) are
