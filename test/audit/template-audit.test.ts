@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { addPlannedFilters, auditJson, cleanTmp, clone, ENV, resourcesOfType, runCli, statusMatrix, statusesOf, synthTemplate, tmpDir, writeTemplate } from './helpers';
+import { auditJson, cleanTmp, clone, ENV, resourcesOfType, runCli, statusMatrix, statusesOf, synthTemplate, tmpDir, writeTemplate } from './helpers';
 import { CisBenchmarkVersion, CisMonitoring } from '../../src';
 import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
 
@@ -21,9 +21,9 @@ const ALL_PASS_EXCEPT_SH_WARN = (key: string) => ({
   CLOUDSPLOIT: 'PASS',
 });
 
-let today: any; // CisMonitoring as it is today: one filter per control
-let planned: any; // with the planner's filters, email subscription only
-let plannedSqs: any; // with the planner's filters and an SQS subscriber
+let today: any; // only the CIS text per control (scanners: [])
+let planned: any; // the default: the planner's filters, email subscription only
+let plannedSqs: any; // the default plus an SQS subscriber
 
 beforeAll(() => {
   today = synthTemplate({ emailAddresses: ['security@example.com'] }, { planned: false });
@@ -36,7 +36,7 @@ beforeAll(() => {
 afterAll(cleanTmp);
 
 describe('the default CisMonitoring (v7.0.0)', () => {
-  test('today (one CIS text per control): what each scanner would say', async () => {
+  test('with scanners: [] (only the CIS text per control): what each scanner would say', async () => {
     const { code, json } = await auditJson([writeTemplate(today)]);
     expect(code).toBe(AUDIT_EXIT_CODES.NON_COMPLIANT);
     const m = statusMatrix(json);
@@ -58,7 +58,7 @@ describe('the default CisMonitoring (v7.0.0)', () => {
     expect(prowlerRoute).toMatch(/cloudwatch_changes_to_network_route_tables_alarm_configured needs a metric filter whose pattern matches the regex \(\?=\.\*\\\$\\\.eventSource/);
   });
 
-  test('with the planned filters: every scanner passes; Security Hub warns about the pending email subscription', async () => {
+  test('by default (planned filters): every scanner passes; Security Hub warns about the pending email subscription', async () => {
     const { code, json } = await auditJson([writeTemplate(planned)]);
     expect(code).toBe(AUDIT_EXIT_CODES.OK);
     const m = statusMatrix(json);
@@ -284,11 +284,10 @@ describe('trail not in the template (existing log group)', () => {
   beforeAll(() => {
     const app = new App();
     const stack = new Stack(app, 'Existing', { env: ENV });
-    const cis = new CisMonitoring(stack, 'Cis', {
+    new CisMonitoring(stack, 'Cis', {
       logGroup: logs.LogGroup.fromLogGroupName(stack, 'TrailLogs', 'org-trail-logs'),
       emailAddresses: ['security@example.com'],
     });
-    addPlannedFilters(cis);
     template = Template.fromStack(stack).toJSON();
   });
 
@@ -320,8 +319,7 @@ describe('trail not in the template (existing log group)', () => {
     const app = new App();
     const stack = new Stack(app, 'Imported', { env: ENV });
     const topic = sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:us-east-1:123456789012:ops-alerts');
-    const cis = new CisMonitoring(stack, 'Cis', { topic, logGroup: logs.LogGroup.fromLogGroupName(stack, 'L', 'org-trail-logs') });
-    addPlannedFilters(cis);
+    new CisMonitoring(stack, 'Cis', { topic, logGroup: logs.LogGroup.fromLogGroupName(stack, 'L', 'org-trail-logs') });
     const t = Template.fromStack(stack).toJSON();
     const { code, json } = await auditJson([writeTemplate(t), '--scanners', 'security-hub,steampipe']);
     expect(code).toBe(AUDIT_EXIT_CODES.OK);
@@ -335,7 +333,7 @@ describe('reading templates and cdk.out', () => {
     const outdir = tmpDir();
     const app = new App({ outdir });
     const stack = new Stack(app, 'Top', { env: ENV });
-    addPlannedFilters(new CisMonitoring(stack, 'Cis', { emailAddresses: ['a@example.com'] }));
+    new CisMonitoring(stack, 'Cis', { emailAddresses: ['a@example.com'] });
     const stage = new Stage(app, 'Prod', { env: ENV });
     const inner = new Stack(stage, 'Inner');
     new CisMonitoring(inner, 'Cis', { logGroup: logs.LogGroup.fromLogGroupName(inner, 'L', 'x'), metricNamespace: 'CISBenchmark/Prod', emailAddresses: ['a@example.com'] });
