@@ -11,6 +11,7 @@ import { CIS_ALARM_DEFAULTS, controlMetric, createControlAlarm } from './alarm-f
 import { CisAlarmTopic } from './alarm-topic';
 import { addMetricFilters, claimMetric } from './app-registry';
 import { CisBenchmarkVersion, CisControl, CisControlDefinition } from './catalog';
+import { controlConstructId } from './catalog/selection';
 import { ChatDeliveryOptions, CisChatDelivery } from './chat-delivery';
 import { CisTrail, CisTrailOptions } from './cis-trail';
 import { CisDashboardOptions, createCisDashboard, DashboardControlInput, validateDashboardOptions } from './dashboard';
@@ -391,7 +392,7 @@ export class CisMonitoring extends Construct {
       // Construct IDs derive from the stable key only, so a version change
       // updates in place; the compliance alarm keeps the ID "Alarm" whether or
       // not a paging alarm is added later, so its history survives.
-      const controlScope = new Construct(this, pascalCase(control.key));
+      const controlScope = new Construct(this, controlConstructId(control.key));
       const metricFilters = patterns.map((pattern, i) => this.metricFilter(controlScope, i === 0 ? 'MetricFilter' : `MetricFilter${i + 1}`, pattern, control.metricName));
       const metric = controlMetric(this.metricNamespace, control.metricName, period);
       const alarm = createControlAlarm(controlScope, 'Alarm', {
@@ -645,6 +646,3 @@ function validatePattern(pattern: string, controlKey: string): number {
   return compiled.regexCount;
 }
 
-function pascalCase(key: string): string {
-  return key.split('-').map(w => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-}

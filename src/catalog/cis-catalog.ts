@@ -165,6 +165,12 @@ export class CisControl {
    * empty where the pattern is not a list of event names).
    */
   public readonly eventNames: string[];
+  /**
+   * The CloudTrail `eventSource` of the service whose event names the control
+   * watches, for example `iam.amazonaws.com`.
+   * @default - undefined for controls that are not a list of event names
+   */
+  public readonly eventSource?: string;
 
   private constructor(key: string) {
     const entry = CATALOG_DATA.controls.find(c => c.key === key);
@@ -178,6 +184,7 @@ export class CisControl {
     this.securityHubControlId = entry.securityHub?.controlId;
     this.securityHubPattern = entry.securityHub?.pattern;
     this.eventNames = [...entry.eventNames];
+    this.eventSource = meta.eventSource;
   }
 
   /** Whether this control exists in the given benchmark version. */

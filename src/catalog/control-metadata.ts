@@ -23,6 +23,8 @@ export interface PatternDefect {
 export interface ControlMetadata {
   /** CloudWatch metric name (unique per control, stable across versions). */
   readonly metricName: string;
+  /** CloudTrail eventSource of the service whose event names an event-list control watches. */
+  readonly eventSource?: string;
   readonly defect?: PatternDefect;
 }
 
@@ -38,18 +40,18 @@ export const CONTROL_METADATA: Record<string, ControlMetadata> = {
   },
   'console-signin-without-mfa': { metricName: 'ConsoleSigninWithoutMFA' },
   'root-account-usage': { metricName: 'RootAccountUsage' },
-  'iam-policy-changes': { metricName: 'IAMPolicyChanges' },
-  'cloudtrail-config-changes': { metricName: 'CloudTrailConfigChanges' },
+  'iam-policy-changes': { metricName: 'IAMPolicyChanges', eventSource: 'iam.amazonaws.com' },
+  'cloudtrail-config-changes': { metricName: 'CloudTrailConfigChanges', eventSource: 'cloudtrail.amazonaws.com' },
   'console-auth-failures': { metricName: 'ConsoleAuthenticationFailures' },
-  'cmk-disable-or-deletion': { metricName: 'CMKDisableOrScheduledDeletion' },
-  's3-bucket-policy-changes': { metricName: 'S3BucketPolicyChanges' },
-  'aws-config-changes': { metricName: 'AWSConfigChanges' },
-  'security-group-changes': { metricName: 'SecurityGroupChanges' },
-  'nacl-changes': { metricName: 'NACLChanges' },
-  'network-gateway-changes': { metricName: 'NetworkGatewayChanges' },
-  'route-table-changes': { metricName: 'RouteTableChanges' },
-  'vpc-changes': { metricName: 'VPCChanges' },
-  'organizations-changes': { metricName: 'OrganizationsChanges' },
+  'cmk-disable-or-deletion': { metricName: 'CMKDisableOrScheduledDeletion', eventSource: 'kms.amazonaws.com' },
+  's3-bucket-policy-changes': { metricName: 'S3BucketPolicyChanges', eventSource: 's3.amazonaws.com' },
+  'aws-config-changes': { metricName: 'AWSConfigChanges', eventSource: 'config.amazonaws.com' },
+  'security-group-changes': { metricName: 'SecurityGroupChanges', eventSource: 'ec2.amazonaws.com' },
+  'nacl-changes': { metricName: 'NACLChanges', eventSource: 'ec2.amazonaws.com' },
+  'network-gateway-changes': { metricName: 'NetworkGatewayChanges', eventSource: 'ec2.amazonaws.com' },
+  'route-table-changes': { metricName: 'RouteTableChanges', eventSource: 'ec2.amazonaws.com' },
+  'vpc-changes': { metricName: 'VPCChanges', eventSource: 'ec2.amazonaws.com' },
+  'organizations-changes': { metricName: 'OrganizationsChanges', eventSource: 'organizations.amazonaws.com' },
   'security-hub-enabled': { metricName: 'SecurityHubEnabled' },
 };
 

@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CIS_ALARM_DEFAULTS, controlMetric, createControlAlarm } from '../alarm-factory';
 import { addMetricFilters, claimMetric } from '../app-registry';
+import { controlConstructId } from '../catalog/selection';
 import { insightsFilterFor } from '../queries/insights-translation';
 import { alertMessage, TopicRuleTarget } from '../realtime/alert-message';
 import { GlobalEventsCheck, registerGlobalEventRules } from '../realtime/global-events-check';
@@ -142,7 +143,7 @@ export class CisExtendedDetections extends Construct {
 
       claimMetric(this, this.metricNamespace, d.metricName);
       // Construct IDs derive from the detection key only.
-      const scopeOf = new Construct(this, pascalCase(d.key));
+      const scopeOf = new Construct(this, controlConstructId(d.key));
       const filter = new logs.MetricFilter(scopeOf, 'MetricFilter', {
         logGroup: props.logGroup,
         filterPattern: logs.FilterPattern.literal(d.filterPattern),
@@ -259,6 +260,3 @@ function describe(d: ExtendedDetection, period: Duration, threshold: number, log
   return head.slice(0, 1024);
 }
 
-function pascalCase(key: string): string {
-  return key.split('-').map(w => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-}

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { CisBenchmarkVersion, CisControl } from '../catalog';
 import { CONTROL_QUERY_FIELDS, insightsFilterFor } from './insights-translation';
 import { powerfulRoleFilter, s3ExposureFilter } from './investigation-filters';
+import { checkControlSelection, controlConstructId } from '../catalog/selection';
 
 /** Properties of `CisInvestigationQueries`. */
 export interface CisInvestigationQueriesProps {
@@ -98,7 +99,7 @@ export class CisInvestigationQueries extends Construct {
   constructor(scope: Construct, id: string, props: CisInvestigationQueriesProps) {
     super(scope, id);
     this.benchmarkVersion = props.benchmarkVersion ?? CisBenchmarkVersion.LATEST;
-    this.controls = selectControls(this.benchmarkVersion, props.controls);
+    this.controls = checkControlSelection(this.benchmarkVersion, props.controls, 'query');
     this.folderName = props.folderName ?? this.node.path.replace(/[^A-Za-z0-9 ._/-]/g, '-').slice(0, MAX_FOLDER);
     validateFolderName(this.folderName);
     if (this.controls.length === 0 && props.includeInvestigationQueries === false) {
@@ -113,7 +114,7 @@ export class CisInvestigationQueries extends Construct {
       const d = control.definitionIn(this.benchmarkVersion);
       const { expression } = insightsFilterFor(d.deployedPattern!);
       // Construct IDs derive from the stable key only; the name follows the version.
-      const q = new logs.QueryDefinition(this, pascalCase(control.key), {
+      const q = new logs.QueryDefinition(this, controlConstructId(control.key), {
         queryDefinitionName: this.queryName(`CIS ${d.recommendationId} ${d.title}`),
         queryString: new logs.QueryString({
           fields: [...CONTROL_QUERY_FIELDS],
@@ -178,22 +179,6 @@ export class CisInvestigationQueries extends Construct {
   }
 }
 
-function selectControls(version: CisBenchmarkVersion, requested: CisControl[] | undefined): CisControl[] {
-  const wanted = requested ?? version.controls();
-  const seen = new Set<CisControl>();
-  for (const c of wanted) {
-    if (seen.has(c)) throw new Error(`controls lists "${c.key}" twice; list each control once.`);
-    seen.add(c);
-    if (!c.isIn(version)) {
-      throw new Error(`Control "${c.key}" is not part of ${version} (it exists in ${c.versions().map(v => v.version).join(', ')}). Remove it from controls or choose another benchmarkVersion.`);
-    }
-    if (!c.isMetricFilter) {
-      throw new Error(`Control "${c.key}" is not a metric-filter control, so it has no query. Remove it from controls.`);
-    }
-  }
-  return version.controls().filter(c => seen.has(c));
-}
-
 function validateFolderName(folder: string): void {
   if (Token.isUnresolved(folder)) {
     throw new Error('folderName must be a literal string, not a token: it is part of every query name.');
@@ -214,6 +199,3 @@ function validateRoleNames(names: string[]): void {
   }
 }
 
-function pascalCase(key: string): string {
-  return key.split('-').map(w => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-}

@@ -5,6 +5,7 @@
  * control, the events that tell the candidate texts apart (to measure what a
  * union matches beyond the deployed pattern).
  */
+import { CisControl } from '../catalog/cis-catalog';
 
 /** A probe event with a phrase that completes "... also matches <description>". */
 export interface ProbeEvent {
@@ -59,21 +60,6 @@ export const BENIGN_EVENTS: readonly ProbeEvent[] = [
   { description: 'a successful iam:ListUsers call', event: cloudTrailEvent('ListUsers', 'iam.amazonaws.com') },
   { description: 'a successful cloudtrail:DescribeTrails call', event: cloudTrailEvent('DescribeTrails', 'cloudtrail.amazonaws.com') },
 ];
-
-/** Where the events of each event-list control come from (for controls whose texts do not say). */
-const EVENT_SOURCES: Record<string, string> = {
-  'iam-policy-changes': 'iam.amazonaws.com',
-  'cloudtrail-config-changes': 'cloudtrail.amazonaws.com',
-  'cmk-disable-or-deletion': 'kms.amazonaws.com',
-  's3-bucket-policy-changes': 's3.amazonaws.com',
-  'aws-config-changes': 'config.amazonaws.com',
-  'security-group-changes': 'ec2.amazonaws.com',
-  'nacl-changes': 'ec2.amazonaws.com',
-  'network-gateway-changes': 'ec2.amazonaws.com',
-  'route-table-changes': 'ec2.amazonaws.com',
-  'vpc-changes': 'ec2.amazonaws.com',
-  'organizations-changes': 'organizations.amazonaws.com',
-};
 
 /** An event source no control names, to see whether a text checks eventSource. */
 const OTHER_SOURCE = 'unrelated.example.com';
@@ -203,7 +189,7 @@ export function eventNamesIn(text: string): string[] {
  */
 export function controlProbes(controlKey: string, texts: readonly string[]): ProbeEvent[] {
   const probes: ProbeEvent[] = [...(CURATED[controlKey] ?? [])];
-  const source = EVENT_SOURCES[controlKey];
+  const source = CisControl.fromKey(controlKey).eventSource;
   if (source) {
     const names = new Set<string>();
     for (const t of texts) for (const n of eventNamesIn(t)) names.add(n);

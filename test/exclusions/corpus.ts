@@ -69,19 +69,6 @@ export const USER_AGENTS: Record<string, string | undefined> = {
   'without userAgent': undefined,
 };
 
-const EVENT_SOURCES: Record<string, string> = {
-  'iam-policy-changes': 'iam.amazonaws.com',
-  'cloudtrail-config-changes': 'cloudtrail.amazonaws.com',
-  'cmk-disable-or-deletion': 'kms.amazonaws.com',
-  's3-bucket-policy-changes': 's3.amazonaws.com',
-  'aws-config-changes': 'config.amazonaws.com',
-  'security-group-changes': 'ec2.amazonaws.com',
-  'nacl-changes': 'ec2.amazonaws.com',
-  'network-gateway-changes': 'ec2.amazonaws.com',
-  'route-table-changes': 'ec2.amazonaws.com',
-  'vpc-changes': 'ec2.amazonaws.com',
-  'organizations-changes': 'organizations.amazonaws.com',
-};
 
 function common(eventName: string, eventSource: string): any {
   return {
@@ -124,7 +111,7 @@ export function baseRecords(control: CisControl): CorpusRecord[] {
         { name: 'ConsoleLogin success', record: { ...common('ConsoleLogin', 'signin.amazonaws.com'), eventType: 'AwsConsoleSignIn', responseElements: { ConsoleLogin: 'Success' } } },
       ];
     default: {
-      const source = EVENT_SOURCES[control.key];
+      const source = control.eventSource;
       if (!source) throw new Error(`corpus: no event source for ${control.key}`);
       return [
         ...control.eventNames.map(n => ({ name: n, record: common(n, source) })),
