@@ -100,13 +100,13 @@ export const GENERAL_TRANSLATION_CAVEATS: readonly string[] = [
 const MAX_CONJUNCTIONS = 64;
 
 /** A field condition: path below `detail` and the matchers, any of which must hold. */
-interface FieldCondition {
+export interface FieldCondition {
   readonly path: readonly string[];
   readonly matchers: EventMatcher[];
 }
 
-/** AND of field conditions, keyed by the path joined with NUL. */
-type Conjunction = Map<string, FieldCondition>;
+/** AND of field conditions, keyed by the path joined with NUL (see `conditionKey`). */
+export type Conjunction = Map<string, FieldCondition>;
 
 class TranslationContext {
   public readonly caveats: string[] = [];
@@ -248,6 +248,11 @@ function escapeWildcard(s: string): string {
   return s.replace(/[\\*]/g, c => `\\${c}`);
 }
 
+/** The key of a field path in a `Conjunction`. */
+export function conditionKey(path: readonly string[]): string {
+  return key(path);
+}
+
 function key(path: readonly string[]): string {
   return path.join('\u0000');
 }
@@ -273,7 +278,7 @@ function sameCondition(a: FieldCondition, b: FieldCondition): boolean {
  * `exists` test) into one with a longer value list, until nothing changes,
  * and drops duplicates.
  */
-function simplify(dnf: Conjunction[]): Conjunction[] {
+export function simplify(dnf: Conjunction[]): Conjunction[] {
   let list = [...dnf];
   let changed = true;
   while (changed) {
@@ -315,7 +320,7 @@ function mergeIfOneFieldDiffers(a: Conjunction, b: Conjunction): Conjunction | u
 }
 
 /** Splits off the conditions every conjunction shares. */
-function hoistCommon(dnf: Conjunction[]): { common: Conjunction; branches: Conjunction[] } {
+export function hoistCommon(dnf: Conjunction[]): { common: Conjunction; branches: Conjunction[] } {
   if (dnf.length === 1) return { common: dnf[0], branches: [] };
   const common: Conjunction = new Map();
   for (const [k, c] of dnf[0]) {

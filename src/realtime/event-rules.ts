@@ -3,12 +3,15 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CisBenchmarkVersion, CisControl } from '../catalog';
+import { Exclusion } from '../exclusions';
 import { alertMessage, TopicRuleTarget } from './alert-message';
 import { eventPatternFor, watchesReadOnlyCalls } from './control-patterns';
 import { EventPatternTranslation } from './event-pattern-translation';
+import { excludedEventPattern } from './exclusion-patterns';
 import { GlobalEventsCheck, registerGlobalEventRules } from './global-events-check';
 import { controlRegionality, EventRegionality } from './global-services';
 import { allowServiceToPublish } from './topic-access';
+import { validateExclusions } from '../exclusions/compile';
 
 /** Properties of `CisEventRules`. */
 export interface CisEventRulesProps {
@@ -65,6 +68,24 @@ export interface CisEventRulesProps {
    * @default true
    */
   readonly readOnlyManagementEvents?: boolean;
+
+  /**
+   * Principals, networks or actions whose events should not notify, the same
+   * `Exclusion`s `CisMonitoring` takes for its paging alarms (an exclusion
+   * limited with `controls` applies to those controls only, and each of them
+   * must be in `controls`). The rule of each control then matches exactly what
+   * the control's paging filter matches: an event is left out when an
+   * excluded field is present and matches an excluded value; an event without
+   * that field still notifies.
+   *
+   * Where EventBridge cannot express a control's exclusions (see
+   * `docs/realtime-and-queries.md`), that rule keeps the control's full
+   * pattern and a warning (`cdk-cis-monitoring:ruleExclusionsNotExpressible`)
+   * says why.
+   *
+   * @default - none
+   */
+  readonly exclusions?: Exclusion[];
 }
 
 /** Rule state that also delivers read-only management events (not modelled by `events.Rule` in aws-cdk-lib 2.176). */
@@ -113,7 +134,7 @@ export class CisEventRules extends Construct {
   /** One rule per control, in benchmark order. */
   public readonly rules: events.Rule[];
 
-  private readonly byControl = new Map<CisControl, { rule: events.Rule; translation: EventPatternTranslation }>();
+  private readonly byControl = new Map<CisControl, { rule: events.Rule; translation: EventPatternTranslation; exclusions: Exclusion[] }>();
 
   constructor(scope: Construct, id: string, props: CisEventRulesProps) {
     super(scope, id);
@@ -121,31 +142,38 @@ export class CisEventRules extends Construct {
     this.controls = selectControls(this.benchmarkVersion, props.controls);
     validateRuleNamePrefix(props.ruleNamePrefix);
     this.checkEventBus(props.eventBus);
+    const exclusions = props.exclusions ?? [];
+    validateExclusions(exclusions, this.controls);
 
     allowServiceToPublish(this, props.topic, 'events.amazonaws.com');
 
     this.rules = this.controls.map(control => {
       const definition = control.definitionIn(this.benchmarkVersion);
       const translation = eventPatternFor(definition);
+      const excluded = excludedEventPattern(translation, exclusions, control);
+      const { 'detail-type': detailType, ...rest } = excluded.pattern;
       // Construct IDs derive from the stable key only, so a version change updates in place.
       const rule = new events.Rule(this, pascalCase(control.key), {
         ruleName: props.ruleNamePrefix ? `${props.ruleNamePrefix}-${control.key}` : undefined,
         description: `CIS ${definition.recommendationId} (${this.benchmarkVersion}): ${definition.title}`.slice(0, 512),
         eventBus: props.eventBus,
         enabled: props.enabled ?? true,
-        eventPattern: {
-          source: translation.source,
-          detailType: translation.detailType,
-          detail: translation.detail,
-        },
+        // `detail` is an open map in aws-cdk-lib 2.176; a root `$or` (only for
+        // some exclusions) is not typed but rendered as given (renderEventPattern).
+        eventPattern: { ...rest, detailType } as events.EventPattern,
       });
+      if (excluded.notExpressible) {
+        const skipped = exclusions.filter(e => e.appliesTo(control)).map(e => e.description).join('; ');
+        Annotations.of(rule).addWarningV2('cdk-cis-monitoring:ruleExclusionsNotExpressible',
+          `The EventBridge rule of control "${control.key}" ignores its exclusions (${skipped}) and notifies for every event of the control's filter pattern: ${excluded.notExpressible}. (A CisMonitoring paging alarm with the same exclusions still honours them.) To tune the rule too, limit the exclusions that cause this to other controls (Exclusion options controls: [...]), or acknowledge this warning.`);
+      }
       if ((props.enabled ?? true) && (props.readOnlyManagementEvents ?? true) && watchesReadOnlyCalls(control)) {
         // Escape hatch: events.Rule only knows ENABLED/DISABLED.
         (rule.node.defaultChild as events.CfnRule).state = ALL_MANAGEMENT_EVENTS_STATE;
       }
       rule.addTarget(new TopicRuleTarget(props.topic, alertMessage(
         `CIS ${definition.recommendationId} ${definition.title} (${this.benchmarkVersion}, control ${control.key})`)));
-      this.byControl.set(control, { rule, translation });
+      this.byControl.set(control, { rule, translation, exclusions: excluded.applied });
       return rule;
     });
 
@@ -168,6 +196,15 @@ export class CisEventRules extends Construct {
    */
   public translationCaveatsFor(control: CisControl): string[] {
     return [...this.entry(control).translation.caveats];
+  }
+
+  /**
+   * The exclusions the rule of a control honours: those that apply to it, or
+   * none when they cannot be expressed in an EventBridge pattern (a
+   * `cdk-cis-monitoring:ruleExclusionsNotExpressible` warning then says why).
+   */
+  public exclusionsFor(control: CisControl): Exclusion[] {
+    return [...this.entry(control).exclusions];
   }
 
   private entry(control: CisControl) {

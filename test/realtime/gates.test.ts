@@ -1,7 +1,8 @@
 /**
  * The same gates as test/gates (cdk-nag AwsSolutions without suppressions,
  * cfn-lint without errors) on a stack that uses the real-time rules, the
- * saved queries and every extended detection, in us-east-1 and eu-west-1.
+ * saved queries and every extended detection, in us-east-1 and eu-west-1
+ * (the rules with exclusions, so their patterns are linted too).
  * cfn-lint is skipped when .venv has not been set up (scripts/setup-python-tools.sh).
  */
 import { spawnSync } from 'child_process';
@@ -14,7 +15,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
-  CisAlarmTopic, CisBenchmarkVersion, CisEventRules, CisExtendedDetections, CisInvestigationQueries, ExtendedDetection,
+  CisAlarmTopic, CisBenchmarkVersion, CisEventRules, CisExtendedDetections, CisInvestigationQueries, Exclusion, ExtendedDetection,
 } from '../../src';
 
 const CFN_LINT = path.resolve(__dirname, '../../.venv/bin/cfn-lint');
@@ -26,7 +27,12 @@ function build(outdir: string): { app: App; stacks: Stack[] } {
     const key = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
     const logGroup = new logs.LogGroup(stack, 'Trail', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: key });
     const topic = new CisAlarmTopic(stack, 'Topic').topic;
-    new CisEventRules(stack, 'Rules', { topic, ruleNamePrefix: 'cis', benchmarkVersion: CisBenchmarkVersion.LATEST });
+    // Exclusions of every kind: guards in nested objects and at the pattern root, merged anything-but lists.
+    const exclusions = [
+      Exclusion.principalArn('arn:aws:iam::111122223333:role/terraform-*'), Exclusion.roleName('ci-deployer'),
+      Exclusion.userAgent('*terraform*'), Exclusion.sourceIp('203.0.113.0/24'), Exclusion.eventName('Describe*'),
+    ];
+    new CisEventRules(stack, 'Rules', { topic, ruleNamePrefix: 'cis', benchmarkVersion: CisBenchmarkVersion.LATEST, exclusions });
     new CisInvestigationQueries(stack, 'Queries', { logGroup });
     // app-registry's claimMetric is app-wide (not per region), so the second region needs its own namespace.
     const metricNamespace = region === 'us-east-1' ? undefined : 'CISBenchmark/ExtendedEu';
