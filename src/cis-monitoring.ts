@@ -221,7 +221,8 @@ export interface CisMonitoringProps {
    * the topic within seconds with a readable message (who, what, where, when,
    * source IP, error). Global-service events (IAM, Organizations, console
    * sign-in) arrive only in us-east-1: deploy a `CisEventRules` there too
-   * (see the README).
+   * (see the README). The rules honour `exclusions` where EventBridge can
+   * express them (a warning names any rule that cannot).
    * @default false
    */
   readonly realtimeRules?: boolean;
@@ -461,7 +462,9 @@ export class CisMonitoring extends Construct {
     }
 
     if (props.realtimeRules) {
-      this.eventRules = new CisEventRules(this, 'RealTime', { topic: this.topic, benchmarkVersion: this.benchmarkVersion, controls: this.controls });
+      this.eventRules = new CisEventRules(this, 'RealTime', {
+        topic: this.topic, benchmarkVersion: this.benchmarkVersion, controls: this.controls, exclusions,
+      });
     }
     if (props.investigationQueries) {
       this.investigationQueries = new CisInvestigationQueries(this, 'Queries', {

@@ -4,10 +4,10 @@
  * publish to the encrypted topic, and the us-east-1 companion covers the
  * global-service controls.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildRealtimeApp } from '../examples/realtime-app';
-import { CisBenchmarkVersion, CisControl, CisMonitoring, ExtendedDetection } from '../src';
+import { CisBenchmarkVersion, CisControl, CisMonitoring, Exclusion, ExtendedDetection } from '../src';
 
 const { workload, globalEvents, monitoring, globalRules } = buildRealtimeApp('/tmp/cis-realtime-test');
 const template = Template.fromStack(workload);
@@ -64,3 +64,15 @@ function CisMonitoringStack(): Stack {
   new CisMonitoring(stack, 'Cis', { emailAddresses: ['a@example.com'] });
   return stack;
 }
+
+test('CisMonitoring passes its exclusions to the real-time rules', () => {
+  const stack = new Stack(new App(), 'Excl');
+  const terraform = Exclusion.roleName('terraform-runner', { controls: [CisControl.VPC_CHANGES] });
+  const cis = new CisMonitoring(stack, 'Cis', { emailAddresses: ['a@example.com'], realtimeRules: true, exclusions: [terraform] });
+  expect(cis.eventRules!.exclusionsFor(CisControl.VPC_CHANGES)).toEqual([terraform]);
+  expect(cis.eventRules!.exclusionsFor(CisControl.NACL_CHANGES)).toEqual([]);
+  const ruleId = stack.getLogicalId(cis.eventRules!.ruleFor(CisControl.VPC_CHANGES).node.defaultChild as CfnElement);
+  const pattern = JSON.stringify(Template.fromStack(stack).toJSON().Resources[ruleId].Properties.EventPattern);
+  expect(pattern).toContain('terraform-runner');
+  expect(pattern).toContain('"exists":false');
+});

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CisBenchmarkVersion, CisControl } from '../catalog';
+import { checkControlSelection, controlConstructId } from '../catalog/selection';
 import { Exclusion } from '../exclusions';
 import { alertMessage, TopicRuleTarget } from './alert-message';
 import { eventPatternFor, watchesReadOnlyCalls } from './control-patterns';
@@ -153,7 +154,7 @@ export class CisEventRules extends Construct {
       const excluded = excludedEventPattern(translation, exclusions, control);
       const { 'detail-type': detailType, ...rest } = excluded.pattern;
       // Construct IDs derive from the stable key only, so a version change updates in place.
-      const rule = new events.Rule(this, pascalCase(control.key), {
+      const rule = new events.Rule(this, controlConstructId(control.key), {
         ruleName: props.ruleNamePrefix ? `${props.ruleNamePrefix}-${control.key}` : undefined,
         description: `CIS ${definition.recommendationId} (${this.benchmarkVersion}): ${definition.title}`.slice(0, 512),
         eventBus: props.eventBus,
@@ -228,22 +229,10 @@ export class CisEventRules extends Construct {
 }
 
 function selectControls(version: CisBenchmarkVersion, requested: CisControl[] | undefined): CisControl[] {
-  const wanted = requested ?? version.controls();
-  if (wanted.length === 0) {
+  if (requested !== undefined && requested.length === 0) {
     throw new Error('controls is empty: CisEventRules needs at least one control. Leave controls unset to use every control of the benchmark version.');
   }
-  const seen = new Set<CisControl>();
-  for (const c of wanted) {
-    if (seen.has(c)) throw new Error(`controls lists "${c.key}" twice; list each control once.`);
-    seen.add(c);
-    if (!c.isIn(version)) {
-      throw new Error(`Control "${c.key}" is not part of ${version} (it exists in ${c.versions().map(v => v.version).join(', ')}). Remove it from controls or choose another benchmarkVersion.`);
-    }
-    if (!c.isMetricFilter) {
-      throw new Error(`Control "${c.key}" is not a metric-filter control, so it has no event pattern. Remove it from controls.`);
-    }
-  }
-  return version.controls().filter(c => seen.has(c));
+  return checkControlSelection(version, requested, 'event pattern');
 }
 
 function validateRuleNamePrefix(prefix: string | undefined): void {
@@ -258,7 +247,4 @@ function validateRuleNamePrefix(prefix: string | undefined): void {
   }
 }
 
-function pascalCase(key: string): string {
-  return key.split('-').map(w => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-}
 
