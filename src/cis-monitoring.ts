@@ -398,9 +398,7 @@ export class CisMonitoring extends Construct {
       const metric = controlMetric(this.metricNamespace, control.metricName, period);
       const alarm = createControlAlarm(controlScope, 'Alarm', {
         alarmName: `${alarmNamePrefix}-${control.key}`,
-        alarmDescription: split
-          ? describe(AlarmRole.COMPLIANCE, patterns[0], [])
-          : describe(AlarmRole.SINGLE, patterns[0], []),
+        alarmDescription: describe(split ? AlarmRole.COMPLIANCE : AlarmRole.SINGLE, patterns[0], []),
         metric,
         threshold,
         evaluationPeriods,
@@ -444,7 +442,7 @@ export class CisMonitoring extends Construct {
 
     if (pagingAlarms.length > 0 && !props.complianceTopic) {
       Annotations.of(this).addWarningV2('cdk-cis-monitoring:complianceAlarmsOnPagingTopic',
-        'Controls with a paging alarm keep a compliance alarm, and without complianceTopic it notifies the same topic, so the events your exclusions remove from paging still reach that topic. Set complianceTopic (an audit topic with a confirmed subscriber).');
+        'Controls with a paging alarm keep a compliance alarm, and without complianceTopic it notifies the same topic, so what the paging alarm leaves out (excluded events, scanner-only matches) still reaches that topic. Set complianceTopic (an audit topic with a confirmed subscriber).');
     }
 
     if (props.dashboard !== false) {
