@@ -1,4 +1,5 @@
 import { ComparisonValue, JsonExpression, PathSegment } from './ast';
+import { groupOrEqualities } from './or-groups';
 import { compileRegex } from './regex';
 
 /**
@@ -67,20 +68,9 @@ class Generator {
 
   /** Same merging of `$.f = "a" || $.f = "b"` into one Set test as the closure evaluator. */
   private orOperands(operands: readonly JsonExpression[]): string[] {
-    const groups = new Map<string, { path: readonly PathSegment[]; values: string[] }>();
+    const { groups, rest } = groupOrEqualities(operands);
     const out: string[] = [];
-    const rest: JsonExpression[] = [];
-    for (const o of operands) {
-      if (o.kind === 'comparison' && o.operator === '=' && o.value.kind === 'string') {
-        const key = JSON.stringify(o.selector.path);
-        const g = groups.get(key) ?? { path: o.selector.path, values: [] };
-        g.values.push(o.value.value);
-        groups.set(key, g);
-      } else {
-        rest.push(o);
-      }
-    }
-    for (const g of groups.values()) {
+    for (const g of groups) {
       if (g.values.length === 1) {
         out.push(`(${this.resolve(g.path)} && ${this.stringTest(false, g.values[0])})`);
       } else {

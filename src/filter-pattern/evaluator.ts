@@ -10,6 +10,7 @@ import {
   TermGroup,
 } from './ast';
 import { generateJsonPredicate } from './codegen';
+import { groupOrEqualities } from './or-groups';
 import { compileRegex } from './regex';
 
 /**
@@ -167,20 +168,9 @@ export function compileJsonExpression(e: JsonExpression): RecordPredicate {
  * effects, so the regrouping does not change the result.
  */
 function compileOrOperands(operands: readonly JsonExpression[]): RecordPredicate[] {
-  const groups = new Map<string, { path: readonly PathSegment[]; values: string[] }>();
-  const rest: JsonExpression[] = [];
-  for (const o of operands) {
-    if (o.kind === 'comparison' && o.operator === '=' && o.value.kind === 'string') {
-      const key = JSON.stringify(o.selector.path);
-      const g = groups.get(key) ?? { path: o.selector.path, values: [] };
-      g.values.push(o.value.value);
-      groups.set(key, g);
-    } else {
-      rest.push(o);
-    }
-  }
+  const { groups, rest } = groupOrEqualities(operands);
   const out: RecordPredicate[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     const get = compilePath(g.path);
     const test = g.values.length === 1 ? stringTest(false, g.values[0]) : stringSetTest(g.values);
     out.push((r) => test(get(r)));
