@@ -62,7 +62,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cis-monitoring': 'lib/cli/main.js',
   },
 
-  gitignore: ['/cdk.out/', '/.venv/', '/bench/out/', '/.tmp/'],
+  gitignore: ['/cdk.out/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/'],
 
   jestOptions: {
     jestConfig: {
@@ -115,10 +115,11 @@ packageTask.reset();
 packageTask.spawn(packageAll);
 
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages',
+  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the README Python example on the built wheel',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
     { spawn: 'build' },
+    { exec: 'bash scripts/python-smoke.sh' },
   ],
 });
 
