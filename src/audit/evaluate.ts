@@ -301,7 +301,9 @@ function securityHubTrailIssues(ctx: Context, t: TrailFacts, control: CisControl
       ctx.unchecked.add(Scanner.SECURITY_HUB, `Trail ${t.name} uses advanced event selectors; whether Security Hub accepts them in place of a classic selector (IncludeManagementEvents true, ReadWriteType All) is not documented.`);
     } else {
       const ok = t.eventSelectors.filter(s => s.includeManagementEvents && s.readWriteType === 'All');
-      if (ok.length === 0) {issues.push('has no event selector with IncludeManagementEvents true and ReadWriteType All');} else if (control.key === 'cmk-disable-or-deletion' && ok.every(s => s.excludeManagementEventSources.includes('kms.amazonaws.com'))) {
+      if (ok.length === 0) {
+        issues.push('has no event selector with IncludeManagementEvents true and ReadWriteType All');
+      } else if (control.key === 'cmk-disable-or-deletion' && ok.every(s => s.excludeManagementEventSources.includes('kms.amazonaws.com'))) {
         issues.push('excludes kms.amazonaws.com from its management events (CloudWatch.7 fails then)');
       }
     }

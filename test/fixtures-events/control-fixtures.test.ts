@@ -8,11 +8,11 @@
  * variant, the route-table audit text, Security Hub's text).
  */
 import { CisBenchmarkVersion, CisControl, CisControlDefinition } from '../../src/catalog';
-import { CompiledFilterPattern, FilterPatternEngine } from '../../src/filter-pattern';
 import {
   ControlFixtureFile,
   FixtureEvent,
   PatternRole,
+  compilePattern,
   expectedMatch,
   fixtureControlKeys,
   fixtureLine,
@@ -25,15 +25,7 @@ const VERSIONS = CisBenchmarkVersion.all();
 const LATEST = CisBenchmarkVersion.LATEST;
 const METRIC_CONTROLS = CisControl.all().filter(c => c.isMetricFilter);
 
-const compiledCache = new Map<string, CompiledFilterPattern>();
-function compile(text: string): CompiledFilterPattern {
-  let c = compiledCache.get(text);
-  if (!c) {
-    c = FilterPatternEngine.parse(text);
-    compiledCache.set(text, c);
-  }
-  return c;
-}
+const compile = compilePattern;
 
 /** The route-table audit text (3.0.0+) that puts the eventSource clause in front. */
 function ec2SourceAuditOf(d: CisControlDefinition): string | undefined {

@@ -30,7 +30,7 @@
  */
 import * as fs from 'fs';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
-import { CompiledFilterPattern, FilterPatternEngine } from '../../src/filter-pattern';
+import { compilePattern } from '../support/fixtures';
 import { describeIfShared, hasShared, sharedPath } from '../support/shared';
 
 const CORPUS = ['corpus', 'stratus-red-team'] as const;
@@ -78,15 +78,7 @@ function records(file: string): any[] {
   return r;
 }
 
-const compiledCache = new Map<string, CompiledFilterPattern>();
-function compile(text: string): CompiledFilterPattern {
-  let c = compiledCache.get(text);
-  if (!c) {
-    c = FilterPatternEngine.parse(text);
-    compiledCache.set(text, c);
-  }
-  return c;
-}
+const compile = compilePattern;
 
 /** Records of a file that a text matches, each serialised on one line as CloudWatch Logs stores it. */
 function matching(text: string, file: string): any[] {

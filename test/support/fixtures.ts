@@ -62,6 +62,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CisBenchmarkVersion } from '../../src/catalog';
+import { CompiledFilterPattern, FilterPatternEngine } from '../../src/filter-pattern';
 
 /** Directory holding one `<control key>.json` fixture file per control. */
 export const EVENT_FIXTURES_DIR = path.resolve(__dirname, '../fixtures/events');
@@ -267,4 +268,16 @@ export function validateFixtureFile(doc: any, where: string): ControlFixtureFile
     for (const k of ['note', 'source']) if (f[k] !== undefined && typeof f[k] !== 'string') fail(`${at}: "${k}" must be a string`);
   });
   return doc as ControlFixtureFile;
+}
+
+const compiledPatterns = new Map<string, CompiledFilterPattern>();
+
+/** Parses a filter pattern once per text (the fixture suites evaluate the same texts thousands of times). */
+export function compilePattern(text: string): CompiledFilterPattern {
+  let c = compiledPatterns.get(text);
+  if (!c) {
+    c = FilterPatternEngine.parse(text);
+    compiledPatterns.set(text, c);
+  }
+  return c;
 }
