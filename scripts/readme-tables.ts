@@ -11,7 +11,7 @@ import * as path from 'path';
 import { buildDemoApp, DEMO_STACK_NAME } from '../examples/demo-app';
 import { CisBenchmarkVersion, CisControl, Scanner } from '../src';
 import { evaluateAudit } from '../src/audit/evaluate';
-import { readTemplateModel } from '../src/audit/template-reader';
+import { readTemplateTargets } from '../src/audit/template-reader';
 import { scannerDisplayName } from '../src/scanners/rules';
 
 export const README = path.resolve(__dirname, '..', 'README.md');
@@ -46,7 +46,7 @@ export function renderDemoAuditTable(): string {
   const assembly = buildDemoApp(outdir).app.synth();
   const template = path.join(assembly.directory, assembly.getStackByName(DEMO_STACK_NAME).templateFile);
   const scanners = [Scanner.SECURITY_HUB, Scanner.PROWLER, Scanner.STEAMPIPE, Scanner.CLOUDSPLOIT];
-  const report = evaluateAudit(readTemplateModel(template), CisBenchmarkVersion.LATEST, scanners);
+  const report = evaluateAudit(onlyTarget(template), CisBenchmarkVersion.LATEST, scanners);
   const label = (status: string) => (status === 'NOT_APPLICABLE' ? 'N/A' : status);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
@@ -78,4 +78,11 @@ export function refreshTables(text: string): string {
 if (require.main === module) {
   fs.writeFileSync(README, refreshTables(fs.readFileSync(README, 'utf8')));
   process.stdout.write('README.md tables refreshed\n');
+}
+
+/** The audit model of a one-stack template (one environment). */
+function onlyTarget(file: string) {
+  const targets = readTemplateTargets(file);
+  if (targets.length !== 1) throw new Error(`${file}: expected one environment, got ${targets.length}`);
+  return targets[0].model;
 }

@@ -3,7 +3,8 @@ import { IConstruct } from 'constructs';
 import { CisControlDefinition } from './catalog';
 import { CONTROL_ALERT_METADATA } from './catalog/control-metadata';
 import { Exclusion } from './exclusions';
-import { insightsFilterFor, insightsQueryFor } from './queries/insights-translation';
+import { InsightsFilter, insightsQueryFor } from './filter-pattern/translate/insights';
+import { MAX_ALARM_DESCRIPTION_LENGTH } from './quotas';
 import { CisSeverity } from './severity';
 
 /** What every alarm description carries besides the control's own facts. */
@@ -66,17 +67,15 @@ export interface AlarmDescriptionInput {
   /** The exclusions of a paging alarm, listed in its description. */
   readonly exclusions?: Exclusion[];
   /**
-   * The filter pattern the alarm's metric filter uses, when it is not the
-   * version's deployed pattern (a paging alarm's excluded pattern): the Logs
-   * Insights query is then translated from it.
+   * The Logs Insights translation of the pattern the alarm counts (from the
+   * control's plan: the CIS pattern, or a paging alarm's excluded pattern).
+   * @default - no query in the description
    */
-  readonly pattern?: string;
+  readonly insights?: InsightsFilter;
   /** User options. */
   readonly options?: AlarmDescriptionOptions;
 }
 
-/** CloudWatch's limit on AlarmDescription. */
-const MAX_ALARM_DESCRIPTION_LENGTH = 1024;
 /** Characters counted for each unresolved token (account, region, tag values): their value is unknown at synth time. */
 const TOKEN_LENGTH_BUDGET = 32;
 
@@ -130,19 +129,6 @@ export function validateAlarmDescriptionOptions(options: AlarmDescriptionOptions
   }
 }
 
-/**
- * The Logs Insights query listing the events of an alarm: the control's
- * deployed pattern translated by `insightsQueryFor`, or, for a tuned
- * pattern, the same query shape over its translation.
- * @jsii ignore
- */
-export function alarmInsightsQuery(definition: CisControlDefinition, pattern?: string): string {
-  if (pattern === undefined || pattern === definition.deployedPattern) {
-    return insightsQueryFor(definition.control, definition.benchmarkVersion);
-  }
-  return `filter ${insightsFilterFor(pattern).expression} | fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | sort @timestamp desc | limit 100`;
-}
-
 interface Section {
   /** Text; empty sections are skipped. */
   text: string;
@@ -193,7 +179,7 @@ export function buildAlarmDescription(scope: IConstruct, input: AlarmDescription
   const why = meta ? `Why: ${meta.whyItMatters}` : '';
   const steps = [...(meta?.firstSteps ?? [])];
   const runbook = options.runbookUrl ? `Runbook: ${options.runbookUrl}` : '';
-  const queryText = options.includeInsightsQuery === false ? undefined : alarmInsightsQuery(d, input.pattern);
+  const queryText = options.includeInsightsQuery === false || !input.insights ? undefined : insightsQueryFor(input.insights);
   const query = queryText ? `Logs Insights: ${queryText}` : '';
 
   const parts = {

@@ -7,27 +7,25 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AlarmDescriptionOptions, AlarmRole, buildAlarmDescription, validateAlarmDescriptionOptions } from './alarm-description';
-import { CIS_ALARM_DEFAULTS, controlMetric, createControlAlarm } from './alarm-factory';
+import { createMonitoredMetric } from './alarm-factory';
 import { CisAlarmTopic } from './alarm-topic';
 import { addMetricFilters, claimMetric } from './app-registry';
 import { CisBenchmarkVersion, CisControl, CisControlDefinition } from './catalog';
-import { controlConstructId } from './catalog/selection';
+import { asVersion, controlConstructId, asControl, describeValue } from './catalog/selection';
 import { ChatDeliveryOptions, CisChatDelivery } from './chat-delivery';
 import { CisTrail, CisTrailOptions } from './cis-trail';
 import { CisDashboardOptions, createCisDashboard, DashboardControlInput, validateDashboardOptions } from './dashboard';
 import { Exclusion } from './exclusions';
-import { planControlExclusions, validateExclusions } from './exclusions/compile';
 import { CisExtendedDetections, ExtendedDetection } from './extended';
-import { FilterPatternEngine } from './filter-pattern';
+import { InsightsFilter } from './filter-pattern/translate/insights';
+import { ControlPlan, ResourceRole } from './plan/control-plan';
+import { MAX_ALARM_NAME_LENGTH } from './quotas';
 import { CisInvestigationQueries } from './queries';
 import { CisEventRules } from './realtime';
 import { Scanner } from './scanners';
-import { planControlPatterns } from './scanners/planner';
-import { CisSeverity, resolveSeverityActions, SeverityOverrideOptions, SeverityRouteOptions, SeverityRoutingInput, validateSeverityRouting } from './severity';
-import {
-  MAX_ALARM_NAME_LENGTH, MAX_PATTERN_LENGTH, MAX_REGEX_PER_PATTERN, validateAlarmNamePrefix, validateEmail,
-  validateEvaluationPeriods, validateNamespace, validatePeriod, validateThreshold,
-} from './validation';
+import { ALL_SCANNERS } from './scanners/rules';
+import { CisSeverity, resolveSeverityActions, SeverityOverrideOptions, SeverityRouteOptions } from './severity';
+import { validateAlarmNamePrefix, validateEmail, validateNamespace } from './validation';
 
 /** Alarm settings for one control that differ from the CIS remediation values. */
 export interface ControlOverrideOptions {
@@ -160,16 +158,17 @@ export interface CisMonitoringProps {
   readonly exclusions?: Exclusion[];
 
   /**
-   * Give controls whose scanner filters match more than the CIS pattern (see
-   * `scanners`) a precise paging alarm on the CIS pattern alone, like an
-   * excluded control: the compliance alarm then notifies `complianceTopic`.
+   * No longer has any effect: each control's extra scanner texts publish the
+   * value 0 to its metric, so every compliance alarm already counts exactly
+   * the events of the CIS pattern.
    * @default false
+   * @deprecated The compliance alarm counts the CIS pattern only; remove this option.
    */
   readonly precisePagingAlarms?: boolean;
 
   /**
    * Where compliance alarms notify when a control also has a paging alarm
-   * (exclusions or `precisePagingAlarms`). It needs a confirmed subscriber for
+   * (`exclusions`). It needs a confirmed subscriber for
    * Security Hub. Controls with a single alarm notify `topic` as usual.
    * @default - `topic`, which then also receives the events the exclusions remove from paging
    */
@@ -248,8 +247,7 @@ export interface CisMonitoringProps {
 
 /** What the construct created for one control. */
 interface ControlResources {
-  readonly definition: CisControlDefinition;
-  readonly severity: CisSeverity;
+  readonly plan: ControlPlan;
   readonly metricFilters: logs.MetricFilter[];
   readonly metric: cloudwatch.Metric;
   readonly alarm: cloudwatch.Alarm;
@@ -315,19 +313,34 @@ export class CisMonitoring extends Construct {
    */
   public readonly extendedDetections?: CisExtendedDetections;
 
-  private readonly resources = new Map<CisControl, ControlResources>();
+  /** By control key. */
+  private readonly resources = new Map<string, ControlResources>();
 
   constructor(scope: Construct, id: string, props: CisMonitoringProps = {}) {
     super(scope, id);
-    this.benchmarkVersion = props.benchmarkVersion ?? CisBenchmarkVersion.LATEST;
+    checkProps(props);
+    this.benchmarkVersion = props.benchmarkVersion === undefined ? CisBenchmarkVersion.LATEST : asVersion(props.benchmarkVersion, 'benchmarkVersion');
     this.metricNamespace = props.metricNamespace ?? DEFAULT_NAMESPACE;
     validateNamespace(this.metricNamespace);
     const alarmNamePrefix = props.alarmNamePrefix ?? this.defaultAlarmNamePrefix();
     validateAlarmNamePrefix(alarmNamePrefix);
+    this.scanners = props.scanners === undefined ? [...ALL_SCANNERS] : [...props.scanners];
 
-    this.controls = this.selectControls(props);
-    this.scanners = props.scanners ?? [Scanner.SECURITY_HUB, Scanner.PROWLER, Scanner.STEAMPIPE, Scanner.CLOUDSPLOIT];
-    const overrides = this.indexOverrides(props.controlOverrides ?? []);
+    const plans = ControlPlan.build({
+      benchmarkVersion: this.benchmarkVersion,
+      controls: props.controls,
+      excludeControls: props.excludeControls,
+      provides: 'alarm',
+      scanners: this.scanners,
+      exclusions: props.exclusions,
+      controlOverrides: props.controlOverrides,
+      severityOverrides: props.severityOverrides,
+      severityRoutes: props.severityRoutes,
+    });
+    this.controls = plans.map(p => p.control);
+    this.annotatePlans(plans, props);
+    validateAlarmDescriptionOptions(props.alarmDescription);
+    if (props.dashboard !== false) validateDashboardOptions(props.dashboardOptions);
 
     // Log group: the user's, or a CIS-grade trail of our own.
     if (props.logGroup && props.trailOptions) {
@@ -342,132 +355,48 @@ export class CisMonitoring extends Construct {
     }
 
     this.topic = this.setUpTopic(props);
-    const exclusions = props.exclusions ?? [];
-    validateExclusions(exclusions, this.controls);
-    const routing: SeverityRoutingInput = { controls: this.controls, overrides: props.severityOverrides, routes: props.severityRoutes };
-    validateSeverityRouting(routing);
-    validateAlarmDescriptionOptions(props.alarmDescription);
-    if (props.dashboard !== false) validateDashboardOptions(props.dashboardOptions);
-
     const defaultActions: cloudwatch.IAlarmAction[] = [new cloudwatchActions.SnsAction(this.topic), ...(props.additionalAlarmActions ?? [])];
     const complianceActions: cloudwatch.IAlarmAction[] = [new cloudwatchActions.SnsAction(props.complianceTopic ?? this.topic)];
     const okActions: cloudwatch.IAlarmAction[] = props.notifyOnOk ? [new cloudwatchActions.SnsAction(this.topic)] : [];
-    const logGroupName = this.logGroup.logGroupName;
 
-    const alarms: cloudwatch.Alarm[] = [];
-    const pagingAlarms: cloudwatch.Alarm[] = [];
-    const filters: logs.MetricFilter[] = [];
-    let regexBearing = 0;
-    for (const control of this.controls) {
-      const definition = control.definitionIn(this.benchmarkVersion);
-      const plan = this.planPatterns(control);
-      const patterns = plan.texts;
-      regexBearing += patterns.filter(p => validatePattern(p, control.key) > 0).length;
-
-      const o = overrides.get(control) ?? { control };
-      const where = `controlOverrides for "${control.key}"`;
-      const period = o.period ?? CIS_ALARM_DEFAULTS.period;
-      const threshold = o.threshold ?? CIS_ALARM_DEFAULTS.threshold;
-      const evaluationPeriods = o.evaluationPeriods ?? CIS_ALARM_DEFAULTS.evaluationPeriods;
-      validatePeriod(period, where);
-      validateThreshold(threshold, where);
-      validateEvaluationPeriods(evaluationPeriods, period, where);
-
-      const routed = resolveSeverityActions(control, routing, defaultActions);
-      const tuned = planControlExclusions(control, this.benchmarkVersion, exclusions, definition.deployedPattern);
-      const split = tuned.pagingPattern !== undefined || (props.precisePagingAlarms === true && plan.broader);
-      const describe = (role: AlarmRole, pattern: string, excluded: Exclusion[]) => buildAlarmDescription(this, {
-        definition,
-        severity: routed.severity,
-        threshold,
-        period,
-        evaluationPeriods,
-        logGroupName,
-        role,
-        exclusions: excluded,
-        pattern,
-        options: props.alarmDescription,
-      });
-
-      claimMetric(this, this.metricNamespace, control.metricName);
-      // Construct IDs derive from the stable key only, so a version change
-      // updates in place; the compliance alarm keeps the ID "Alarm" whether or
-      // not a paging alarm is added later, so its history survives.
-      const controlScope = new Construct(this, controlConstructId(control.key));
-      const metricFilters = patterns.map((pattern, i) => this.metricFilter(controlScope, i === 0 ? 'MetricFilter' : `MetricFilter${i + 1}`, pattern, control.metricName));
-      const metric = controlMetric(this.metricNamespace, control.metricName, period);
-      const alarm = createControlAlarm(controlScope, 'Alarm', {
-        alarmName: `${alarmNamePrefix}-${control.key}`,
-        alarmDescription: describe(split ? AlarmRole.COMPLIANCE : AlarmRole.SINGLE, patterns[0], []),
-        metric,
-        threshold,
-        evaluationPeriods,
-        alarmActions: split ? complianceActions : routed.alarmActions,
+    for (const plan of plans) {
+      const routed = resolveSeverityActions(plan, defaultActions);
+      this.resources.set(plan.control.key, this.deployControl(plan, {
+        alarmNamePrefix,
+        actions: routed.alarmActions,
+        complianceActions,
         okActions,
-      });
-      if (!split && !routed.notifiesSnsTopic) {
-        Annotations.of(this).addWarningV2(`cdk-cis-monitoring:noSnsAction:${control.key}`,
-          `${control.key}: the ${routed.severity} route has no SNS topic, so its alarm notifies no topic and Security Hub fails the control. Give the route a topic or set includeDefaultActions.`);
+        descriptionOptions: props.alarmDescription,
+      }));
+      if (!plan.paging && !routed.notifiesSnsTopic) {
+        Annotations.of(this).addWarningV2(`cdk-cis-monitoring:noSnsAction:${plan.control.key}`,
+          `${plan.control.key}: the ${plan.severity} route has no SNS topic, so its alarm notifies no topic and Security Hub fails the control. Give the route a topic or set includeDefaultActions.`);
       }
-      filters.push(...metricFilters);
-      alarms.push(alarm);
-
-      let paging: Pick<ControlResources, 'pagingMetricFilter' | 'pagingMetric' | 'pagingAlarm'> = {};
-      if (split) {
-        const pagingMetricName = tuned.pagingMetricName ?? `${control.metricName}Paging`;
-        const pagingPattern = tuned.pagingPattern ?? definition.deployedPattern!;
-        regexBearing += validatePattern(pagingPattern, control.key) > 0 ? 1 : 0;
-        claimMetric(this, this.metricNamespace, pagingMetricName);
-        const pagingMetricFilter = this.metricFilter(controlScope, 'PagingMetricFilter', pagingPattern, pagingMetricName);
-        const pagingMetric = controlMetric(this.metricNamespace, pagingMetricName, period);
-        const pagingAlarm = createControlAlarm(controlScope, 'PagingAlarm', {
-          alarmName: `${alarmNamePrefix}-${control.key}-paging`,
-          alarmDescription: describe(AlarmRole.PAGING, pagingPattern, tuned.exclusions),
-          metric: pagingMetric,
-          threshold,
-          evaluationPeriods,
-          alarmActions: routed.alarmActions,
-          okActions,
-        });
-        filters.push(pagingMetricFilter);
-        pagingAlarms.push(pagingAlarm);
-        paging = { pagingMetricFilter, pagingMetric, pagingAlarm };
-      }
-      this.resources.set(control, { definition, severity: routed.severity, metricFilters, metric, alarm, ...paging });
     }
-    addMetricFilters(this, this.logGroup, filters.length, regexBearing);
-    this.alarms = alarms;
-    this.pagingAlarms = pagingAlarms;
-    this.metricFilters = filters;
+    const all = plans.map(p => this.resourcesFor(p.control));
+    this.alarms = all.map(r => r.alarm);
+    this.pagingAlarms = all.flatMap(r => (r.pagingAlarm ? [r.pagingAlarm] : []));
+    this.metricFilters = all.flatMap(r => [...r.metricFilters, ...(r.pagingMetricFilter ? [r.pagingMetricFilter] : [])]);
+    const planned = plans.flatMap(p => [...p.filters, ...(p.paging ? [p.paging.filter] : [])]);
+    addMetricFilters(this, this.logGroup, planned.length, planned.filter(f => f.regexCount > 0).length);
 
-    if (pagingAlarms.length > 0 && !props.complianceTopic) {
+    if (this.pagingAlarms.length > 0 && !props.complianceTopic) {
       Annotations.of(this).addWarningV2('cdk-cis-monitoring:complianceAlarmsOnPagingTopic',
-        'Controls with a paging alarm keep a compliance alarm, and without complianceTopic it notifies the same topic, so what the paging alarm leaves out (excluded events, scanner-only matches) still reaches that topic. Set complianceTopic (an audit topic with a confirmed subscriber).');
+        'Controls with a paging alarm keep a compliance alarm, and without complianceTopic it notifies the same topic, so the events the exclusions remove from paging still reach that topic. Set complianceTopic (an audit topic with a confirmed subscriber).');
     }
 
     if (props.dashboard !== false) {
-      this.dashboard = createCisDashboard(this, 'Dashboard', `${this.benchmarkVersion}`, this.controls.map((c): DashboardControlInput => {
-        const r = this.resourcesFor(c);
-        return {
-          definition: r.definition,
-          metric: r.metric,
-          alarm: r.alarm,
-          pagingMetric: r.pagingMetric,
-          pagingAlarm: r.pagingAlarm,
-          severity: r.severity,
-        };
+      this.dashboard = createCisDashboard(this, 'Dashboard', `${this.benchmarkVersion}`, plans.map((plan): DashboardControlInput => {
+        const r = this.resourcesFor(plan.control);
+        return { plan, metric: r.metric, alarm: r.alarm, pagingMetric: r.pagingMetric, pagingAlarm: r.pagingAlarm };
       }), props.dashboardOptions);
     }
 
     if (props.realtimeRules) {
-      this.eventRules = new CisEventRules(this, 'RealTime', {
-        topic: this.topic, benchmarkVersion: this.benchmarkVersion, controls: this.controls, exclusions,
-      });
+      this.eventRules = CisEventRules._fromPlans(this, 'RealTime', plans, { topic: this.topic });
     }
     if (props.investigationQueries) {
-      this.investigationQueries = new CisInvestigationQueries(this, 'Queries', {
-        logGroup: this.logGroup, benchmarkVersion: this.benchmarkVersion, controls: this.controls,
-      });
+      this.investigationQueries = CisInvestigationQueries._fromPlans(this, 'Queries', plans, { logGroup: this.logGroup });
     }
     if (props.extendedDetections && props.extendedDetections.length > 0) {
       this.extendedDetections = new CisExtendedDetections(this, 'Extended', {
@@ -505,7 +434,7 @@ export class CisMonitoring extends Construct {
 
   /** The effective severity of a deployed control (override or documented default). */
   public severityFor(control: CisControl): CisSeverity {
-    return this.resourcesFor(control).severity;
+    return this.resourcesFor(control).plan.severity;
   }
 
   /** The metric filters of a deployed control. */
@@ -515,72 +444,121 @@ export class CisMonitoring extends Construct {
 
   /** The benchmark's definition (id, title, patterns) of a deployed control in the chosen version. */
   public definitionFor(control: CisControl): CisControlDefinition {
-    return this.resourcesFor(control).definition;
+    return this.resourcesFor(control).plan.definition;
   }
 
   private resourcesFor(control: CisControl): ControlResources {
-    const r = this.resources.get(control);
+    const r = this.resources.get(asControl(control, 'control').key);
     if (!r) {
       throw new Error(`Control "${control.key}" is not deployed by ${this.node.path}; deployed: ${this.controls.map(c => c.key).join(', ')}.`);
     }
     return r;
   }
 
-  private metricFilter(scope: Construct, id: string, pattern: string, metricName: string): logs.MetricFilter {
-    return new logs.MetricFilter(scope, id, {
-      logGroup: this.logGroup,
-      filterPattern: logs.FilterPattern.literal(pattern),
-      metricNamespace: this.metricNamespace,
-      metricName,
-      metricValue: '1',
+  /**
+   * The control's filters and compliance alarm, and its paging filter and
+   * alarm when exclusions apply. Construct IDs derive from the stable key
+   * only, so a version change updates in place; the compliance alarm keeps the
+   * ID "Alarm" whether or not a paging alarm is added later, so its history survives.
+   */
+  private deployControl(plan: ControlPlan, wiring: {
+    alarmNamePrefix: string;
+    actions: cloudwatch.IAlarmAction[];
+    complianceActions: cloudwatch.IAlarmAction[];
+    okActions: cloudwatch.IAlarmAction[];
+    descriptionOptions?: AlarmDescriptionOptions;
+  }): ControlResources {
+    const key = plan.control.key;
+    const scope = new Construct(this, controlConstructId(key));
+    const describe = (role: AlarmRole, insights: InsightsFilter | undefined) => buildAlarmDescription(this, {
+      definition: plan.definition,
+      severity: plan.severity,
+      threshold: plan.alarm.threshold,
+      period: plan.alarm.period,
+      evaluationPeriods: plan.alarm.evaluationPeriods,
+      logGroupName: this.logGroup.logGroupName,
+      role,
+      exclusions: role === AlarmRole.PAGING ? [...plan.exclusions] : [],
+      insights,
+      options: wiring.descriptionOptions,
     });
+
+    claimMetric(this, this.metricNamespace, plan.metricName);
+    const compliance = createMonitoredMetric(scope, {
+      logGroup: this.logGroup,
+      namespace: this.metricNamespace,
+      metricName: plan.metricName,
+      period: plan.alarm.period,
+      filters: plan.filters.map((f, i) => ({
+        id: i === 0 ? 'MetricFilter' : `MetricFilter${i + 1}`,
+        pattern: f.text,
+        metricName: f.metricName,
+        metricValue: f.metricValue,
+        label: plan.label(f.role),
+      })),
+      alarmId: 'Alarm',
+      alarm: {
+        alarmName: `${wiring.alarmNamePrefix}-${key}`,
+        alarmDescription: describe(plan.paging ? AlarmRole.COMPLIANCE : AlarmRole.SINGLE, plan.insightsFilter),
+        threshold: plan.alarm.threshold,
+        evaluationPeriods: plan.alarm.evaluationPeriods,
+        alarmActions: plan.paging ? wiring.complianceActions : wiring.actions,
+        okActions: wiring.okActions,
+        label: plan.label(ResourceRole.COMPLIANCE),
+      },
+    });
+    const resources: ControlResources = {
+      plan,
+      metricFilters: compliance.metricFilters,
+      metric: compliance.metric,
+      alarm: compliance.alarm,
+    };
+    if (!plan.paging) return resources;
+
+    const pagingFilter = plan.paging.filter;
+    claimMetric(this, this.metricNamespace, pagingFilter.metricName);
+    const paging = createMonitoredMetric(scope, {
+      logGroup: this.logGroup,
+      namespace: this.metricNamespace,
+      metricName: pagingFilter.metricName,
+      period: plan.alarm.period,
+      filters: [{
+        id: 'PagingMetricFilter',
+        pattern: pagingFilter.text,
+        metricName: pagingFilter.metricName,
+        metricValue: pagingFilter.metricValue,
+        label: plan.label(ResourceRole.PAGING),
+      }],
+      alarmId: 'PagingAlarm',
+      alarm: {
+        alarmName: `${wiring.alarmNamePrefix}-${key}-paging`,
+        alarmDescription: describe(AlarmRole.PAGING, plan.pagingInsightsFilter),
+        threshold: plan.alarm.threshold,
+        evaluationPeriods: plan.alarm.evaluationPeriods,
+        alarmActions: wiring.actions,
+        okActions: wiring.okActions,
+        label: plan.label(ResourceRole.PAGING),
+      },
+    });
+    return { ...resources, pagingMetricFilter: paging.metricFilters[0], pagingMetric: paging.metric, pagingAlarm: paging.alarm };
   }
 
-  /** The control's deployed pattern first, then the scanner variants that share its metric. */
-  private planPatterns(control: CisControl): { texts: string[]; broader: boolean } {
-    const plan = planControlPatterns(control, this.benchmarkVersion, this.scanners);
-    for (const u of plan.unsatisfiable) {
-      Annotations.of(this).addWarningV2(`cdk-cis-monitoring:unsatisfiableScanner:${control.key}`,
-        `${control.key}: ${u.scanner} cannot be satisfied: ${u.reason}`);
-    }
-    if (plan.broaderThanIntended.length > 0) {
-      // Expected trade-off of passing every scanner, so info rather than a warning.
-      Annotations.of(this).addInfo(`${plan.broaderThanIntended.map(b => b.sentence).join(' ')} The control's alarm counts these events too.`);
-    }
-    return { texts: plan.patterns.map(p => p.text), broader: plan.broaderThanIntended.length > 0 };
-  }
-
-  private selectControls(props: CisMonitoringProps): CisControl[] {
-    const version = this.benchmarkVersion;
-    const requested = props.controls ?? version.controls();
-    for (const c of [...requested, ...(props.excludeControls ?? [])]) {
-      if (!c.isIn(version)) {
-        throw new Error(`Control "${c.key}" is not part of ${version} (it exists in ${c.versions().map(v => v.version).join(', ')}). Remove it from controls/excludeControls or choose another benchmarkVersion.`);
+  /** Tells the user what the scanner planning and the options mean for each control. */
+  private annotatePlans(plans: ControlPlan[], props: CisMonitoringProps): void {
+    for (const plan of plans) {
+      const key = plan.control.key;
+      for (const u of plan.scannerPlan.unsatisfiable) {
+        Annotations.of(this).addWarningV2(`cdk-cis-monitoring:unsatisfiableScanner:${key}`, `${key}: ${u.scanner} cannot be satisfied: ${u.reason}`);
       }
-      if (!c.isMetricFilter) {
-        throw new Error(`Control "${c.key}" is not a metric-filter control and cannot be deployed by CisMonitoring. Remove it from controls.`);
+      if (plan.scannerPlan.broaderThanIntended.length > 0) {
+        // Expected, and harmless to the count: scanner texts publish 0.
+        Annotations.of(this).addInfo(`${plan.scannerPlan.broaderThanIntended.map(b => b.sentence).join(' ')} That text publishes the value 0, so the alarm counts only the CIS pattern's events.`);
       }
     }
-    const excluded = new Set(props.excludeControls ?? []);
-    const selected = version.controls().filter(c => requested.includes(c) && !excluded.has(c));
-    if (selected.length === 0) {
-      throw new Error(`The control selection is empty: controls [${requested.map(c => c.key).join(', ')}] minus excludeControls [${[...excluded].map(c => c.key).join(', ')}] leaves nothing to deploy. Select at least one control.`);
+    if (props.precisePagingAlarms) {
+      Annotations.of(this).addWarningV2('cdk-cis-monitoring:precisePagingAlarmsObsolete',
+        'precisePagingAlarms has no effect: scanner texts publish the value 0, so every compliance alarm already counts exactly the CIS pattern\'s events. Remove the option.');
     }
-    return selected;
-  }
-
-  private indexOverrides(overrides: ControlOverrideOptions[]): Map<CisControl, ControlOverrideOptions> {
-    const byControl = new Map<CisControl, ControlOverrideOptions>();
-    for (const o of overrides) {
-      if (byControl.has(o.control)) {
-        throw new Error(`controlOverrides lists "${o.control.key}" twice; merge the two entries.`);
-      }
-      if (!this.controls.includes(o.control)) {
-        throw new Error(`controlOverrides names "${o.control.key}", which is not deployed (deployed: ${this.controls.map(c => c.key).join(', ')}). Remove the override or select the control.`);
-      }
-      byControl.set(o.control, o);
-    }
-    return byControl;
   }
 
   private setUpTopic(props: CisMonitoringProps): sns.ITopic {
@@ -630,20 +608,23 @@ export class CisMonitoring extends Construct {
   }
 }
 
-/** Parses a pattern before deploying it; returns its regex count. Throws with the parser's message. */
-function validatePattern(pattern: string, controlKey: string): number {
-  if (pattern.length > MAX_PATTERN_LENGTH) {
-    throw new Error(`The filter pattern for "${controlKey}" is ${pattern.length} characters long; CloudWatch Logs allows ${MAX_PATTERN_LENGTH}. Shorten it (fewer exclusions or event names).`);
+/**
+ * Catches misuse from JavaScript and other jsii languages that TypeScript's
+ * types would have caught: a string where a log group or topic is expected
+ * otherwise fails deep inside aws-cdk-lib with a message that names neither.
+ */
+function checkProps(props: CisMonitoringProps): void {
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    throw new Error(`CisMonitoring props must be an object (CisMonitoringProps), got ${describeValue(props)}.`);
   }
-  let compiled;
-  try {
-    compiled = FilterPatternEngine.parse(pattern);
-  } catch (e) {
-    throw new Error(`The filter pattern for "${controlKey}" is invalid: ${(e as Error).message}`);
-  }
-  if (compiled.regexCount > MAX_REGEX_PER_PATTERN) {
-    throw new Error(`The filter pattern for "${controlKey}" has ${compiled.regexCount} %regex% values; CloudWatch Logs allows ${MAX_REGEX_PER_PATTERN} per pattern.`);
-  }
-  return compiled.regexCount;
+  expectConstruct(props.logGroup, 'logGroup', 'ILogGroup (for example logs.LogGroup.fromLogGroupName(this, "Trail", "name"))', 'logGroupName');
+  expectConstruct(props.topic, 'topic', 'ITopic (for example sns.Topic.fromTopicArn(this, "Topic", "arn:..."))', 'topicArn');
+  expectConstruct(props.complianceTopic, 'complianceTopic', 'ITopic', 'topicArn');
+  (props.severityRoutes ?? []).forEach((r, i) => expectConstruct(r?.topic, `severityRoutes[${i}].topic`, 'ITopic', 'topicArn'));
 }
 
+function expectConstruct(value: unknown, prop: string, expected: string, attribute: string): void {
+  if (value === undefined) return;
+  const ok = value !== null && typeof value === 'object' && typeof (value as { node?: unknown }).node === 'object' && attribute in (value as object);
+  if (!ok) throw new Error(`${prop} must be an ${expected}, got ${describeValue(value)}.`);
+}

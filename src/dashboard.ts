@@ -1,8 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { CisControlDefinition } from './catalog';
-import { CisSeverity } from './severity';
+import { ControlPlan } from './plan/control-plan';
 
 /** Options of the CloudWatch dashboard `CisMonitoring` creates. */
 export interface CisDashboardOptions {
@@ -27,8 +26,8 @@ export interface CisDashboardOptions {
  * @jsii ignore
  */
 export interface DashboardControlInput {
-  /** The control as the chosen version states it (id and title). */
-  readonly definition: CisControlDefinition;
+  /** The control's plan: its definition in the chosen version (id, title) and its severity. */
+  readonly plan: Pick<ControlPlan, 'definition' | 'severity'>;
   /** The compliance metric (Sum of matching events per period). */
   readonly metric: cloudwatch.IMetric;
   /** The compliance alarm (its threshold is drawn on the graph). */
@@ -37,8 +36,6 @@ export interface DashboardControlInput {
   readonly pagingMetric?: cloudwatch.IMetric;
   /** The paging alarm, when the control has exclusions. */
   readonly pagingAlarm?: cloudwatch.Alarm;
-  /** The control's effective severity, shown in the widget title. */
-  readonly severity?: CisSeverity;
 }
 
 const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -99,7 +96,7 @@ export function createCisDashboard(
     markdown: `# ${benchmarkLabel}: monitoring\n`
       + `${controls.length} controls, ${alarms.length} alarms`
       + (paging > 0 ? ` (${paging} with a paging alarm that applies exclusions; the compliance alarm keeps the exact CIS filter)` : '')
-      + '. Each graph shows matching CloudTrail events per period; the line is the alarm threshold.',
+      + '. Each graph shows matching CloudTrail events per period (each event counted once); the line is the alarm threshold.',
     width: GRID_WIDTH,
     height: 2,
   }));
@@ -112,8 +109,8 @@ export function createCisDashboard(
   }));
 
   const graphs = controls.map(c => {
-    const d = c.definition;
-    const severity = c.severity ? `[${c.severity}] ` : '';
+    const d = c.plan.definition;
+    const severity = `[${c.plan.severity}] `;
     const left: cloudwatch.IMetric[] = [c.metric];
     if (c.pagingMetric) left.push(c.pagingMetric);
     return new cloudwatch.GraphWidget({

@@ -3,6 +3,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CisControl } from './catalog';
 import { CONTROL_ALERT_METADATA } from './catalog/control-metadata';
+import { asControl, includesControl } from './catalog/selection';
 
 /**
  * How urgently an alarm needs a human. Each control has a documented default
@@ -125,16 +126,17 @@ const SEVERITY_VALUES = Object.values(CisSeverity) as string[];
  */
 export function validateSeverityRouting(input: SeverityRoutingInput): void {
   const seenControls = new Set<string>();
-  for (const o of input.overrides ?? []) {
-    checkSeverity(o.severity, `severityOverrides entry for "${o.control?.key}"`);
-    if (!input.controls.includes(o.control)) {
-      throw new Error(`severityOverrides names "${o.control.key}", which is not deployed (deployed: ${input.controls.map(c => c.key).join(', ')}). Remove the override or select the control.`);
+  (input.overrides ?? []).forEach((o, i) => {
+    const control = asControl(o?.control, `severityOverrides[${i}].control`);
+    checkSeverity(o.severity, `severityOverrides entry for "${control.key}"`);
+    if (!includesControl(input.controls, control)) {
+      throw new Error(`severityOverrides names "${control.key}", which is not deployed (deployed: ${input.controls.map(c => c.key).join(', ')}). Remove the override or select the control.`);
     }
-    if (seenControls.has(o.control.key)) {
-      throw new Error(`severityOverrides lists "${o.control.key}" twice; keep one entry per control.`);
+    if (seenControls.has(control.key)) {
+      throw new Error(`severityOverrides lists "${control.key}" twice; keep one entry per control.`);
     }
-    seenControls.add(o.control.key);
-  }
+    seenControls.add(control.key);
+  });
   const seenSeverities = new Set<string>();
   for (const r of input.routes ?? []) {
     checkSeverity(r.severity, 'severityRoutes entry');
@@ -155,45 +157,55 @@ export function validateSeverityRouting(input: SeverityRoutingInput): void {
  * @jsii ignore
  */
 export function severityOf(control: CisControl, overrides: SeverityOverrideOptions[] = []): CisSeverity {
-  return overrides.find(o => o.control === control)?.severity ?? CisSeverityDefaults.forControl(control);
+  return overrides.find(o => o.control.key === control.key)?.severity ?? CisSeverityDefaults.forControl(control);
 }
 
 /**
- * Resolves the alarm actions of one control: its severity (override or
- * default), then that severity's route, else `defaultActions`.
+ * The alarm actions of one control, from its planned severity and route:
+ * the route's topic and actions (plus the default actions when the route
+ * includes them), or `defaultActions` when the severity has no route.
  *
  * Pure apart from creating `SnsAction` objects (which are bound to an alarm
  * only when the alarm adds them).
  *
- * @param control the deployed control
- * @param input deployed controls, overrides and routes
+ * @param planned the control's severity and the route of that severity (ControlPlan)
  * @param defaultActions the construct's actions without routing (its topic and additionalAlarmActions)
  * @jsii ignore
  */
 export function resolveSeverityActions(
-  control: CisControl,
-  input: SeverityRoutingInput,
+  planned: { readonly severity: CisSeverity; readonly route?: SeverityRouteOptions },
   defaultActions: cloudwatch.IAlarmAction[],
 ): ResolvedSeverityActions {
-  validateSeverityRouting(input);
-  const severity = severityOf(control, input.overrides);
-  const route = (input.routes ?? []).find(r => r.severity === severity);
-  let actions: cloudwatch.IAlarmAction[];
-  if (!route) {
-    actions = [...defaultActions];
-  } else {
-    actions = [
-      ...(route.topic ? [new cloudwatchActions.SnsAction(route.topic)] : []),
-      ...(route.alarmActions ?? []),
-      ...(route.includeDefaultActions ? defaultActions : []),
-    ];
-  }
+  const route = planned.route;
+  const actions = !route ? [...defaultActions] : [
+    ...(route.topic ? [new cloudwatchActions.SnsAction(route.topic)] : []),
+    ...(route.alarmActions ?? []),
+    ...(route.includeDefaultActions ? defaultActions : []),
+  ];
   return {
-    severity,
+    severity: planned.severity,
     alarmActions: actions,
     routed: route !== undefined,
     notifiesSnsTopic: actions.some(a => a instanceof cloudwatchActions.SnsAction),
   };
+}
+
+/**
+ * The topics a control's real-time rule notifies, following the same route
+ * as its alarm: the route's topic (plus `defaultTopic` when the route
+ * includes the default actions), or `defaultTopic` without a route. A route
+ * with alarm actions only (Lambda, SSM) has no topic a rule could use:
+ * `undefined` then tells the caller to fall back and warn.
+ * @jsii ignore
+ */
+export function routeTopics(
+  planned: { readonly route?: SeverityRouteOptions },
+  defaultTopic: sns.ITopic,
+): sns.ITopic[] | undefined {
+  const route = planned.route;
+  if (!route) return [defaultTopic];
+  const topics = [...(route.topic ? [route.topic] : []), ...(route.includeDefaultActions ? [defaultTopic] : [])];
+  return topics.length > 0 ? [...new Set(topics)] : undefined;
 }
 
 function checkSeverity(value: unknown, where: string): void {

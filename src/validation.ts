@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { MAX_ALARM_NAME_LENGTH, MAX_ALARM_WINDOW_SECONDS } from './quotas';
 
 /**
  * Synth-time input checks shared by the constructs. Every check lets
@@ -14,13 +15,6 @@ const NAMESPACE = /^[A-Za-z0-9.\-_/#: ]+$/;
 // Characters we allow in alarm-name prefixes: safe in every console, CLI and ARN.
 const ALARM_PREFIX = /^[A-Za-z0-9._\-]+$/;
 
-export const MAX_PATTERN_LENGTH = 1024;
-export const MAX_METRIC_FILTERS_PER_LOG_GROUP = 100;
-export const MAX_REGEX_PER_PATTERN = 2;
-export const MAX_REGEX_FILTERS_PER_LOG_GROUP = 5;
-export const MAX_ALARM_NAME_LENGTH = 255;
-/** EvaluationPeriods x Period may not exceed one day (PutMetricAlarm). */
-export const MAX_ALARM_WINDOW_SECONDS = 86_400;
 
 export function validateEmail(email: string, where: string): void {
   if (Token.isUnresolved(email)) return;

@@ -2,14 +2,14 @@ import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
-  AlarmRole, alarmInsightsQuery, buildAlarmDescription, renderedLength, validateAlarmDescriptionOptions,
+  AlarmRole, buildAlarmDescription, renderedLength, validateAlarmDescriptionOptions,
 } from '../src/alarm-description';
 import { CisBenchmarkVersion, CisControl } from '../src/catalog';
 import { CONTROL_ALERT_METADATA } from '../src/catalog/control-metadata';
 import { Exclusion } from '../src/exclusions';
-import { compileExcludedPattern } from '../src/exclusions/compile';
-import { insightsQueryFor } from '../src/queries/insights-translation';
+import { insightsQueryFor } from '../src/filter-pattern/translate/insights';
 import { CisSeverity, CisSeverityDefaults } from '../src/severity';
+import { controlInsightsQuery, planOf } from './support/plans';
 
 const envStack = () => new Stack(new App(), 'S', { env: { account: '123456789012', region: 'ap-southeast-2' } });
 const agnosticStack = () => new Stack(new App(), 'S');
@@ -25,6 +25,7 @@ const cases = CisBenchmarkVersion.all().flatMap(v => v.controls().map(c => [v.ve
 
 describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
   const definition = control.definitionIn(version);
+  const insights = planOf(control, version).insightsFilter;
   const titleLine = (sev: CisSeverity, role = '') => `[${sev}] ${role}CIS ${definition.recommendationId} (v${version.version}): ${definition.title}`;
 
   test.each([
@@ -35,6 +36,7 @@ describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
     for (const role of [AlarmRole.SINGLE, AlarmRole.COMPLIANCE, AlarmRole.PAGING]) {
       const text = buildAlarmDescription(stack, {
         definition,
+        insights,
         severity: CisSeverity.CRITICAL,
         threshold: 1,
         period: Duration.minutes(5),
@@ -57,7 +59,7 @@ describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
 
   test('without options it carries why, all first steps and, when it fits, the query', () => {
     const text = buildAlarmDescription(envStack(), {
-      definition, severity: CisSeverityDefaults.forControl(control), threshold: 1, period: Duration.minutes(5),
+      definition, insights, severity: CisSeverityDefaults.forControl(control), threshold: 1, period: Duration.minutes(5),
     });
     const meta = CONTROL_ALERT_METADATA[control.key];
     expect(text).toContain(`\nWhy: ${meta.whyItMatters}\n`);
@@ -69,7 +71,7 @@ describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
       period: Duration.minutes(5),
       options: { includeInsightsQuery: false },
     });
-    const query = insightsQueryFor(control, version);
+    const query = controlInsightsQuery(control, version);
     if (`${withoutQuery}\nLogs Insights: ${query}`.length <= 1024) {
       expect(text).toBe(`${withoutQuery}\nLogs Insights: ${query}`);
     } else {
@@ -81,6 +83,7 @@ describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
 
 describe('truncation order: query, then steps, then runbook, then exclusions, why and tags; never title or trigger', () => {
   const definition = CisControl.CMK_DISABLE_OR_DELETION.definitionIn(CisBenchmarkVersion.LATEST);
+  const insights = planOf(CisControl.CMK_DISABLE_OR_DELETION, CisBenchmarkVersion.LATEST, { exclusions: MANY_EXCLUSIONS }).pagingInsightsFilter;
   const meta = CONTROL_ALERT_METADATA['cmk-disable-or-deletion'];
   const descriptions: string[] = [];
   for (let n = 0; n <= 10; n++) {
@@ -88,6 +91,7 @@ describe('truncation order: query, then steps, then runbook, then exclusions, wh
       const tags = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'.repeat(len)]));
       descriptions.push(buildAlarmDescription(envStack(), {
         definition,
+        insights,
         severity: CisSeverity.HIGH,
         threshold: 1,
         period: Duration.minutes(5),
@@ -123,6 +127,7 @@ describe('content', () => {
   test('full layout for a control', () => {
     const text = buildAlarmDescription(envStack(), {
       definition,
+      insights: planOf(CisControl.CMK_DISABLE_OR_DELETION, CisBenchmarkVersion.V1_4_0).insightsFilter,
       severity: CisSeverity.HIGH,
       threshold: 2,
       period: Duration.minutes(10),
@@ -138,7 +143,7 @@ describe('content', () => {
       'First steps: 1) Identify the key and the data it protects. 2) Cancel the scheduled deletion (CancelKeyDeletion) or re-enable the key unless the change is planned. '
         + '3) Identify who made the call and revoke their session if unexplained.',
       'Runbook: https://wiki.example.com/cis',
-      `Logs Insights: ${insightsQueryFor(CisControl.CMK_DISABLE_OR_DELETION, CisBenchmarkVersion.V1_4_0)}`,
+      `Logs Insights: ${controlInsightsQuery(CisControl.CMK_DISABLE_OR_DELETION, CisBenchmarkVersion.V1_4_0)}`,
     ].join('\n'));
   });
 
@@ -177,22 +182,22 @@ describe('content', () => {
   });
 });
 
-describe('alarmInsightsQuery', () => {
-  test.each(CisBenchmarkVersion.LATEST.controls().map(c => [c.key, c]))('%s uses the translated deployed pattern', (_k, control) => {
-    const d = control.definitionIn(CisBenchmarkVersion.LATEST);
-    expect(alarmInsightsQuery(d)).toBe(insightsQueryFor(control, CisBenchmarkVersion.LATEST));
-    expect(alarmInsightsQuery(d, d.deployedPattern)).toBe(insightsQueryFor(control, CisBenchmarkVersion.LATEST));
+describe('the Insights query of an alarm', () => {
+  test.each(CisBenchmarkVersion.LATEST.controls().map(c => [c.key, c]))('%s: the compliance alarm queries the translated CIS pattern', (_k, control) => {
+    const plan = planOf(control, CisBenchmarkVersion.LATEST);
+    expect(plan.insightsFilter.expression.length).toBeGreaterThan(0);
+    expect(insightsQueryFor(plan.insightsFilter)).toBe(controlInsightsQuery(control, CisBenchmarkVersion.LATEST));
   });
 
   test('a paging alarm queries its excluded pattern, missing-field guard included', () => {
     const d = CisControl.CMK_DISABLE_OR_DELETION.definitionIn(CisBenchmarkVersion.LATEST);
-    const pattern = compileExcludedPattern(d.deployedPattern!, [Exclusion.roleName('ci-deployer')]);
-    const q = alarmInsightsQuery(d, pattern);
+    const pagingInsights = planOf(CisControl.CMK_DISABLE_OR_DELETION, CisBenchmarkVersion.LATEST, { exclusions: [Exclusion.roleName('ci-deployer')] }).pagingInsightsFilter!;
+    const q = insightsQueryFor(pagingInsights);
     expect(q).toMatch(/^filter .* \| fields @timestamp, eventName, userIdentity\.arn, sourceIPAddress, errorCode \| sort @timestamp desc \| limit 100$/);
     expect(q).toContain('(not ispresent(userIdentity.sessionContext.sessionIssuer.userName) or (ispresent(userIdentity.sessionContext.sessionIssuer.userName) '
       + 'and userIdentity.sessionContext.sessionIssuer.userName != "ci-deployer"))');
     const text = buildAlarmDescription(envStack(), {
-      definition: d, threshold: 1, period: Duration.minutes(5), role: AlarmRole.PAGING, exclusions: [Exclusion.roleName('ci-deployer')], pattern,
+      definition: d, threshold: 1, period: Duration.minutes(5), role: AlarmRole.PAGING, exclusions: [Exclusion.roleName('ci-deployer')], insights: pagingInsights,
     });
     // 606 characters of description leave no room for this 418-character query: it is the first part dropped.
     expect(`${text}\nLogs Insights: ${q}`.length).toBeGreaterThan(1024);

@@ -12,13 +12,13 @@ function inputs(stack: Stack, version = CisBenchmarkVersion.LATEST, pagingFor: C
       metric, threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
     if (!pagingFor.includes(control)) {
-      return { definition: control.definitionIn(version), metric, alarm, severity: CisSeverityDefaults.forControl(control) };
+      return { plan: { definition: control.definitionIn(version), severity: CisSeverityDefaults.forControl(control) }, metric, alarm };
     }
     const pagingMetric = new cloudwatch.Metric({ namespace: 'CISBenchmark', metricName: `${control.metricName}Paging`, statistic: 'Sum', period: Duration.minutes(5) });
     const pagingAlarm = new cloudwatch.Alarm(stack, `${control.key}-paging`, {
       metric: pagingMetric, threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
-    return { definition: control.definitionIn(version), metric, alarm, pagingMetric, pagingAlarm, severity: CisSeverityDefaults.forControl(control) };
+    return { plan: { definition: control.definitionIn(version), severity: CisSeverityDefaults.forControl(control) }, metric, alarm, pagingMetric, pagingAlarm };
   });
 }
 

@@ -4,10 +4,16 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { CisControl } from '../src/catalog';
+import { CisBenchmarkVersion, CisControl } from '../src/catalog';
 import {
   CisSeverity, CisSeverityDefaults, resolveSeverityActions, SeverityRouteOptions, severityOf, validateSeverityRouting,
 } from '../src/severity';
+import { planOf } from './support/plans';
+
+/** The actions of one control's alarm as CisMonitoring resolves them: from the control's plan. */
+function resolve(control: CisControl, input: { controls?: CisControl[]; overrides?: any[]; routes?: any[] }, defaults: any[]) {
+  return resolveSeverityActions(planOf(control, CisBenchmarkVersion.LATEST, { severityOverrides: input.overrides, severityRoutes: input.routes }), defaults);
+}
 
 const EXPECTED_DEFAULTS: Record<string, CisSeverity> = {
   'root-account-usage': CisSeverity.CRITICAL,
@@ -60,7 +66,7 @@ describe('defaults', () => {
 describe('resolveSeverityActions', () => {
   test('without a route for the severity, the default actions are used', () => {
     const { defaults } = setup();
-    const r = resolveSeverityActions(CisControl.VPC_CHANGES, { controls: ALL, routes: [] }, defaults);
+    const r = resolve(CisControl.VPC_CHANGES, { controls: ALL, routes: [] }, defaults);
     expect(r).toEqual({ severity: CisSeverity.MEDIUM, alarmActions: defaults, routed: false, notifiesSnsTopic: true });
   });
 
@@ -75,10 +81,10 @@ describe('resolveSeverityActions', () => {
       },
     ];
     const input = { controls: ALL, routes, overrides: [{ control: CisControl.VPC_CHANGES, severity: CisSeverity.LOW }] };
-    const root = resolveSeverityActions(CisControl.ROOT_ACCOUNT_USAGE, input, defaults);
-    const iamPolicy = resolveSeverityActions(CisControl.IAM_POLICY_CHANGES, input, defaults);
-    const vpc = resolveSeverityActions(CisControl.VPC_CHANGES, input, defaults);
-    const nacl = resolveSeverityActions(CisControl.NACL_CHANGES, input, defaults);
+    const root = resolve(CisControl.ROOT_ACCOUNT_USAGE, input, defaults);
+    const iamPolicy = resolve(CisControl.IAM_POLICY_CHANGES, input, defaults);
+    const vpc = resolve(CisControl.VPC_CHANGES, input, defaults);
+    const nacl = resolve(CisControl.NACL_CHANGES, input, defaults);
     expect([root.severity, root.routed, root.notifiesSnsTopic, root.alarmActions.length]).toEqual([CisSeverity.CRITICAL, true, true, 2]);
     expect([iamPolicy.severity, iamPolicy.alarmActions.length]).toEqual([CisSeverity.HIGH, 2]);
     expect([vpc.severity, vpc.routed, vpc.notifiesSnsTopic]).toEqual([CisSeverity.LOW, true, false]);
@@ -139,6 +145,6 @@ describe('bad input', () => {
   });
 
   test('resolveSeverityActions validates too', () => {
-    expect(() => resolveSeverityActions(CisControl.VPC_CHANGES, { controls: ALL, routes: [{ severity: CisSeverity.MEDIUM }] }, [])).toThrow(/has no topic/);
+    expect(() => resolve(CisControl.VPC_CHANGES, { controls: ALL, routes: [{ severity: CisSeverity.MEDIUM }] }, [])).toThrow(/has no topic/);
   });
 });

@@ -9,7 +9,7 @@
  * replay:   the `replay` command (runReplay) with every control of the benchmark version.
  */
 import * as fs from 'fs';
-import { readSource } from '../../src/cli/replay/event-source';
+import { readSource } from '../../src/replay/event-source';
 import { runReplay } from '../../src/cli/replay-command';
 
 function arg(name: string, fallback?: string): string {

@@ -1,12 +1,36 @@
 /** Renders an AuditReport as a text matrix or as JSON. */
 import { AuditReport, CellStatus } from './evaluate';
+import { AuditRunResult } from './run';
 import { scannerDisplayName } from '../scanners/rules';
 import { Scanner } from '../scanners/scanner';
 
 const SHORT: Record<CellStatus, string> = { PASS: 'PASS', FAIL: 'FAIL', WARN: 'WARN', NOT_APPLICABLE: 'N/A' };
 
-/** The JSON document `audit --format json` prints. */
-export function reportToJson(report: AuditReport, exitCode: number): unknown {
+/** The JSON document `audit --format json` prints: one target per audited account and Region. */
+export function auditToJson(result: AuditRunResult): unknown {
+  return {
+    targets: result.targets.map(t => ({
+      account: t.environment.account ?? null,
+      region: t.environment.region ?? null,
+      environment: t.environmentKey,
+      benchmarkFrom: t.benchmarkFrom,
+      ...reportToJson(t.report),
+    })),
+    exitCode: result.exitCode,
+  };
+}
+
+/** The human-readable matrices, one per audited account and Region, and the overall result. */
+export function auditToText(result: AuditRunResult): string {
+  const blocks = result.targets.map(t => reportToText(t.report, result.targets.length > 1 ? t.environmentKey : undefined));
+  const failed = result.targets.filter(t => t.report.failed).map(t => t.environmentKey);
+  const summary = result.targets.length > 1
+    ? `Result: ${failed.length > 0 ? `FAIL in ${failed.join(', ')}` : `PASS in all ${result.targets.length} environments`} (exit code ${result.exitCode}).`
+    : `Result: ${failed.length > 0 ? 'FAIL' : 'PASS'} (exit code ${result.exitCode}).`;
+  return blocks.join('\n') + summary + '\n';
+}
+
+function reportToJson(report: AuditReport): Record<string, unknown> {
   return {
     benchmark: report.benchmark,
     source: report.source,
@@ -21,13 +45,13 @@ export function reportToJson(report: AuditReport, exitCode: number): unknown {
     summaries: report.summaries.map(s => ({ scanner: s.scanner, status: s.status, reasons: [...s.reasons] })),
     unchecked: report.unchecked.map(u => ({ scanners: [...u.scanners], condition: u.condition })),
     notes: [...report.notes],
-    exitCode,
   };
 }
 
-/** The human-readable matrix with the reason for every FAIL and WARN, and a legend. */
-export function reportToText(report: AuditReport, exitCode: number): string {
+/** One environment's matrix with the reason for every FAIL and WARN, and a legend. */
+function reportToText(report: AuditReport, environment: string | undefined): string {
   const lines: string[] = [];
+  if (environment) lines.push(`== ${environment} ==`);
   lines.push(`CIS AWS Foundations Benchmark v${report.benchmark}: audit of ${report.description} (${report.source === 'live' ? 'deployed account' : 'synthesized template'})`);
   lines.push('');
   const headers = ['CIS', 'Control', ...report.scanners.map(scannerDisplayName)];
@@ -85,7 +109,6 @@ export function reportToText(report: AuditReport, exitCode: number): string {
   lines.push('Legend: PASS the scanner would pass this control; FAIL it would fail (reason above); WARN passes only once');
   lines.push('an email/HTTP subscription is confirmed (Security Hub counts confirmed subscribers only); N/A the scanner');
   lines.push('has no check for this control (Security Hub has none for Organizations changes).');
-  lines.push(`Result: ${report.failed ? 'FAIL' : 'PASS'} (exit code ${exitCode}).`);
   return lines.join('\n') + '\n';
 }
 

@@ -1,14 +1,15 @@
 /**
  * The audit as a function: read a template or an account, run every selected
- * scanner's decision logic, and pick the exit code.
+ * scanner's decision logic per environment (account and Region), and pick the
+ * exit code.
  */
+import { environmentKey, StackEnvironment } from '../assembly/cloud-assembly';
 import { CisBenchmarkVersion } from '../catalog';
+import { Scanner } from '../scanners/scanner';
 import { AUDIT_EXIT_CODES } from './errors';
 import { AuditReport, evaluateAudit } from './evaluate';
-import { readLiveModel } from './live-reader';
 import { AuditModel } from './model';
-import { readTemplateModel } from './template-reader';
-import { Scanner } from '../scanners/scanner';
+import { readTemplateTargets } from './template-reader';
 
 export interface AuditRunOptions {
   /** A cdk.out directory or template file (template mode). */
@@ -17,21 +18,53 @@ export interface AuditRunOptions {
   readonly live?: boolean;
   readonly region?: string;
   readonly profile?: string;
-  readonly benchmark: CisBenchmarkVersion;
+  /**
+   * The version to judge against; undefined: the version each stack was built
+   * for (its labels), else the newest.
+   */
+  readonly benchmark?: CisBenchmarkVersion;
   readonly scanners: readonly Scanner[];
 }
 
-export interface AuditRunResult {
+/** One audited account and Region. */
+export interface AuditTargetResult {
+  readonly environment: StackEnvironment;
+  /** `aws://<account>/<region>`, `unknown-…` parts where not known. */
+  readonly environmentKey: string;
+  /** How the benchmark version was chosen: the --benchmark option, the stack's labels, or the newest by default. */
+  readonly benchmarkFrom: 'option' | 'labels' | 'default';
   readonly model: AuditModel;
   readonly report: AuditReport;
+}
+
+export interface AuditRunResult {
+  readonly targets: AuditTargetResult[];
   readonly exitCode: number;
 }
 
 /** Runs the audit; throws AuditFailure (with its exit code) for input and AWS errors. */
 export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult> {
-  const model = options.live
-    ? await readLiveModel({ region: options.region, profile: options.profile })
-    : readTemplateModel(options.input!);
-  const report = evaluateAudit(model, options.benchmark, options.scanners);
-  return { model, report, exitCode: report.failed ? AUDIT_EXIT_CODES.NON_COMPLIANT : AUDIT_EXIT_CODES.OK };
+  const read: Array<{ environment: StackEnvironment; model: AuditModel; labelled?: string }> = [];
+  if (options.live) {
+    // Loaded only for --live: the AWS SDK is the heaviest part of the CLI.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { readLiveModel } = require('./live-reader') as typeof import('./live-reader');
+    const model = await readLiveModel({ region: options.region, profile: options.profile });
+    read.push({ environment: { region: model.region }, model });
+  } else {
+    for (const t of readTemplateTargets(options.input!)) read.push({ environment: t.environment, model: t.model, labelled: t.benchmark });
+  }
+  const targets = read.map((t): AuditTargetResult => {
+    const benchmark = options.benchmark ?? (t.labelled ? CisBenchmarkVersion.of(t.labelled) : CisBenchmarkVersion.LATEST);
+    const benchmarkFrom = options.benchmark ? 'option' : t.labelled ? 'labels' : 'default';
+    return {
+      environment: t.environment,
+      environmentKey: environmentKey(t.environment),
+      benchmarkFrom,
+      model: t.model,
+      report: evaluateAudit(t.model, benchmark, options.scanners),
+    };
+  });
+  const failed = targets.some(t => t.report.failed);
+  return { targets, exitCode: failed ? AUDIT_EXIT_CODES.NON_COMPLIANT : AUDIT_EXIT_CODES.OK };
 }

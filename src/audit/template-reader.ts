@@ -4,153 +4,29 @@
  * simple Fn::Sub within a template, which is enough to link the trail, log
  * group, metric filters, alarms, topics and subscriptions CDK writes.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import { AssemblyInputError, AssemblyStack, environmentKey, readCloudAssembly, StackEnvironment, stacksByEnvironment, TemplateResolver as AssemblyResolver } from '../assembly/cloud-assembly';
+import { readLabel } from '../plan/labels';
 import { AuditInputError } from './errors';
 import { AlarmActionRef, AlarmFacts, AuditModel, EventSelectorFacts, MetricFilterFacts, ResourceRef, SubscriptionFacts, SubscriptionState, TopicFacts, TrailFacts, logGroupNameFromArn } from './model';
 
 /** Protocols whose subscriptions stay pending until the endpoint's owner confirms. */
 const CONFIRMATION_PROTOCOLS = new Set(['email', 'email-json', 'http', 'https']);
 
-interface LoadedTemplate {
-  /** Path relative to the input, for messages and keys. */
-  readonly id: string;
-  readonly template: any;
+/** One account and Region of a synthesized app: what the scanners would see there. */
+export interface TemplateTarget {
+  readonly environment: StackEnvironment;
+  readonly model: AuditModel;
+  /**
+   * The benchmark version the stacks were built for, read from the labels
+   * CisMonitoring writes; undefined for templates without labels.
+   */
+  readonly benchmark?: string;
 }
 
-/**
- * Finds and parses the templates at `input`: a template file, or a cdk.out
- * directory (its manifest.json stacks, nested assemblies included, or else every `*.template.json`).
- */
-export function loadTemplates(input: string): LoadedTemplate[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(input);
-  } catch {
-    throw new AuditInputError(`"${input}" does not exist. Pass a cdk.out directory (run \`cdk synth\` first) or a CloudFormation template .json file.`);
-  }
-  if (stat.isDirectory()) {
-    const files = templateFilesIn(input);
-    if (files.length === 0) {
-      throw new AuditInputError(`"${input}" contains no CloudFormation template (no manifest.json stack and no *.template.json). Pass a cdk.out directory produced by \`cdk synth\`, or a template file.`);
-    }
-    return files.map(f => ({ id: path.relative(input, f) || path.basename(f), template: readTemplate(f) }));
-  }
-  return [{ id: path.basename(input), template: readTemplate(input) }];
-}
-
-function templateFilesIn(dir: string, depth = 0): string[] {
-  const manifestPath = path.join(dir, 'manifest.json');
-  const out: string[] = [];
-  if (fs.existsSync(manifestPath) && depth < 5) {
-    let manifest: any;
-    try {
-      manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-    } catch (e) {
-      throw new AuditInputError(`${manifestPath} is not valid JSON (${oneLine((e as Error).message)}). Re-run \`cdk synth\`.`);
-    }
-    for (const artifact of Object.values<any>(manifest?.artifacts ?? {})) {
-      if (artifact?.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string') {
-        out.push(path.join(dir, artifact.properties.templateFile));
-      } else if (artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
-        out.push(...templateFilesIn(path.join(dir, artifact.properties.directoryName), depth + 1));
-      }
-    }
-    if (out.length > 0) return out;
-  }
-  return fs.readdirSync(dir).filter(f => f.endsWith('.template.json')).sort().map(f => path.join(dir, f));
-}
-
-function readTemplate(file: string): any {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new AuditInputError(`Cannot read "${file}": ${(e as Error).message}.`);
-  }
-  let template: any;
-  try {
-    template = JSON.parse(text);
-  } catch (e) {
-    throw new AuditInputError(`"${file}" is not valid JSON (${oneLine((e as Error).message)}). Pass a JSON CloudFormation template as \`cdk synth\` writes it (YAML is not read).`);
-  }
-  if (typeof template !== 'object' || template === null || Array.isArray(template) || typeof template.Resources !== 'object' || template.Resources === null || Array.isArray(template.Resources)) {
-    throw new AuditInputError(`"${file}" is not a CloudFormation template: it has no "Resources" object. Pass a template such as cdk.out/<Stack>.template.json.`);
-  }
-  return template;
-}
-
-/** A value after resolving intrinsics: a string, a resource, or something unknown. */
-type Resolved =
-  | { readonly kind: 'string'; readonly value: string; readonly exact: boolean }
-  | { readonly kind: 'resource'; readonly logicalId: string; readonly attribute?: string }
-  | { readonly kind: 'unknown'; readonly text: string };
-
-const PSEUDO_PARAMETERS = new Set(['AWS::AccountId', 'AWS::Region', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::StackName', 'AWS::StackId', 'AWS::NotificationARNs', 'AWS::NoValue']);
-
-class TemplateResolver {
-  constructor(private readonly t: LoadedTemplate) {}
-
-  public get resources(): Record<string, any> {
-    return this.t.template.Resources;
-  }
-
-  public resolve(value: unknown): Resolved {
-    if (typeof value === 'string') return { kind: 'string', value, exact: true };
-    if (typeof value === 'number' || typeof value === 'boolean') return { kind: 'string', value: String(value), exact: true };
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const keys = Object.keys(value);
-      if (keys.length === 1) {
-        const fn = keys[0];
-        const arg = (value as any)[fn];
-        if (fn === 'Ref' && typeof arg === 'string') return this.ref(arg);
-        if (fn === 'Fn::GetAtt') {
-          const [id, attribute] = Array.isArray(arg) ? arg : typeof arg === 'string' ? [arg.split('.')[0], arg.split('.').slice(1).join('.')] : [];
-          if (typeof id === 'string' && this.resources[id]) return { kind: 'resource', logicalId: id, attribute: String(attribute) };
-        }
-        if (fn === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1])) return this.join(arg[0], arg[1]);
-        if (fn === 'Fn::Sub' && typeof arg === 'string') return this.sub(arg);
-      }
-    }
-    return { kind: 'unknown', text: JSON.stringify(value) };
-  }
-
-  private ref(name: string): Resolved {
-    if (this.resources[name]) return { kind: 'resource', logicalId: name };
-    // A placeholder without ":" so ARNs built with it still split into their parts.
-    if (PSEUDO_PARAMETERS.has(name)) return { kind: 'string', value: `\${${name.replace('::', '.')}}`, exact: false };
-    const parameter = this.t.template.Parameters?.[name];
-    if (parameter && (typeof parameter.Default === 'string' || typeof parameter.Default === 'number')) {
-      return { kind: 'string', value: String(parameter.Default), exact: true };
-    }
-    return { kind: 'unknown', text: `{"Ref":"${name}"}` };
-  }
-
-  private join(separator: string, parts: unknown[]): Resolved {
-    const resolved = parts.map(p => this.resolve(p));
-    const nonEmpty = resolved.filter(r => !(r.kind === 'string' && r.value === ''));
-    if (nonEmpty.length === 1 && nonEmpty[0].kind === 'resource') return nonEmpty[0];
-    if (resolved.every(r => r.kind === 'string')) {
-      return { kind: 'string', value: resolved.map(r => (r as any).value).join(separator), exact: resolved.every(r => (r as any).exact) };
-    }
-    // Keep a readable form with placeholders so identical joins still compare equal.
-    const text = resolved.map(r => (r.kind === 'string' ? r.value : r.kind === 'resource' ? `\${${r.logicalId}${r.attribute ? '.' + r.attribute : ''}}` : r.text)).join(separator);
-    return { kind: 'string', value: text, exact: false };
-  }
-
-  private sub(text: string): Resolved {
-    let exact = true;
-    const value = text.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
-      if (name.startsWith('!')) return whole;
-      const r = name.includes('.') ? this.resolve({ 'Fn::GetAtt': name }) : this.ref(name);
-      if (r.kind === 'string') {
-        exact = exact && r.exact;
-        return r.value;
-      }
-      exact = false;
-      return whole;
-    });
-    return { kind: 'string', value, exact };
+/** Resolves references to the audit's resource refs, on top of the shared resolver. */
+class TemplateResolver extends AssemblyResolver {
+  constructor(stack: AssemblyStack, private readonly id: string) {
+    super(stack);
   }
 
   /** A log group reference from a name (MetricFilter.LogGroupName) or an ARN (Trail.CloudWatchLogsLogGroupArn). */
@@ -161,9 +37,9 @@ class TemplateResolver {
       if (res?.Type === 'AWS::Logs::LogGroup') {
         const name = this.resolve(res.Properties?.LogGroupName);
         if (name.kind === 'string' && name.exact) return { key: `name:${name.value}`, display: name.value, resolved: true };
-        return { key: `template:${this.t.id}#${r.logicalId}`, display: `${r.logicalId} (${this.t.id})`, resolved: true };
+        return { key: `template:${this.id}#${r.logicalId}`, display: `${r.logicalId} (${this.id})`, resolved: true };
       }
-      return { key: `unknown:${this.t.id}#${r.logicalId}`, display: `${r.logicalId} (not a log group)`, resolved: false };
+      return { key: `unknown:${this.id}#${r.logicalId}`, display: `${r.logicalId} (not a log group)`, resolved: false };
     }
     if (r.kind === 'string') {
       const name = isArn ? logGroupNameFromArn(r.value) : r.value;
@@ -178,7 +54,7 @@ class TemplateResolver {
     const r = this.resolve(value);
     if (r.kind === 'resource') {
       const type = this.resources[r.logicalId]?.Type;
-      return { key: `template:${this.t.id}#${r.logicalId}`, display: `${r.logicalId} (${this.t.id})`, resolved: true, isSnsTopic: type === 'AWS::SNS::Topic' ? true : type === undefined ? undefined : false };
+      return { key: `template:${this.id}#${r.logicalId}`, display: `${r.logicalId} (${this.id})`, resolved: true, isSnsTopic: type === 'AWS::SNS::Topic' ? true : type === undefined ? undefined : false };
     }
     if (r.kind === 'string') {
       const isSns = /^arn:[^:]*:sns:/.test(r.value) || /:sns:/.test(r.value);
@@ -186,29 +62,49 @@ class TemplateResolver {
     }
     return { key: `unknown:${r.text}`, display: r.text, resolved: false, isSnsTopic: undefined };
   }
-
-  public bool(value: unknown, fallback: boolean | undefined): boolean | undefined {
-    if (value === undefined) return fallback;
-    const r = this.resolve(value);
-    if (r.kind === 'string' && r.exact && (r.value === 'true' || r.value === 'false')) return r.value === 'true';
-    return undefined;
-  }
-
-  public str(value: unknown): string | undefined {
-    if (value === undefined) return undefined;
-    const r = this.resolve(value);
-    return r.kind === 'string' && r.exact ? r.value : undefined;
-  }
 }
 
-/** Builds the audit model from templates. */
-export function readTemplateModel(input: string): AuditModel {
-  const templates = loadTemplates(input);
+/**
+ * Reads a cdk.out directory or template file into one audit target per
+ * environment (account and Region): scanners judge an account and Region, so
+ * stacks of two Regions are never merged into one matrix.
+ */
+export function readTemplateTargets(input: string): TemplateTarget[] {
+  let assembly;
+  try {
+    assembly = readCloudAssembly(input);
+  } catch (e) {
+    if (e instanceof AssemblyInputError) throw new AuditInputError(e.message);
+    throw e;
+  }
+  return stacksByEnvironment(assembly.stacks).map(group => {
+    const benchmarks = new Set<string>();
+    for (const stack of group.stacks) {
+      for (const r of Object.values<any>(stack.template.Resources)) {
+        const label = readLabel(r);
+        if (label?.benchmark) benchmarks.add(label.benchmark);
+      }
+    }
+    const notes = [...assembly.notes];
+    if (benchmarks.size > 1) notes.push(`The stacks of ${environmentKey(group.environment)} were built for several benchmark versions (${[...benchmarks].join(', ')}); the newest is used for ids and selection.`);
+    const benchmark = benchmarks.size === 0 ? undefined : [...benchmarks].sort(compareVersions).pop();
+    return { environment: group.environment, model: readStacks(input, group.stacks, group.environment, notes), benchmark };
+  });
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+  return 0;
+}
+
+/** Builds the audit model of the stacks of one environment. */
+function readStacks(input: string, templates: AssemblyStack[], environment: StackEnvironment, notes: string[]): AuditModel {
   const trails: TrailFacts[] = [];
   const filters: MetricFilterFacts[] = [];
   const alarms: AlarmFacts[] = [];
   const topics = new Map<string, { ref: ResourceRef; exists: boolean; subscriptions: SubscriptionFacts[] }>();
-  const notes: string[] = [];
   const topicEntry = (ref: ResourceRef, exists: boolean) => {
     const entry = topics.get(ref.key) ?? { ref, exists, subscriptions: [] };
     topics.set(ref.key, entry);
@@ -216,10 +112,10 @@ export function readTemplateModel(input: string): AuditModel {
   };
 
   for (const t of templates) {
-    const r = new TemplateResolver(t);
+    const r = new TemplateResolver(t, t.name);
     for (const [id, res] of Object.entries<any>(r.resources)) {
       const p = res?.Properties ?? {};
-      const name = `${id}${templates.length > 1 ? ` (${t.id})` : ''}`;
+      const name = `${id}${templates.length > 1 ? ` (${t.name})` : ''}`;
       switch (res?.Type) {
         case 'AWS::CloudTrail::Trail':
           trails.push(readTrail(r, name, p, notes));
@@ -264,7 +160,9 @@ export function readTemplateModel(input: string): AuditModel {
   }
   return {
     source: 'template',
-    description: templates.length === 1 ? templates[0].id : `${input} (${templates.length} templates: ${templates.map(t => t.id).join(', ')})`,
+    description: (templates.length === 1 ? templates[0].name : `${input} (${templates.length} templates: ${templates.map(t => t.name).join(', ')})`)
+      + (environment.account || environment.region ? ` in ${environmentKey(environment)}` : ''),
+    region: environment.region,
     trailsVisible: trails.length > 0,
     trails,
     metricFilters: filters,
@@ -305,6 +203,3 @@ function readTrail(r: TemplateResolver, name: string, p: any, notes: string[]): 
   };
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
-}

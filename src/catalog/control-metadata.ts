@@ -20,13 +20,57 @@ export interface PatternDefect {
   readonly reason: string;
 }
 
+/** Where the CloudTrail events of a control reach EventBridge. */
+export enum EventRegionality {
+  /** Every event is recorded in us-east-1 only (IAM, Organizations). */
+  GLOBAL = 'GLOBAL',
+  /** Some events are global (us-east-1), the rest regional. */
+  MIXED = 'MIXED',
+  /** Events arrive in the region of the call. */
+  REGIONAL = 'REGIONAL',
+}
+
+/**
+ * The region CloudTrail records calls to global services in: IAM, AWS
+ * Organizations, the STS global endpoint and sign-ins through the global
+ * console endpoint. A real-time rule elsewhere never sees those events.
+ */
+export const GLOBAL_EVENTS_REGION = 'us-east-1';
+
+export interface Regionality {
+  readonly regionality: EventRegionality;
+  readonly why: string;
+}
+
+export const REGIONAL: Regionality = { regionality: EventRegionality.REGIONAL, why: 'events arrive in the region of the call' };
+
+/** A text no source prints, written so one filter passes a scanner no catalog text passes (or two at once). */
+export interface ScannerRepair {
+  readonly source: string;
+  readonly text: string;
+}
+
 export interface ControlMetadata {
   /** CloudWatch metric name (unique per control, stable across versions). */
   readonly metricName: string;
   /** CloudTrail eventSource of the service whose event names an event-list control watches. */
   readonly eventSource?: string;
   readonly defect?: PatternDefect;
+  /** Where its events reach EventBridge. @default REGIONAL */
+  readonly regionality?: Regionality;
+  /**
+   * The filter pattern also counts read-only calls (`Describe*`, `Get*`,
+   * `List*`), which EventBridge delivers only to rules in the
+   * `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` state.
+   */
+  readonly watchesReadOnlyCalls?: boolean;
+  /** Minimal repairs the scanner planner may deploy. */
+  readonly scannerRepairs?: readonly ScannerRepair[];
 }
+
+const ORGANIZATIONS_CIS_EVENT_NAMES = ['AcceptHandshake', 'AttachPolicy', 'CreateAccount', 'CreateOrganizationalUnit', 'CreatePolicy', 'DeclineHandshake',
+  'DeleteOrganization', 'DeleteOrganizationalUnit', 'DeletePolicy', 'DetachPolicy', 'DisablePolicyType', 'EnablePolicyType',
+  'InviteAccountToOrganization', 'LeaveOrganization', 'MoveAccount', 'RemoveAccountFromOrganization', 'UpdatePolicy', 'UpdateOrganizationalUnit'];
 
 export const CONTROL_METADATA: Record<string, ControlMetadata> = {
   'unauthorized-api-calls': {
@@ -37,21 +81,58 @@ export const CONTROL_METADATA: Record<string, ControlMetadata> = {
       reason:
         'The CIS text ORs the two exclusions (`|| $.sourceIPAddress != ... || $.eventName != "HeadBucket"`), so it matches almost every CloudTrail event and the alarm would fire constantly. The intended semantics, (A || B) && C && D, is deployed instead; the verbatim text stays available as cisPattern.',
     },
+    regionality: { regionality: EventRegionality.MIXED, why: 'denied IAM, Organizations and global STS calls are recorded in us-east-1' },
+    watchesReadOnlyCalls: true,
   },
-  'console-signin-without-mfa': { metricName: 'ConsoleSigninWithoutMFA' },
-  'root-account-usage': { metricName: 'RootAccountUsage' },
-  'iam-policy-changes': { metricName: 'IAMPolicyChanges', eventSource: 'iam.amazonaws.com' },
+  'console-signin-without-mfa': {
+    metricName: 'ConsoleSigninWithoutMFA',
+    regionality: { regionality: EventRegionality.MIXED, why: 'sign-ins through the global console endpoint are recorded in us-east-1' },
+  },
+  'root-account-usage': {
+    metricName: 'RootAccountUsage',
+    regionality: { regionality: EventRegionality.MIXED, why: 'root sign-ins and root IAM calls are recorded in us-east-1' },
+    watchesReadOnlyCalls: true,
+  },
+  'iam-policy-changes': {
+    metricName: 'IAMPolicyChanges',
+    eventSource: 'iam.amazonaws.com',
+    regionality: { regionality: EventRegionality.GLOBAL, why: 'IAM is a global service recorded in us-east-1' },
+  },
   'cloudtrail-config-changes': { metricName: 'CloudTrailConfigChanges', eventSource: 'cloudtrail.amazonaws.com' },
-  'console-auth-failures': { metricName: 'ConsoleAuthenticationFailures' },
+  'console-auth-failures': {
+    metricName: 'ConsoleAuthenticationFailures',
+    regionality: { regionality: EventRegionality.MIXED, why: 'sign-ins through the global console endpoint are recorded in us-east-1' },
+  },
   'cmk-disable-or-deletion': { metricName: 'CMKDisableOrScheduledDeletion', eventSource: 'kms.amazonaws.com' },
   's3-bucket-policy-changes': { metricName: 'S3BucketPolicyChanges', eventSource: 's3.amazonaws.com' },
   'aws-config-changes': { metricName: 'AWSConfigChanges', eventSource: 'config.amazonaws.com' },
   'security-group-changes': { metricName: 'SecurityGroupChanges', eventSource: 'ec2.amazonaws.com' },
   'nacl-changes': { metricName: 'NACLChanges', eventSource: 'ec2.amazonaws.com' },
   'network-gateway-changes': { metricName: 'NetworkGatewayChanges', eventSource: 'ec2.amazonaws.com' },
-  'route-table-changes': { metricName: 'RouteTableChanges', eventSource: 'ec2.amazonaws.com' },
+  'route-table-changes': {
+    metricName: 'RouteTableChanges',
+    eventSource: 'ec2.amazonaws.com',
+    // Prowler requires $.eventSource = ec2.amazonaws.com; Steampipe needs the
+    // seven names unquoted in this order. The clause binds to every name here,
+    // unlike the CIS 3.0.0+ audit text, where it binds to CreateRoute only.
+    scannerRepairs: [{
+      source: 'repaired route-table text scoped to eventSource ec2.amazonaws.com',
+      text: '{ ($.eventSource = ec2.amazonaws.com) && (($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable)) }',
+    }],
+  },
   'vpc-changes': { metricName: 'VPCChanges', eventSource: 'ec2.amazonaws.com' },
-  'organizations-changes': { metricName: 'OrganizationsChanges', eventSource: 'organizations.amazonaws.com' },
+  'organizations-changes': {
+    metricName: 'OrganizationsChanges',
+    eventSource: 'organizations.amazonaws.com',
+    regionality: { regionality: EventRegionality.GLOBAL, why: 'AWS Organizations is recorded in us-east-1' },
+    // Prowler requires 21 names (CIS's 18 plus CancelHandshake,
+    // CreateOrganization, EnableAllFeatures); Steampipe requires CIS's 18 in
+    // CIS order, quotes optional. The three extra names go last.
+    scannerRepairs: [{
+      source: 'repaired Organizations text with CancelHandshake, CreateOrganization and EnableAllFeatures',
+      text: `{ ($.eventSource = organizations.amazonaws.com) && (${[...ORGANIZATIONS_CIS_EVENT_NAMES, 'CancelHandshake', 'CreateOrganization', 'EnableAllFeatures'].map(n => `($.eventName = "${n}")`).join(' || ')}) }`,
+    }],
+  },
   'security-hub-enabled': { metricName: 'SecurityHubEnabled' },
 };
 

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AUDIT_EXIT_CODES, AuditFailure, AuditInputError } from '../audit/errors';
-import { reportToJson, reportToText } from '../audit/format';
+import { auditToJson, auditToText } from '../audit/format';
 import { runAudit } from '../audit/run';
 import { CisBenchmarkVersion } from '../catalog';
 import { ALL_SCANNERS, parseScannerList, scannerCliName } from '../scanners/rules';
@@ -35,7 +35,7 @@ interface AuditCliOptions {
   readonly region?: string;
   readonly profile?: string;
   readonly scanners: string;
-  readonly benchmark: string;
+  readonly benchmark?: string;
   readonly format: string;
 }
 
@@ -49,7 +49,7 @@ export function registerAudit(program: Command): void {
     .option('--region <region>', 'region to audit with --live (default: AWS_REGION or the profile\'s region)')
     .option('--profile <profile>', 'shared-config profile to use with --live')
     .option('--scanners <list>', `comma-separated scanners: ${ALL_SCANNERS.map(scannerCliName).join(',')}`, ALL_SCANNERS.map(scannerCliName).join(','))
-    .option('--benchmark <version>', `CIS AWS Foundations Benchmark version for control ids and selection (${CisBenchmarkVersion.all().map(v => v.version).join(', ')})`, CisBenchmarkVersion.LATEST.version)
+    .option('--benchmark <version>', `CIS AWS Foundations Benchmark version for control ids and selection (${CisBenchmarkVersion.all().map(v => v.version).join(', ')}; default: the version each stack was built for, from the labels CisMonitoring writes, else ${CisBenchmarkVersion.LATEST.version})`)
     .option('--format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
     .addHelpText('after', EXIT_CODE_HELP)
     // commander's own usage errors (unknown option, missing option value) are bad input too.
@@ -65,12 +65,12 @@ export function registerAudit(program: Command): void {
 async function auditAction(path: string | undefined, options: AuditCliOptions): Promise<number> {
   try {
     const parsed = validate(path, options);
-    const { report, exitCode } = await runAudit(parsed);
+    const result = await runAudit(parsed);
     const out = options.format === 'json'
-      ? JSON.stringify(reportToJson(report, exitCode), null, 2) + '\n'
-      : reportToText(report, exitCode);
+      ? JSON.stringify(auditToJson(result), null, 2) + '\n'
+      : auditToText(result);
     process.stdout.write(out);
-    return exitCode;
+    return result.exitCode;
   } catch (e) {
     if (e instanceof AuditFailure) {
       process.stderr.write(`cis-monitoring audit: ${e.message}\n`);
@@ -81,14 +81,14 @@ async function auditAction(path: string | undefined, options: AuditCliOptions): 
 }
 
 function validate(path: string | undefined, options: AuditCliOptions): {
-  input?: string; live: boolean; region?: string; profile?: string; benchmark: CisBenchmarkVersion; scanners: Scanner[];
+  input?: string; live: boolean; region?: string; profile?: string; benchmark?: CisBenchmarkVersion; scanners: Scanner[];
 } {
   if (!FORMATS.includes(options.format)) {
     throw new AuditInputError(`--format "${options.format}" is not supported. Use --format text or --format json.`);
   }
-  let benchmark: CisBenchmarkVersion;
+  let benchmark: CisBenchmarkVersion | undefined;
   try {
-    benchmark = CisBenchmarkVersion.of(options.benchmark);
+    benchmark = options.benchmark === undefined ? undefined : CisBenchmarkVersion.of(options.benchmark);
   } catch (e) {
     throw new AuditInputError(`--benchmark: ${(e as Error).message}`);
   }

@@ -1,10 +1,10 @@
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { benchmarkControls, ReplayControl } from './replay/controls';
-import { InputSource, readSource, resolveInputs, UsageError } from './replay/event-source';
-import { ReplayEngine } from './replay/replay-engine';
-import { formatErrors, toJsonReport, toTable } from './replay/report';
-import { readTemplates } from './replay/template-reader';
+import { benchmarkControls, ReplayControl } from '../replay/controls';
+import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
+import { ReplayEngine } from '../replay/replay-engine';
+import { formatErrors, toJsonReport, toTable } from '../replay/report';
+import { readTemplates } from '../replay/template-reader';
 
 /** Exit codes of `cis-monitoring replay`. */
 export const EXIT_OK = 0;

@@ -7,9 +7,9 @@ import { CisBenchmarkVersion, CisControl } from '../catalog';
 import { FilterPatternEngine, FilterPatternKind } from '../filter-pattern';
 import { Exclusion, ExclusionKind } from './exclusion';
 import { ExclusionCondition, quoteFilterValue } from './internal';
+import { includesControl } from '../catalog/selection';
+import { MAX_FILTER_PATTERN_LENGTH } from '../quotas';
 
-/** CloudWatch Logs' limit on the length of a filter pattern. */
-export const MAX_FILTER_PATTERN_LENGTH = 1024;
 
 /** Suffix of the metric name the paging filter publishes to (`RootAccountUsage` => `RootAccountUsagePaging`). */
 export const PAGING_METRIC_SUFFIX = 'Paging';
@@ -39,7 +39,7 @@ export function validateExclusions(exclusions: Exclusion[], deployed: CisControl
       throw new Error(`exclusions contains ${JSON.stringify(e)}; create exclusions with the Exclusion factories, for example Exclusion.roleName("ci-deployer").`);
     }
     for (const c of e.controls ?? []) {
-      if (!deployed.includes(c)) {
+      if (!includesControl(deployed, c)) {
         throw new Error(`The exclusion of ${e.description} names control "${c.key}", which is not deployed (deployed: ${deployed.map(d => d.key).join(', ')}). Remove it from the exclusion's controls or select the control.`);
       }
     }

@@ -2,6 +2,7 @@ import { isIP, isIPv6 } from 'net';
 import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CisControl } from '../catalog';
+import { asControl } from '../catalog/selection';
 import { ExclusionCondition, quoteFilterValue, SELECTORS, TOKEN_RESERVE } from './internal';
 
 /** What an `Exclusion` matches on. */
@@ -239,7 +240,7 @@ export class Exclusion {
 
   /** Whether the exclusion applies to a control. */
   public appliesTo(control: CisControl): boolean {
-    return this.controls === undefined || this.controls.includes(control);
+    return this.controls === undefined || this.controls.some(c => c.key === control.key);
   }
 
   public toString(): string {
@@ -251,15 +252,15 @@ function checkControls(controls: CisControl[], description: string): CisControl[
   if (controls.length === 0) {
     throw new Error(`The exclusion of ${description} has an empty controls list, so it applies to nothing. Omit controls to apply it to every control, or name at least one.`);
   }
-  for (const c of controls) {
-    if (!(c instanceof CisControl)) {
-      throw new Error(`The exclusion of ${description} lists ${JSON.stringify(c)} in controls; use CisControl constants such as CisControl.IAM_POLICY_CHANGES.`);
-    }
+  const out: CisControl[] = [];
+  controls.forEach((value, i) => {
+    const c = asControl(value, `The exclusion of ${description}: controls[${i}]`);
     if (!c.isMetricFilter) {
       throw new Error(`The exclusion of ${description} lists "${c.key}", which is not a metric-filter control; remove it.`);
     }
-  }
-  return [...new Set(controls)];
+    if (!out.some(o => o.key === c.key)) out.push(c);
+  });
+  return out;
 }
 
 function literalCondition(selector: string, value: string): ExclusionCondition {

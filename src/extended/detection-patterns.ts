@@ -1,6 +1,6 @@
 import { ExtendedDetection } from './extended-detection';
 import { securityGroupOpenToWorldEventPattern } from './security-group-pattern';
-import { translateFilterPattern } from '../realtime/event-pattern-translation';
+import { translateFilterPattern } from '../filter-pattern/translate/event-pattern';
 
 /** An EventBridge pattern in the shape of `events.EventPattern` (internal). */
 export interface DetectionEventPattern {

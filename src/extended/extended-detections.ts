@@ -5,16 +5,18 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { CIS_ALARM_DEFAULTS, controlMetric, createControlAlarm } from '../alarm-factory';
+import { createMonitoredMetric, labelResource } from '../alarm-factory';
 import { addMetricFilters, claimMetric } from '../app-registry';
+import { EventRegionality, REGIONAL, Regionality } from '../catalog/control-metadata';
 import { controlConstructId } from '../catalog/selection';
-import { insightsFilterFor } from '../queries/insights-translation';
+import { insightsFilterFor } from '../filter-pattern/translate/insights';
+import { CIS_ALARM_DEFAULTS, ResourceRole } from '../plan/control-plan';
+import { MAX_ALARM_DESCRIPTION_LENGTH, MAX_ALARM_NAME_LENGTH, MAX_RULE_NAME_LENGTH } from '../quotas';
 import { alertMessage, TopicRuleTarget } from '../realtime/alert-message';
 import { GlobalEventsCheck, registerGlobalEventRules } from '../realtime/global-events-check';
-import { detectionRegionality, EventRegionality } from '../realtime/global-services';
 import { allowServiceToPublish } from '../realtime/topic-access';
 import {
-  MAX_ALARM_NAME_LENGTH, validateAlarmNamePrefix, validateEvaluationPeriods, validateNamespace, validatePeriod, validateThreshold,
+  validateAlarmNamePrefix, validateEvaluationPeriods, validateNamespace, validatePeriod, validateThreshold,
 } from '../validation';
 import { detectionEventPattern } from './detection-patterns';
 import { ExtendedDetection } from './extended-detection';
@@ -86,6 +88,13 @@ export interface CisExtendedDetectionsProps {
 
 const DEFAULT_NAMESPACE = 'CISBenchmark/Extended';
 
+/** Detections whose events reach EventBridge (partly) in us-east-1 only; the others are regional. */
+const GLOBAL_DETECTIONS: Readonly<Record<string, Regionality>> = {
+  'access-key-created': { regionality: EventRegionality.GLOBAL, why: 'IAM is a global service recorded in us-east-1' },
+  'login-profile-created': { regionality: EventRegionality.GLOBAL, why: 'IAM is a global service recorded in us-east-1' },
+  'assume-role-failure-burst': { regionality: EventRegionality.MIXED, why: 'calls to the global STS endpoint are recorded in us-east-1' },
+};
+
 /**
  * Opt-in detections beyond the CIS monitoring section (see `ExtendedDetection`):
  * for each, a metric filter on the CloudTrail log group and an alarm with the
@@ -144,22 +153,23 @@ export class CisExtendedDetections extends Construct {
       claimMetric(this, this.metricNamespace, d.metricName);
       // Construct IDs derive from the detection key only.
       const scopeOf = new Construct(this, controlConstructId(d.key));
-      const filter = new logs.MetricFilter(scopeOf, 'MetricFilter', {
+      const label = { control: d.key, role: ResourceRole.EXTENDED };
+      const { metricFilters: [filter], metric, alarm } = createMonitoredMetric(scopeOf, {
         logGroup: props.logGroup,
-        filterPattern: logs.FilterPattern.literal(d.filterPattern),
-        metricNamespace: this.metricNamespace,
+        namespace: this.metricNamespace,
         metricName: d.metricName,
-        metricValue: '1',
-      });
-      const metric = controlMetric(this.metricNamespace, d.metricName, period);
-      const alarm = createControlAlarm(scopeOf, 'Alarm', {
-        alarmName: `${prefix}-${d.key}`,
-        alarmDescription: describe(d, period, threshold, props.logGroup),
-        metric,
-        threshold,
-        evaluationPeriods,
-        alarmActions: [action],
-        okActions: [],
+        period,
+        filters: [{ id: 'MetricFilter', pattern: d.filterPattern, metricName: d.metricName, metricValue: '1', label }],
+        alarmId: 'Alarm',
+        alarm: {
+          alarmName: `${prefix}-${d.key}`,
+          alarmDescription: describe(d, period, threshold, props.logGroup),
+          threshold,
+          evaluationPeriods,
+          alarmActions: [action],
+          okActions: [],
+          label,
+        },
       });
 
       let rule: events.Rule | undefined;
@@ -167,10 +177,11 @@ export class CisExtendedDetections extends Construct {
       if (pattern) {
         const ruleName = `${prefix}-${d.key}`;
         rule = new events.Rule(scopeOf, 'Rule', {
-          ruleName: !Token.isUnresolved(ruleName) && ruleName.length <= 64 ? ruleName : undefined,
+          ruleName: !Token.isUnresolved(ruleName) && ruleName.length <= MAX_RULE_NAME_LENGTH ? ruleName : undefined,
           description: `[${d.severity}] ${d.title}`,
           eventPattern: pattern,
         });
+        labelResource(rule, label);
         rule.addTarget(new TopicRuleTarget(props.topic, alertMessage(`[${d.severity}] ${d.title} (extended detection ${d.key})`)));
         this.rules.push(rule);
       }
@@ -183,7 +194,7 @@ export class CisExtendedDetections extends Construct {
     const ruleKeys = this.detections.filter(d => this.byDetection.get(d)?.rule).map(d => d.key);
     registerGlobalEventRules(this, () => new Set(ruleKeys.map(k => `detection:${k}`)));
     Aspects.of(this).add(new GlobalEventsCheck(this, () => ruleKeys
-      .map(k => ({ k, r: detectionRegionality(k) }))
+      .map(k => ({ k, r: GLOBAL_DETECTIONS[k] ?? REGIONAL }))
       .filter(x => x.r.regionality !== EventRegionality.REGIONAL)
       .map(x => ({ key: `detection:${x.k}`, label: x.k, why: x.r.why }))));
   }
@@ -255,8 +266,8 @@ function describe(d: ExtendedDetection, period: Duration, threshold: number, log
   const limits = ` Limits: ${d.limitations}`;
   // Drop the least useful part first to stay within CloudWatch's 1024 characters.
   for (const text of [head + limits + query, head + query, head + limits, head]) {
-    if (text.length <= 1024) return text;
+    if (text.length <= MAX_ALARM_DESCRIPTION_LENGTH) return text;
   }
-  return head.slice(0, 1024);
+  return head.slice(0, MAX_ALARM_DESCRIPTION_LENGTH);
 }
 

@@ -93,10 +93,17 @@ export class CompiledFilterPattern {
    */
   public readonly regexCount: number;
 
+  /**
+   * The parsed form, so translators reuse this parse instead of repeating it.
+   * @internal
+   */
+  public readonly _ast: FilterPatternAst;
+
   private readonly matcher: CompiledMatcher;
 
   private constructor(text: string, ast: FilterPatternAst) {
     this.text = text;
+    this._ast = ast;
     this.matcher = compileFilterPatternAst(ast);
     switch (ast.kind) {
       case 'empty':

@@ -20,9 +20,8 @@ import {
 import { FilterPatternSyntaxError } from './errors';
 import { Lexer, Token } from './lexer';
 import { checkRegexSource } from './regex';
+import { MAX_REGEX_PER_PATTERN } from '../quotas';
 
-/** CloudWatch Logs accepts at most this many `%regex%` in one filter pattern. */
-export const MAX_REGEX_PER_PATTERN = 2;
 
 const OPERATORS: ReadonlySet<string> = new Set(['=', '!=', '<', '>', '<=', '>=']);
 const RELATIONAL: ReadonlySet<string> = new Set(['<', '>', '<=', '>=']);

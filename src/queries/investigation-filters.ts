@@ -1,4 +1,4 @@
-import { escapeRegex } from './insights-translation';
+import { escapeRegex } from '../filter-pattern/translate/insights';
 
 /** Filters of the investigation queries (internal; the tests evaluate them). */
 

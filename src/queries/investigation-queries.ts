@@ -1,10 +1,13 @@
 import { Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { labelResource } from '../alarm-factory';
 import { CisBenchmarkVersion, CisControl } from '../catalog';
-import { CONTROL_QUERY_FIELDS, insightsFilterFor } from './insights-translation';
+import { asControl, asVersion, controlConstructId } from '../catalog/selection';
+import { CONTROL_QUERY_FIELDS } from '../filter-pattern/translate/insights';
+import { ControlPlan, ResourceRole } from '../plan/control-plan';
+import { MAX_QUERY_FOLDER_LENGTH as MAX_FOLDER, MAX_QUERY_NAME_LENGTH as MAX_NAME } from '../quotas';
 import { powerfulRoleFilter, s3ExposureFilter } from './investigation-filters';
-import { checkControlSelection, controlConstructId } from '../catalog/selection';
 
 /** Properties of `CisInvestigationQueries`. */
 export interface CisInvestigationQueriesProps {
@@ -48,11 +51,12 @@ export interface CisInvestigationQueriesProps {
   readonly includeInvestigationQueries?: boolean;
 }
 
+/** Plans handed over by `CisMonitoring` (never set from outside the package). */
+const PLANS = Symbol('cdk-cis-monitoring.plans');
+
 const DEFAULT_POWERFUL_ROLES = ['OrganizationAccountAccessRole', 'AdministratorAccess', 'Admin'];
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const FOLDER = /^[A-Za-z0-9 ._-]+(\/[A-Za-z0-9 ._-]+)*$/;
-const MAX_FOLDER = 150;
-const MAX_NAME = 255;
 
 /**
  * Saved CloudWatch Logs Insights queries (query definitions, free of charge)
@@ -94,12 +98,27 @@ export class CisInvestigationQueries extends Construct {
    */
   public readonly s3PublicExposureQuery?: logs.QueryDefinition;
 
-  private readonly byControl = new Map<CisControl, logs.QueryDefinition>();
+  /**
+   * The queries of controls `CisMonitoring` has already planned, so both read one plan.
+   * @internal
+   */
+  public static _fromPlans(scope: Construct, id: string, plans: ControlPlan[], props: CisInvestigationQueriesProps): CisInvestigationQueries {
+    return new CisInvestigationQueries(scope, id, { ...props, [PLANS]: plans } as CisInvestigationQueriesProps);
+  }
+
+  private readonly byControl = new Map<string, logs.QueryDefinition>();
 
   constructor(scope: Construct, id: string, props: CisInvestigationQueriesProps) {
     super(scope, id);
-    this.benchmarkVersion = props.benchmarkVersion ?? CisBenchmarkVersion.LATEST;
-    this.controls = checkControlSelection(this.benchmarkVersion, props.controls, 'query');
+    if (!props || typeof (props as { logGroup?: { logGroupName?: unknown } }).logGroup?.logGroupName !== 'string') {
+      throw new Error('CisInvestigationQueries needs logGroup: an ILogGroup (the CloudTrail log group).');
+    }
+    const version = props.benchmarkVersion === undefined ? CisBenchmarkVersion.LATEST : asVersion(props.benchmarkVersion, 'benchmarkVersion');
+    const noControls = Array.isArray(props.controls) && props.controls.length === 0;
+    const plans = (props as { [PLANS]?: ControlPlan[] })[PLANS]
+      ?? (noControls ? [] : ControlPlan.build({ benchmarkVersion: version, controls: props.controls, provides: 'query' }));
+    this.benchmarkVersion = plans[0]?.version ?? version;
+    this.controls = plans.map(p => p.control);
     this.folderName = props.folderName ?? this.node.path.replace(/[^A-Za-z0-9 ._/-]/g, '-').slice(0, MAX_FOLDER);
     validateFolderName(this.folderName);
     if (this.controls.length === 0 && props.includeInvestigationQueries === false) {
@@ -110,9 +129,10 @@ export class CisInvestigationQueries extends Construct {
 
     const logGroups = [props.logGroup];
     const defs: logs.QueryDefinition[] = [];
-    for (const control of this.controls) {
-      const d = control.definitionIn(this.benchmarkVersion);
-      const { expression } = insightsFilterFor(d.deployedPattern!);
+    for (const plan of plans) {
+      const control = plan.control;
+      const d = plan.definition;
+      const { expression } = plan.insightsFilter;
       // Construct IDs derive from the stable key only; the name follows the version.
       const q = new logs.QueryDefinition(this, controlConstructId(control.key), {
         queryDefinitionName: this.queryName(`CIS ${d.recommendationId} ${d.title}`),
@@ -124,7 +144,8 @@ export class CisInvestigationQueries extends Construct {
         }),
         logGroups,
       });
-      this.byControl.set(control, q);
+      labelResource(q, plan.label(ResourceRole.COMPLIANCE));
+      this.byControl.set(control.key, q);
       defs.push(q);
     }
 
@@ -166,7 +187,7 @@ export class CisInvestigationQueries extends Construct {
 
   /** The query definition of a control. */
   public queryFor(control: CisControl): logs.QueryDefinition {
-    const q = this.byControl.get(control);
+    const q = this.byControl.get(asControl(control, 'control').key);
     if (!q) {
       throw new Error(`Control "${control.key}" has no query in ${this.node.path}; controls with queries: ${this.controls.map(c => c.key).join(', ')}.`);
     }

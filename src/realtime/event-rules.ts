@@ -2,17 +2,17 @@ import { Annotations, Aspects, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { labelResource } from '../alarm-factory';
 import { CisBenchmarkVersion, CisControl } from '../catalog';
-import { checkControlSelection, controlConstructId } from '../catalog/selection';
+import { CONTROL_METADATA, EventRegionality, REGIONAL } from '../catalog/control-metadata';
+import { asControl, asVersion, controlConstructId } from '../catalog/selection';
 import { Exclusion } from '../exclusions';
+import { ControlPlan, ResourceRole } from '../plan/control-plan';
+import { MAX_RULE_DESCRIPTION_LENGTH, MAX_RULE_NAME_LENGTH as MAX_RULE_NAME } from '../quotas';
+import { routeTopics, SeverityOverrideOptions, SeverityRouteOptions } from '../severity';
 import { alertMessage, TopicRuleTarget } from './alert-message';
-import { eventPatternFor, watchesReadOnlyCalls } from './control-patterns';
-import { EventPatternTranslation } from './event-pattern-translation';
-import { excludedEventPattern } from './exclusion-patterns';
 import { GlobalEventsCheck, registerGlobalEventRules } from './global-events-check';
-import { controlRegionality, EventRegionality } from './global-services';
 import { allowServiceToPublish } from './topic-access';
-import { validateExclusions } from '../exclusions/compile';
 
 /** Properties of `CisEventRules`. */
 export interface CisEventRulesProps {
@@ -87,13 +87,32 @@ export interface CisEventRulesProps {
    * @default - none
    */
   readonly exclusions?: Exclusion[];
+
+  /**
+   * Severities that differ from the documented defaults (`CisSeverityDefaults`),
+   * as `CisMonitoring` takes them.
+   * @default - the documented default severity of each control
+   */
+  readonly severityOverrides?: SeverityOverrideOptions[];
+
+  /**
+   * Where the rules of each severity notify, exactly as the alarms of
+   * `CisMonitoring` route: a route's `topic` (and `topic` too when the route
+   * sets `includeDefaultActions`); a severity without a route notifies
+   * `topic`. A route's `alarmActions` cannot be rule targets; a route with
+   * no topic falls back to `topic` with a warning
+   * (`cdk-cis-monitoring:ruleRouteWithoutTopic`).
+   * @default - every rule notifies `topic`
+   */
+  readonly severityRoutes?: SeverityRouteOptions[];
 }
+
+/** Plans handed over by `CisMonitoring` (never set from outside the package). */
+const PLANS = Symbol('cdk-cis-monitoring.plans');
 
 /** Rule state that also delivers read-only management events (not modelled by `events.Rule` in aws-cdk-lib 2.176). */
 const ALL_MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 
-/** Longest rule name EventBridge accepts. */
-const MAX_RULE_NAME = 64;
 const RULE_NAME = /^[.\-_A-Za-z0-9]+$/;
 
 /**
@@ -124,8 +143,16 @@ export class CisEventRules extends Construct {
    * @param controls the controls to filter (default: every metric-filter control of the newest version)
    */
   public static globalServiceControls(controls?: CisControl[]): CisControl[] {
-    return (controls ?? CisBenchmarkVersion.LATEST.controls())
-      .filter(c => controlRegionality(c.key).regionality !== EventRegionality.REGIONAL);
+    const list = controls === undefined ? CisBenchmarkVersion.LATEST.controls() : controls.map((c, i) => asControl(c, `controls[${i}]`));
+    return list.filter(c => (CONTROL_METADATA[c.key].regionality ?? REGIONAL).regionality !== EventRegionality.REGIONAL);
+  }
+
+  /**
+   * The rules of controls `CisMonitoring` has already planned, so both read one plan.
+   * @internal
+   */
+  public static _fromPlans(scope: Construct, id: string, plans: ControlPlan[], props: CisEventRulesProps): CisEventRules {
+    return new CisEventRules(scope, id, { ...props, [PLANS]: plans } as CisEventRulesProps);
   }
 
   /** The benchmark version in use. */
@@ -135,54 +162,79 @@ export class CisEventRules extends Construct {
   /** One rule per control, in benchmark order. */
   public readonly rules: events.Rule[];
 
-  private readonly byControl = new Map<CisControl, { rule: events.Rule; translation: EventPatternTranslation; exclusions: Exclusion[] }>();
+  private readonly byControl = new Map<string, { rule: events.Rule; plan: ControlPlan }>();
 
   constructor(scope: Construct, id: string, props: CisEventRulesProps) {
     super(scope, id);
-    this.benchmarkVersion = props.benchmarkVersion ?? CisBenchmarkVersion.LATEST;
-    this.controls = selectControls(this.benchmarkVersion, props.controls);
+    if (!props || typeof (props as { topic?: { topicArn?: unknown } }).topic?.topicArn !== 'string') {
+      throw new Error('CisEventRules needs topic: an ITopic (for example new CisAlarmTopic(this, "Topic").topic).');
+    }
+    const handedOver = (props as { [PLANS]?: ControlPlan[] })[PLANS];
+    const plans = handedOver ?? ControlPlan.build({
+      benchmarkVersion: props.benchmarkVersion === undefined ? CisBenchmarkVersion.LATEST : asVersion(props.benchmarkVersion, 'benchmarkVersion'),
+      controls: props.controls,
+      provides: 'event pattern',
+      exclusions: props.exclusions,
+      severityOverrides: props.severityOverrides,
+      severityRoutes: props.severityRoutes,
+    });
+    this.benchmarkVersion = plans[0].version;
+    this.controls = plans.map(p => p.control);
     validateRuleNamePrefix(props.ruleNamePrefix);
     this.checkEventBus(props.eventBus);
-    const exclusions = props.exclusions ?? [];
-    validateExclusions(exclusions, this.controls);
 
-    allowServiceToPublish(this, props.topic, 'events.amazonaws.com');
+    const granted = new Set<sns.ITopic>();
+    const grant = (topic: sns.ITopic) => {
+      if (granted.has(topic)) return;
+      granted.add(topic);
+      allowServiceToPublish(this, topic, 'events.amazonaws.com');
+    };
+    grant(props.topic);
 
-    this.rules = this.controls.map(control => {
-      const definition = control.definitionIn(this.benchmarkVersion);
-      const translation = eventPatternFor(definition);
-      const excluded = excludedEventPattern(translation, exclusions, control);
+    this.rules = plans.map(plan => {
+      const control = plan.control;
+      const definition = plan.definition;
+      const excluded = plan.rulePattern;
       const { 'detail-type': detailType, ...rest } = excluded.pattern;
       // Construct IDs derive from the stable key only, so a version change updates in place.
       const rule = new events.Rule(this, controlConstructId(control.key), {
         ruleName: props.ruleNamePrefix ? `${props.ruleNamePrefix}-${control.key}` : undefined,
-        description: `CIS ${definition.recommendationId} (${this.benchmarkVersion}): ${definition.title}`.slice(0, 512),
+        description: `CIS ${definition.recommendationId} (${plan.version}): ${definition.title}`.slice(0, MAX_RULE_DESCRIPTION_LENGTH),
         eventBus: props.eventBus,
         enabled: props.enabled ?? true,
         // `detail` is an open map in aws-cdk-lib 2.176; a root `$or` (only for
         // some exclusions) is not typed but rendered as given (renderEventPattern).
         eventPattern: { ...rest, detailType } as events.EventPattern,
       });
+      labelResource(rule, plan.label(excluded.applied.length > 0 ? ResourceRole.PAGING : ResourceRole.COMPLIANCE));
       if (excluded.notExpressible) {
-        const skipped = exclusions.filter(e => e.appliesTo(control)).map(e => e.description).join('; ');
+        const skipped = plan.exclusions.map(e => e.description).join('; ');
         Annotations.of(rule).addWarningV2('cdk-cis-monitoring:ruleExclusionsNotExpressible',
           `The EventBridge rule of control "${control.key}" ignores its exclusions (${skipped}) and notifies for every event of the control's filter pattern: ${excluded.notExpressible}. (A CisMonitoring paging alarm with the same exclusions still honours them.) To tune the rule too, limit the exclusions that cause this to other controls (Exclusion options controls: [...]), or acknowledge this warning.`);
       }
-      if ((props.enabled ?? true) && (props.readOnlyManagementEvents ?? true) && watchesReadOnlyCalls(control)) {
+      if ((props.enabled ?? true) && (props.readOnlyManagementEvents ?? true) && plan.watchesReadOnlyCalls) {
         // Escape hatch: events.Rule only knows ENABLED/DISABLED.
         (rule.node.defaultChild as events.CfnRule).state = ALL_MANAGEMENT_EVENTS_STATE;
       }
-      rule.addTarget(new TopicRuleTarget(props.topic, alertMessage(
-        `CIS ${definition.recommendationId} ${definition.title} (${this.benchmarkVersion}, control ${control.key})`)));
-      this.byControl.set(control, { rule, translation, exclusions: excluded.applied });
+      let topics = routeTopics(plan, props.topic);
+      if (!topics) {
+        Annotations.of(rule).addWarningV2('cdk-cis-monitoring:ruleRouteWithoutTopic',
+          `The ${plan.severity} route of control "${control.key}" has alarm actions but no topic, and an EventBridge rule can only notify a topic here, so its rule notifies the default topic. Give the route a topic to route the rule too.`);
+        topics = [props.topic];
+      }
+      const message = alertMessage(`[${plan.severity}] CIS ${definition.recommendationId} ${definition.title} (${plan.version}, control ${control.key})`);
+      for (const topic of topics) {
+        grant(topic);
+        rule.addTarget(new TopicRuleTarget(topic, message));
+      }
+      this.byControl.set(control.key, { rule, plan });
       return rule;
     });
 
     registerGlobalEventRules(this, () => new Set(this.controls.map(c => `control:${c.key}`)));
-    Aspects.of(this).add(new GlobalEventsCheck(this, () => this.controls
-      .map(c => ({ c, r: controlRegionality(c.key) }))
-      .filter(x => x.r.regionality !== EventRegionality.REGIONAL)
-      .map(x => ({ key: `control:${x.c.key}`, label: x.c.key, why: x.r.why }))));
+    Aspects.of(this).add(new GlobalEventsCheck(this, () => plans
+      .filter(p => p.regionality.regionality !== EventRegionality.REGIONAL)
+      .map(p => ({ key: `control:${p.control.key}`, label: p.control.key, why: p.regionality.why }))));
   }
 
   /** The rule of a control. */
@@ -196,7 +248,7 @@ export class CisEventRules extends Construct {
    * the differences every translation has, see `docs/realtime-and-queries.md`).
    */
   public translationCaveatsFor(control: CisControl): string[] {
-    return [...this.entry(control).translation.caveats];
+    return [...this.entry(control).plan.eventPattern.caveats];
   }
 
   /**
@@ -205,11 +257,11 @@ export class CisEventRules extends Construct {
    * `cdk-cis-monitoring:ruleExclusionsNotExpressible` warning then says why).
    */
   public exclusionsFor(control: CisControl): Exclusion[] {
-    return [...this.entry(control).exclusions];
+    return [...this.entry(control).plan.rulePattern.applied];
   }
 
   private entry(control: CisControl) {
-    const e = this.byControl.get(control);
+    const e = this.byControl.get(asControl(control, 'control').key);
     if (!e) {
       throw new Error(`Control "${control.key}" has no rule in ${this.node.path}; controls with rules: ${this.controls.map(c => c.key).join(', ')}.`);
     }
@@ -226,13 +278,6 @@ export class CisEventRules extends Construct {
     Annotations.of(this).addWarningV2('cdk-cis-monitoring:customEventBus',
       `The rules are attached to event bus "${shown}", but CloudTrail delivers its events to the default bus only. They fire only for events you forward to that bus; leave eventBus unset to use the default bus.`);
   }
-}
-
-function selectControls(version: CisBenchmarkVersion, requested: CisControl[] | undefined): CisControl[] {
-  if (requested !== undefined && requested.length === 0) {
-    throw new Error('controls is empty: CisEventRules needs at least one control. Leave controls unset to use every control of the benchmark version.');
-  }
-  return checkControlSelection(version, requested, 'event pattern');
 }
 
 function validateRuleNamePrefix(prefix: string | undefined): void {

@@ -1,6 +1,9 @@
 import { Annotations, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { GLOBAL_EVENTS_REGION, GLOBAL_EVENTS_WARNING_ID } from './global-services';
+import { GLOBAL_EVENTS_REGION } from '../catalog/control-metadata';
+
+/** Annotation id of the warning about a missing us-east-1 counterpart. */
+export const GLOBAL_EVENTS_WARNING_ID = 'cdk-cis-monitoring:globalEventsRegion';
 
 /** A control or detection whose events reach EventBridge (also) in us-east-1 only. */
 export interface GlobalKey {

@@ -7,13 +7,13 @@
  */
 import { CisBenchmarkVersion, CisControl } from '../catalog';
 import { CompiledFilterPattern, FilterPatternEngine } from '../filter-pattern';
-import { BENIGN_EVENTS, ProbeEvent, controlProbes, eventNamesIn } from './probes';
+import { BENIGN_EVENTS, ProbeEvent, controlProbes, eventNamesIn } from '../catalog/probe-events';
+import { CONTROL_METADATA } from '../catalog/control-metadata';
 import { ALL_SCANNERS, patternRule, scannerDisplayName } from './rules';
 import { Scanner } from './scanner';
+import { MAX_FILTER_PATTERN_LENGTH as MAX_PATTERN_LENGTH } from '../quotas';
 import { CLOUDSPLOIT_MASTER_RULES } from './scanner-data.generated';
 
-/** CloudWatch Logs quota on the length of a filter pattern. */
-const MAX_PATTERN_LENGTH = 1024;
 
 /** A text the planner may deploy, with where it comes from and what it passes. */
 export interface PatternCandidate {
@@ -28,6 +28,8 @@ export interface PatternCandidate {
   readonly unusableReason?: string;
   /** Probe events this text matches that the deployed pattern does not. */
   readonly broaderProbes: readonly string[];
+  /** The parsed text; undefined when it does not parse. */
+  readonly compiled?: CompiledFilterPattern;
 }
 
 /** One text of a plan. */
@@ -38,6 +40,8 @@ export interface PlannedPattern {
   readonly satisfies: readonly Scanner[];
   /** True for the version's deployed pattern (always first). */
   readonly deployed: boolean;
+  /** The parsed text (every planned text parses). */
+  readonly compiled: CompiledFilterPattern;
 }
 
 /** A selected scanner no usable text satisfies. */
@@ -98,38 +102,6 @@ const PRIORITY_SCANNER_EXPECTED = 3;
 const PRIORITY_OTHER_VERSION = 4;
 const PRIORITY_REPAIR = 6;
 
-/**
- * Minimal repairs: texts no source prints, written so one filter passes a
- * scanner no catalog text passes (or passes two scanners at once).
- */
-function repairs(control: CisControl): { text: string; source: string }[] {
-  switch (control.key) {
-    case 'route-table-changes':
-      // Prowler requires $.eventSource = ec2.amazonaws.com; Steampipe needs the
-      // seven names unquoted in this order. The clause binds to every name here,
-      // unlike the CIS 3.0.0+ audit text, where it binds to CreateRoute only.
-      return [{
-        source: 'repaired route-table text scoped to eventSource ec2.amazonaws.com',
-        text: '{ ($.eventSource = ec2.amazonaws.com) && (($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable)) }',
-      }];
-    case 'organizations-changes': {
-      // Prowler requires 21 names (CIS's 18 plus CancelHandshake,
-      // CreateOrganization, EnableAllFeatures); Steampipe requires CIS's 18 in
-      // CIS order, quotes optional. The three extra names go last.
-      const cis18 = ['AcceptHandshake', 'AttachPolicy', 'CreateAccount', 'CreateOrganizationalUnit', 'CreatePolicy', 'DeclineHandshake',
-        'DeleteOrganization', 'DeleteOrganizationalUnit', 'DeletePolicy', 'DetachPolicy', 'DisablePolicyType', 'EnablePolicyType',
-        'InviteAccountToOrganization', 'LeaveOrganization', 'MoveAccount', 'RemoveAccountFromOrganization', 'UpdatePolicy', 'UpdateOrganizationalUnit'];
-      const names = [...cis18, 'CancelHandshake', 'CreateOrganization', 'EnableAllFeatures'];
-      return [{
-        source: 'repaired Organizations text with CancelHandshake, CreateOrganization and EnableAllFeatures',
-        text: `{ ($.eventSource = organizations.amazonaws.com) && (${names.map(n => `($.eventName = "${n}")`).join(' || ')}) }`,
-      }];
-    }
-    default:
-      return [];
-  }
-}
-
 interface RawCandidate {
   text: string;
   sources: string[];
@@ -177,7 +149,7 @@ export function controlCandidates(control: CisControl, version: CisBenchmarkVers
   add(control.securityHubPattern, `Security Hub ${control.securityHubControlId} documented text`, PRIORITY_SECURITY_HUB);
   const cs = CLOUDSPLOIT_MASTER_RULES[control.key];
   add(cs?.expected, 'CloudSploit (master) expected text', PRIORITY_SCANNER_EXPECTED);
-  for (const r of repairs(control)) add(r.text, r.source, PRIORITY_REPAIR);
+  for (const r of CONTROL_METADATA[control.key].scannerRepairs ?? []) add(r.text, r.source, PRIORITY_REPAIR);
 
   // Merge identical texts: keep the best priority and every source.
   const byText = new Map<string, RawCandidate>();
@@ -197,6 +169,7 @@ export function controlCandidates(control: CisControl, version: CisBenchmarkVers
   const allTexts = [deployedText, ...byText.keys()];
   const probes = controlProbes(control.key, allTexts);
   const deployedCompiled = FilterPatternEngine.parse(deployedText);
+  const parsed = new Map<string, CompiledFilterPattern>([[deployedText, deployedCompiled]]);
   const deployedMatches = new Set(probes.filter(p => deployedCompiled.matchesRecord(p.event)).map(p => p.description));
 
   const evaluate = (r: RawCandidate, isDeployed: boolean): PatternCandidate => {
@@ -209,7 +182,7 @@ export function controlCandidates(control: CisControl, version: CisBenchmarkVers
     let broaderProbes: string[] = [];
     let compiled: CompiledFilterPattern | undefined;
     try {
-      compiled = FilterPatternEngine.parse(r.text);
+      compiled = parsed.get(r.text) ?? FilterPatternEngine.parse(r.text);
     } catch (e) {
       unusableReason = `it is not a valid filter pattern (${firstLine((e as Error).message)})`;
     }
@@ -231,7 +204,7 @@ export function controlCandidates(control: CisControl, version: CisBenchmarkVers
         })
         .map(p => p.description);
     }
-    return { text: r.text, sources: r.sources, priority: r.priority, satisfies, unusableReason, broaderProbes };
+    return { text: r.text, sources: r.sources, priority: r.priority, satisfies, unusableReason, broaderProbes, compiled };
   };
 
   const result = {
@@ -344,6 +317,7 @@ export function planControlPatterns(control: CisControl, version: CisBenchmarkVe
     sources: c.sources,
     satisfies: applicable.filter(s => c.satisfies.has(s)),
     deployed: i === 0,
+    compiled: c.compiled!,
   }));
   const broaderThanIntended: BroaderThanIntended[] = [];
   for (const c of cover.chosen) {

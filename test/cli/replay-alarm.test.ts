@@ -1,5 +1,5 @@
-import { countFirings, PeriodBuckets } from '../../src/cli/replay/alarm-simulator';
-import { AlarmSpec, CIS_ALARM } from '../../src/cli/replay/controls';
+import { countFirings, PeriodBuckets } from '../../src/replay/alarm-simulator';
+import { AlarmSpec, CIS_ALARM } from '../../src/replay/controls';
 
 const CIS: AlarmSpec = { name: 'cis', ...CIS_ALARM };
 const T0 = Date.parse('2024-03-01T10:00:00Z'); // a multiple of 300 s since the epoch

@@ -1,4 +1,4 @@
-import { RecordSplitter } from '../../src/cli/replay/record-splitter';
+import { RecordSplitter } from '../../src/replay/record-splitter';
 
 interface Split {
   records: Array<{ text: string; line: number }>;

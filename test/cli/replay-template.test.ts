@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fixture } from './fixtures/replay/cli-harness';
-import { UsageError } from '../../src/cli/replay/event-source';
-import { ReplayEngine } from '../../src/cli/replay/replay-engine';
-import { readTemplates } from '../../src/cli/replay/template-reader';
+import { UsageError } from '../../src/replay/event-source';
+import { ReplayEngine } from '../../src/replay/replay-engine';
+import { readTemplates } from '../../src/replay/template-reader';
 
 let tmp: string;
 beforeAll(() => {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { CisControl, CisSeverity, ExtendedDetection } from '../../src';
 import { detectionEventPattern } from '../../src/extended/detection-patterns';
 import { FilterPatternEngine } from '../../src/filter-pattern';
-import { insightsFilterFor } from '../../src/queries/insights-translation';
+import { insightsFilterFor } from '../../src/filter-pattern/translate/insights';
 import { compileInsightsFilter } from '../queries/insights-evaluator';
 import { cloudTrailEvent, matches } from '../support/event-pattern-matcher';
 import { hasShared, sharedPath } from '../support/shared';

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { compileInsightsFilter, flattenRecord } from './insights-evaluator';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { FilterPatternEngine } from '../../src/filter-pattern';
-import { fieldName, insightsFilterFor, insightsQueryFor } from '../../src/queries/insights-translation';
+import { fieldName, insightsFilterFor } from '../../src/filter-pattern/translate/insights';
+import { controlInsightsQuery } from '../support/plans';
 import { loadControlFixtures } from '../support/fixtures';
 import { hasShared, sharedPath } from '../support/shared';
 
@@ -101,23 +102,23 @@ describe('emitted Insights syntax', () => {
 
 describe('insightsQueryFor (for alarm descriptions)', () => {
   test('one line, filter first, newest events first', () => {
-    expect(insightsQueryFor(CisControl.ROOT_ACCOUNT_USAGE, CisBenchmarkVersion.V7_0_0)).toBe(
+    expect(controlInsightsQuery(CisControl.ROOT_ACCOUNT_USAGE, CisBenchmarkVersion.V7_0_0)).toBe(
       'filter userIdentity.type = "Root" and not ispresent(userIdentity.invokedBy) and (ispresent(eventType) and eventType != "AwsServiceEvent")'
       + ' | fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | sort @timestamp desc | limit 100');
   });
 
   test('short enough to share a 1024-character alarm description for every control and version', () => {
-    const lengths = CisBenchmarkVersion.all().flatMap(v => v.controls().map(c => insightsQueryFor(c, v).length));
+    const lengths = CisBenchmarkVersion.all().flatMap(v => v.controls().map(c => controlInsightsQuery(c, v).length));
     expect(Math.max(...lengths)).toBeLessThanOrEqual(700);
     for (const v of CisBenchmarkVersion.all()) {
-      for (const c of v.controls()) expect(insightsQueryFor(c, v)).not.toContain('\n');
+      for (const c of v.controls()) expect(controlInsightsQuery(c, v)).not.toContain('\n');
     }
   });
 
   test('a control outside the version is an error naming the versions', () => {
-    expect(() => insightsQueryFor(CisControl.ORGANIZATIONS_CHANGES, CisBenchmarkVersion.V1_2_0)).toThrow(/not part of CIS v1\.2\.0/);
+    expect(() => controlInsightsQuery(CisControl.ORGANIZATIONS_CHANGES, CisBenchmarkVersion.V1_2_0)).toThrow(/not part of CIS v1\.2\.0/);
   });
   test('a control without a filter pattern is an error', () => {
-    expect(() => insightsQueryFor(CisControl.SECURITY_HUB_ENABLED, CisBenchmarkVersion.V5_0_0)).toThrow(/has no filter pattern in CIS v5\.0\.0/);
+    expect(() => controlInsightsQuery(CisControl.SECURITY_HUB_ENABLED, CisBenchmarkVersion.V5_0_0)).toThrow(/"security-hub-enabled" in controls is not a metric-filter control/);
   });
 });

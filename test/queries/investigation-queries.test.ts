@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { compileInsightsFilter } from './insights-evaluator';
 import { CisBenchmarkVersion, CisControl, CisInvestigationQueries } from '../../src';
-import { insightsFilterFor } from '../../src/queries/insights-translation';
+import { insightsFilterFor } from '../../src/filter-pattern/translate/insights';
 import { powerfulRoleFilter, s3ExposureFilter } from '../../src/queries/investigation-filters';
 import { hasShared, sharedPath } from '../support/shared';
 

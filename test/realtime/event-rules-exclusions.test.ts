@@ -21,9 +21,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CisAlarmTopic, CisBenchmarkVersion, CisControl, CisEventRules, Exclusion } from '../../src';
 import { compileExcludedPattern } from '../../src/exclusions/compile';
 import { FilterPatternEngine } from '../../src/filter-pattern';
-import { eventPatternFor } from '../../src/realtime/control-patterns';
-import { toEventPatternJson, translateFilterPattern } from '../../src/realtime/event-pattern-translation';
-import { excludedEventPattern, MAX_EVENT_PATTERN_LENGTH } from '../../src/realtime/exclusion-patterns';
+import { eventPatternFor } from '../support/plans';
+import { toEventPatternJson, translateFilterPattern } from '../../src/filter-pattern/translate/event-pattern';
+import { excludedEventPattern } from '../../src/filter-pattern/translate/event-pattern-exclusions';
+import { MAX_EVENT_PATTERN_LENGTH } from '../../src/quotas';
 import { cloudTrailEvent, EventPattern, matches } from '../support/event-pattern-matcher';
 import { loadControlFixtureFile } from '../support/fixtures';
 

@@ -14,8 +14,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
-import { eventPatternFor } from '../../src/realtime/control-patterns';
-import { toEventPatternJson } from '../../src/realtime/event-pattern-translation';
+import { eventPatternFor } from '../support/plans';
+import { toEventPatternJson } from '../../src/filter-pattern/translate/event-pattern';
 import { cloudTrailEvent, matches } from '../support/event-pattern-matcher';
 import { loadControlFixtures } from '../support/fixtures';
 

@@ -1,6 +1,8 @@
 import { UsageError } from './event-source';
-import { CisBenchmarkVersion, CisControl } from '../../catalog';
-import { CompiledFilterPattern, FilterPatternEngine, FilterPatternKind } from '../../filter-pattern';
+import { CisBenchmarkVersion, CisControl } from '../catalog';
+import { ControlPlan } from '../plan/control-plan';
+import { ALL_SCANNERS } from '../scanners/rules';
+import { CompiledFilterPattern, FilterPatternEngine, FilterPatternKind } from '../filter-pattern';
 
 /** Statistics the alarm simulation can compute from metric-filter data points. */
 export type AlarmStatistic = 'Sum' | 'SampleCount' | 'Average' | 'Minimum' | 'Maximum';
@@ -36,12 +38,21 @@ export interface FilterSpec {
   readonly needsRawText: boolean;
   /** Value of the data point published for a matching record; undefined publishes nothing. */
   readonly valueOf: (record: any) => number | undefined;
+  /**
+   * False for a filter whose MetricValue is the literal 0 (a scanner variant):
+   * it publishes, but a record it alone matches adds nothing to the metric.
+   */
+  readonly counts: boolean;
 }
 
 /** What a deployment counts for one metric: its filters and the alarms on it. */
 export interface ReplayControl {
-  /** Catalog key when the metric name is a catalog control's, else the metric name. */
+  /** Control key (from the resource labels, else the catalog control publishing the metric name), else the metric name. */
   readonly key: string;
+  /** Where the metric lives, e.g. `aws://123456789012/eu-west-1` (see environmentKey); undefined for --benchmark. */
+  readonly environment?: string;
+  /** The benchmark version the stack was built for (from its labels), when known. */
+  readonly benchmark?: string;
   /** CIS recommendation number, e.g. "5.1", when known. */
   readonly cisId?: string;
   readonly namespace: string;
@@ -64,12 +75,22 @@ export const CIS_ALARM = {
 } as const;
 
 const ONE = (): number => 1;
+const ZERO = (): number => 0;
 
-/** Compiles a pattern, turning a syntax error into a UsageError that names where the pattern came from. */
-export function compileFilter(id: string, text: string, valueOf: (record: any) => number | undefined = ONE): FilterSpec {
+/**
+ * Compiles a pattern (or takes a compiled one), turning a syntax error into a
+ * UsageError that names where the pattern came from.
+ * @param valueOf the published value; `ZERO`-like constants make the filter non-counting when `counts` is false
+ */
+export function compileFilter(
+  id: string,
+  text: string | CompiledFilterPattern,
+  valueOf: (record: any) => number | undefined = ONE,
+  counts = true,
+): FilterSpec {
   let pattern: CompiledFilterPattern;
   try {
-    pattern = FilterPatternEngine.parse(text);
+    pattern = typeof text === 'string' ? FilterPatternEngine.parse(text) : text;
   } catch (e: any) {
     throw new UsageError(`${id}: the filter pattern cannot be evaluated: ${e?.message ?? e}`);
   }
@@ -78,12 +99,20 @@ export function compileFilter(id: string, text: string, valueOf: (record: any) =
     pattern,
     needsRawText: pattern.kind === FilterPatternKind.TERMS || pattern.kind === FilterPatternKind.SPACE_DELIMITED,
     valueOf,
+    counts,
   };
 }
 
+/** The published value of a literal MetricValue ("1", "0"). */
+export function literalValue(value: string): { valueOf: (record: any) => number | undefined; counts: boolean } {
+  const n = Number(value);
+  return n === 0 ? { valueOf: ZERO, counts: false } : n === 1 ? { valueOf: ONE, counts: true } : { valueOf: () => n, counts: true };
+}
+
 /**
- * The controls of one benchmark version as the construct deploys them by
- * default: the catalog's deployed pattern per control, the CIS alarm values.
+ * The controls of one benchmark version exactly as a default `CisMonitoring`
+ * deploys them: the same plan (the CIS text counting 1, every scanner text
+ * publishing 0 to the same metric) and the CIS alarm values.
  *
  * @throws UsageError for a version that is not in the catalog
  */
@@ -94,15 +123,26 @@ export function benchmarkControls(version: string): ReplayControl[] {
   } catch (e: any) {
     throw new UsageError(`--benchmark: ${e?.message ?? e}`);
   }
-  return v.controls().map((c: CisControl) => {
-    const d = c.definitionIn(v);
+  return ControlPlan.build({ benchmarkVersion: v, provides: 'alarm', scanners: ALL_SCANNERS }).map(plan => {
+    const d = plan.definition;
     return {
-      key: c.key,
+      key: plan.control.key,
       cisId: d.recommendationId,
+      benchmark: v.version,
       namespace: DEFAULT_NAMESPACE,
-      metricName: c.metricName,
-      filters: [compileFilter(`CIS v${v.version} ${d.recommendationId} ${c.key}`, d.deployedPattern!)],
-      alarms: [{ name: c.key, ...CIS_ALARM }],
+      metricName: plan.metricName,
+      filters: plan.filters.map((f, i) => {
+        const value = literalValue(f.metricValue);
+        return compileFilter(`CIS v${v.version} ${d.recommendationId} ${plan.control.key} (${f.role}${i > 0 ? ` ${i}` : ''})`, f.compiled!, value.valueOf, value.counts);
+      }),
+      alarms: [{
+        name: plan.control.key,
+        ...CIS_ALARM,
+        period: plan.alarm.period.toSeconds(),
+        threshold: plan.alarm.threshold,
+        evaluationPeriods: plan.alarm.evaluationPeriods,
+        datapointsToAlarm: plan.alarm.evaluationPeriods,
+      }],
     };
   });
 }

@@ -1,11 +1,12 @@
 /**
- * Small CloudTrail-shaped probe events the planner evaluates candidate
- * patterns against with the offline filter-pattern engine: benign events no
+ * Per-control facts the scanner planner needs (catalog data): small
+ * CloudTrail-shaped probe events it evaluates candidate patterns against
+ * with the offline filter-pattern engine: benign events no
  * control should match (to reject match-almost-everything texts) and, per
  * control, the events that tell the candidate texts apart (to measure what a
  * union matches beyond the deployed pattern).
  */
-import { CisControl } from '../catalog/cis-catalog';
+import { CisControl } from './cis-catalog';
 
 /** A probe event with a phrase that completes "... also matches <description>". */
 export interface ProbeEvent {

@@ -1,5 +1,6 @@
-import { ComparisonNode, ExistsNode, IsNode, JsonExpression } from '../filter-pattern/ast';
-import { parseFilterPatternAst } from '../filter-pattern/parser';
+import { ComparisonNode, ExistsNode, IsNode, JsonExpression } from '../ast';
+import { CompiledFilterPattern } from '../index';
+import { parseFilterPatternAst } from '../parser';
 
 /**
  * Translation of CloudWatch Logs JSON filter patterns (as run on CloudTrail
@@ -124,8 +125,9 @@ class TranslationContext {
  * @throws Error when the pattern is not a JSON pattern, or when the translation
  * would match every CloudTrail event (every condition untranslatable).
  */
-export function translateFilterPattern(text: string): EventPatternTranslation {
-  const ast = parseFilterPatternAst(text);
+export function translateFilterPattern(pattern: string | CompiledFilterPattern): EventPatternTranslation {
+  const text = typeof pattern === 'string' ? pattern : pattern.text;
+  const ast = typeof pattern === 'string' ? parseFilterPatternAst(pattern) : pattern._ast;
   if (ast.kind !== 'json') {
     throw new Error(`Only JSON filter patterns ({ $.field = ... }) can be translated into an EventBridge pattern; got a ${ast.kind} pattern: ${text}`);
   }

@@ -7,11 +7,15 @@ export function toJsonReport(result: ReplayResult, warnings: readonly string[]):
     controls: result.controls.map(c => ({
       key: c.key,
       cisId: c.cisId,
+      environment: c.environment,
+      benchmark: c.benchmark,
       namespace: c.namespace,
       metricName: c.metricName,
       filters: c.filters,
       matches: c.matches,
+      zeroValueMatches: c.zeroValueMatches,
       datapoints: c.datapoints,
+      sum: c.sum,
       untimedMatches: c.untimedMatches,
       alarmFirings: c.alarmFirings,
       alarms: c.alarms.map(a => ({
@@ -37,16 +41,21 @@ export function toJsonReport(result: ReplayResult, warnings: readonly string[]):
 
 /** The default human-readable table. */
 export function toTable(result: ReplayResult, inputs: number): string {
-  const header = ['CONTROL', 'CIS', 'METRIC', 'MATCHES', 'FIRINGS', 'TOP PRINCIPAL'];
+  // Metrics of different accounts or Regions are different metrics: name the environment of each row.
+  const envs = new Set(result.controls.map(c => c.environment));
+  const withEnv = envs.size > 1;
+  const header = [...(withEnv ? ['ENVIRONMENT'] : []), 'CONTROL', 'CIS', 'METRIC', 'MATCHES', 'SUM', 'FIRINGS', 'TOP PRINCIPAL'];
   const rows = result.controls.map(c => [
+    ...(withEnv ? [c.environment ?? '-'] : []),
     c.key,
     c.cisId ?? '-',
     c.metricName,
     String(c.matches),
+    String(c.sum),
     c.alarmFirings === null ? '-' : String(c.alarmFirings),
     c.topPrincipals.length > 0 ? `${c.topPrincipals[0].principal} (${c.topPrincipals[0].count})` : '-',
   ]);
-  const numeric = [false, false, false, true, true, false];
+  const numeric = [...(withEnv ? [false] : []), false, false, false, true, true, true, false];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
   const fmt = (r: string[]): string => r
     .map((cell, i) => (i === r.length - 1 ? cell : numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
@@ -54,7 +63,9 @@ export function toTable(result: ReplayResult, inputs: number): string {
     .trimEnd();
   const lines = [fmt(header), ...rows.map(fmt)];
   lines.push('');
-  lines.push(`${result.events} event${result.events === 1 ? '' : 's'} from ${inputs} input${inputs === 1 ? '' : 's'}; ${result.malformed} malformed.`);
+  const only = envs.size === 1 ? [...envs][0] : null;
+  lines.push(`${result.events} event${result.events === 1 ? '' : 's'} from ${inputs} input${inputs === 1 ? '' : 's'}; ${result.malformed} malformed.`
+    + (only ? ` Metrics of ${only}.` : ''));
   return lines.join('\n') + '\n';
 }
 

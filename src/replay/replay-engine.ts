@@ -28,14 +28,28 @@ export interface ControlResult {
   readonly key: string;
   /** CIS recommendation number, null when unknown. */
   readonly cisId: string | null;
+  /** Account and Region of the metric (`aws://<account>/<region>`), null for --benchmark. */
+  readonly environment: string | null;
+  /** Benchmark version the stack was built for (from its labels), or the --benchmark version; null when unknown. */
+  readonly benchmark: string | null;
   readonly namespace: string;
   readonly metricName: string;
   /** Number of metric filters publishing to the metric. */
   readonly filters: number;
-  /** Records matched by at least one of the filters. */
+  /**
+   * Records that add to the metric: matched by at least one filter that
+   * counts (every filter but those publishing the literal value 0).
+   */
   readonly matches: number;
-  /** Data points published (a record matched by two filters publishes two). */
+  /** Records matched only by filters publishing 0 (scanner texts): published, not counted. */
+  readonly zeroValueMatches: number;
+  /** Data points published (a record matched by two filters publishes two, zeros included). */
   readonly datapoints: number;
+  /**
+   * The sum of the published values: what a Sum alarm adds up. Equals
+   * `matches` when every record adds exactly 1, as with `CisMonitoring`.
+   */
+  readonly sum: number;
   /** Matching records without a valid `eventTime` (not placed in any period). */
   readonly untimedMatches: number;
   /** Sum of the firings of the alarms on the metric; null when no alarm watches it. */
@@ -72,7 +86,9 @@ export interface ReplayEngineOptions {
 
 class ControlState {
   public matches = 0;
+  public zeroValueMatches = 0;
   public datapoints = 0;
+  public sum = 0;
   public untimed = 0;
   public readonly principals = new Map<string, number>();
   public readonly eventIds: Array<string | null> | undefined;
@@ -161,21 +177,27 @@ export class ReplayEngine {
       const s = states[ci];
       const filters = s.filters;
       let hit = false;
+      let zeroOnly = false;
       for (let fi = 0; fi < filters.length; fi++) {
         const f = filters[fi];
         if (!f.pattern.matchesRecord(record, raw)) continue;
         if (time === undefined) time = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
-        if (!hit) {
+        if (!f.counts) {
+          zeroOnly = !hit;
+        } else if (!hit) {
           hit = true;
+          zeroOnly = false;
           this.matched(s, record, time);
         }
         const v = f.valueOf(record);
         if (v === undefined) continue;
         s.datapoints++;
+        s.sum += v;
         if (!Number.isNaN(time)) {
           for (const b of s.buckets) b.add(time, v);
         }
       }
+      if (zeroOnly) s.zeroValueMatches++;
     }
   }
 
@@ -204,11 +226,15 @@ export class ReplayEngine {
       return {
         key: c.key,
         cisId: c.cisId ?? null,
+        environment: c.environment ?? null,
+        benchmark: c.benchmark ?? null,
         namespace: c.namespace,
         metricName: c.metricName,
         filters: c.filters.length,
         matches: s.matches,
+        zeroValueMatches: s.zeroValueMatches,
         datapoints: s.datapoints,
+        sum: s.sum,
         untimedMatches: s.untimed,
         alarmFirings: alarms.length === 0 ? null : alarms.reduce((n, a) => n + a.firings, 0),
         alarms,

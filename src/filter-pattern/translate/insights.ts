@@ -1,6 +1,6 @@
-import { CisBenchmarkVersion, CisControl } from '../catalog';
-import { ComparisonNode, ExistsNode, IsNode, JsonExpression, PathSegment } from '../filter-pattern/ast';
-import { parseFilterPatternAst } from '../filter-pattern/parser';
+import { ComparisonNode, ExistsNode, IsNode, JsonExpression, PathSegment } from '../ast';
+import { CompiledFilterPattern } from '../index';
+import { parseFilterPatternAst } from '../parser';
 
 /**
  * Translation of CloudWatch Logs JSON filter patterns into CloudWatch Logs
@@ -47,8 +47,9 @@ export const CONTROL_QUERY_FIELDS: readonly string[] = [
  * filter pattern matches.
  * @throws Error for term and space-delimited patterns
  */
-export function insightsFilterFor(patternText: string): InsightsFilter {
-  const ast = parseFilterPatternAst(patternText);
+export function insightsFilterFor(pattern: string | CompiledFilterPattern): InsightsFilter {
+  const patternText = typeof pattern === 'string' ? pattern : pattern.text;
+  const ast = typeof pattern === 'string' ? parseFilterPatternAst(pattern) : pattern._ast;
   if (ast.kind !== 'json') {
     throw new Error(`Only JSON filter patterns ({ $.field = ... }) can be translated into a Logs Insights filter; got a ${ast.kind} pattern: ${patternText}`);
   }
@@ -58,17 +59,12 @@ export function insightsFilterFor(patternText: string): InsightsFilter {
 }
 
 /**
- * A one-line Logs Insights query that lists a control's matching CloudTrail
- * events, newest first: short enough for an alarm description. Run it on the
+ * A one-line Logs Insights query that lists the CloudTrail events a filter
+ * matches, newest first: short enough for an alarm description. Run it on the
  * trail's log group over the alarm's period.
  */
-export function insightsQueryFor(control: CisControl, version: CisBenchmarkVersion): string {
-  const pattern = control.definitionIn(version).deployedPattern;
-  if (!pattern) {
-    throw new Error(`Control "${control.key}" has no filter pattern in ${version}, so there is no Logs Insights query for it.`);
-  }
-  const { expression } = insightsFilterFor(pattern);
-  return `filter ${expression} | fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | sort @timestamp desc | limit 100`;
+export function insightsQueryFor(filter: InsightsFilter): string {
+  return `filter ${filter.expression} | fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | sort @timestamp desc | limit 100`;
 }
 
 /** Renders an expression; undefined means "true" (the condition was left out). */

@@ -1,10 +1,11 @@
 import { Token } from 'aws-cdk-lib';
-import { CisControl } from '../catalog';
-import { Exclusion } from '../exclusions';
+import { CisControl } from '../../catalog';
+import { Exclusion } from '../../exclusions';
 import {
   conditionKey, Conjunction, EventMatcher, EventPatternTranslation, FieldCondition, hoistCommon, simplify,
-} from './event-pattern-translation';
-import { globMatches } from '../exclusions/compile';
+} from './event-pattern';
+import { globMatches } from '../../exclusions/compile';
+import { MAX_EVENT_PATTERN_LENGTH } from '../../quotas';
 
 /**
  * Exclusions in EventBridge patterns (internal; `CisEventRules` uses it).
@@ -45,7 +46,6 @@ import { globMatches } from '../exclusions/compile';
  */
 
 /** EventBridge's default quota on the size of an event pattern, in characters. */
-export const MAX_EVENT_PATTERN_LENGTH = 2048;
 
 /** More alternatives than this in one `$or` cannot fit the pattern size quota (each takes 16+ characters). */
 const MAX_ALTERNATIVES = MAX_EVENT_PATTERN_LENGTH / 16;

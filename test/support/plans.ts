@@ -1,0 +1,20 @@
+/** The plan the constructs build, for tests that check one piece of it (translations, queries). */
+import { CisBenchmarkVersion, CisControl, CisControlDefinition } from '../../src/catalog';
+import { EventPatternTranslation } from '../../src/filter-pattern/translate/event-pattern';
+import { insightsQueryFor } from '../../src/filter-pattern/translate/insights';
+import { ControlPlan, ControlPlanInput } from '../../src/plan/control-plan';
+
+/** The plan of one control, as a construct with these options would build it. */
+export function planOf(control: CisControl, version: CisBenchmarkVersion, options: Partial<ControlPlanInput> = {}): ControlPlan {
+  return ControlPlan.build({ provides: 'plan', ...options, benchmarkVersion: version, controls: [control] })[0];
+}
+
+/** The EventBridge translation of a control's CIS pattern in one version. */
+export function eventPatternFor(definition: CisControlDefinition): EventPatternTranslation {
+  return planOf(definition.control, definition.benchmarkVersion).eventPattern;
+}
+
+/** The one-line Logs Insights query of a control's CIS pattern, as alarm descriptions carry it. */
+export function controlInsightsQuery(control: CisControl, version: CisBenchmarkVersion): string {
+  return insightsQueryFor(planOf(control, version).insightsFilter);
+}
