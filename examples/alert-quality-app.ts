@@ -46,7 +46,6 @@ export function buildAlertQualityApp(outdir = path.resolve(__dirname, '..', 'cdk
       Exclusion.eventName('CreateRoute', { controls: [CisControl.ROUTE_TABLE_CHANGES] }),
     ],
     complianceTopic: audit.topic,
-    precisePagingAlarms: true,
     severityOverrides: [{ control: CisControl.CONSOLE_AUTH_FAILURES, severity: CisSeverity.MEDIUM }],
     severityRoutes: [
       {

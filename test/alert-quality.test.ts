@@ -167,13 +167,22 @@ describe('descriptions, dashboard and chat', () => {
   });
 });
 
-describe('precise paging alarms for broader scanner unions', () => {
-  test('controls whose scanner union is broader than the CIS text get a paging alarm on the CIS text alone', () => {
-    const { cis } = synth({ precisePagingAlarms: true });
-    const paging = cis.node.findChild('UnauthorizedApiCalls').node.tryFindChild('PagingMetricFilter') as logs.MetricFilter;
-    expect(paging).toBeDefined();
-    expect(patternOf(paging)).toBe(CisControl.UNAUTHORIZED_API_CALLS.definitionIn(CisBenchmarkVersion.V7_0_0).deployedPattern);
-    // Controls whose scanner texts add nothing keep one alarm.
-    expect(cis.pagingAlarmFor(CisControl.VPC_CHANGES)).toBeUndefined();
+describe('scanner texts and the count', () => {
+  test('the CIS text publishes 1 and every scanner text 0 to the same metric, so the alarm counts each event once', () => {
+    const { cis } = synth({});
+    for (const control of cis.controls) {
+      const filters = cis.metricFiltersFor(control).map(f => f.node.defaultChild as logs.CfnMetricFilter);
+      const values = filters.map(f => (f.metricTransformations as logs.CfnMetricFilter.MetricTransformationProperty[])[0].metricValue);
+      expect(values).toEqual(['1', ...filters.slice(1).map(() => '0')]);
+      expect(filters[0].filterPattern).toBe(control.definitionIn(CisBenchmarkVersion.V7_0_0).deployedPattern);
+    }
+    // The broader scanner union of unauthorized API calls is present for the scanners only.
+    expect(cis.metricFiltersFor(CisControl.UNAUTHORIZED_API_CALLS).length).toBeGreaterThan(1);
+  });
+
+  test('precisePagingAlarms is obsolete: no paging alarm, a warning', () => {
+    const { stack, cis } = synth({ precisePagingAlarms: true });
+    expect(cis.pagingAlarms).toEqual([]);
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('precisePagingAlarms has no effect'));
   });
 });

@@ -44,7 +44,7 @@ describe('createCisDashboard', () => {
     expect(widgets).toHaveLength(2 + 15);
     expect(widgets[0].type).toBe('text');
     expect(widgets[0].properties.markdown).toBe('# CIS AWS Foundations Benchmark v7.0.0: monitoring\n15 controls, 16 alarms (1 with a paging alarm that applies exclusions; '
-      + 'the compliance alarm keeps the exact CIS filter). Each graph shows matching CloudTrail events per period; the line is the alarm threshold.');
+      + 'the compliance alarm keeps the exact CIS filter). Each graph shows matching CloudTrail events per period (each event counted once); the line is the alarm threshold.');
     expect(widgets[1].type).toBe('alarm');
     expect(widgets[1].properties.alarms).toHaveLength(16);
     expect(widgets[1]).toMatchObject({ width: 24, properties: { title: 'Alarm states', sortBy: 'stateUpdatedTimestamp' } });

@@ -8,11 +8,12 @@ import { CisBenchmarkVersion, CisControl } from '../src/catalog';
 import {
   CisSeverity, CisSeverityDefaults, resolveSeverityActions, SeverityRouteOptions, severityOf, validateSeverityRouting,
 } from '../src/severity';
-import { planOf } from './support/plans';
+import { ControlPlan } from '../src/plan/control-plan';
 
 /** The actions of one control's alarm as CisMonitoring resolves them: from the control's plan. */
 function resolve(control: CisControl, input: { controls?: CisControl[]; overrides?: any[]; routes?: any[] }, defaults: any[]) {
-  return resolveSeverityActions(planOf(control, CisBenchmarkVersion.LATEST, { severityOverrides: input.overrides, severityRoutes: input.routes }), defaults);
+  const plans = ControlPlan.build({ benchmarkVersion: CisBenchmarkVersion.LATEST, provides: 'alarm', controls: input.controls, severityOverrides: input.overrides, severityRoutes: input.routes });
+  return resolveSeverityActions(plans.find(p => p.control.key === control.key)!, defaults);
 }
 
 const EXPECTED_DEFAULTS: Record<string, CisSeverity> = {

@@ -136,14 +136,39 @@ function addStack(out: AssemblyStack[], stack: Omit<AssemblyStack, 'template'>, 
   if (depth > MAX_DEPTH) throw new AssemblyInputError(`${stack.file}: nested stacks deeper than ${MAX_DEPTH} levels.`);
   for (const [logicalId, r] of Object.entries<any>(template.Resources)) {
     if (r?.Type !== 'AWS::CloudFormation::Stack') continue;
-    const asset = r.Metadata?.['aws:asset:path'];
-    if (typeof asset !== 'string' || !asset.endsWith('.json')) continue; // a nested stack from a URL: not synthesized here
+    const asset = nestedTemplatePath(stack.file, r);
+    if (asset === undefined) continue; // a nested stack from a URL: not synthesized here
     const file = path.join(path.dirname(stack.file), asset);
     if (!fs.existsSync(file)) {
       throw new AssemblyInputError(`${stack.file}: nested stack ${logicalId} points to "${asset}", which is missing next to it. Re-run \`cdk synth\`.`);
     }
     addStack(out, { name: `${stack.name}/${logicalId}`, file, environment: stack.environment }, depth + 1);
   }
+}
+
+/**
+ * The file of a nested stack's template: the `aws:asset:path` metadata the
+ * CDK CLI writes, else the file asset whose object key the TemplateURL ends
+ * with (from the `*.assets.json` manifests next to the parent).
+ */
+function nestedTemplatePath(parentFile: string, resource: any): string | undefined {
+  const direct = resource.Metadata?.['aws:asset:path'];
+  if (typeof direct === 'string' && direct.endsWith('.json')) return direct;
+  const url = JSON.stringify(resource.Properties?.TemplateURL ?? '');
+  const key = /([0-9a-f]{64})\.json/.exec(url)?.[1];
+  if (!key) return undefined;
+  const dir = path.dirname(parentFile);
+  for (const f of fs.readdirSync(dir).filter(n => n.endsWith('.assets.json'))) {
+    let assets: any;
+    try {
+      assets = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    } catch {
+      continue;
+    }
+    const source = assets?.files?.[key]?.source?.path;
+    if (typeof source === 'string' && source.endsWith('.json')) return source;
+  }
+  return undefined;
 }
 
 function readTemplate(file: string): AssemblyStack['template'] {

@@ -91,19 +91,16 @@ export function selectControls(
 ): CisControl[] {
   const wanted = requested === undefined ? version.controls() : asControls(requested, 'controls');
   const left = excluded === undefined ? [] : asControls(excluded, 'excludeControls');
-  if (requested !== undefined && wanted.length === 0) {
-    throw new Error(`controls is empty: list at least one control, or leave controls unset to use every control of ${version}.`);
-  }
   for (const [list, name] of [[wanted, 'controls'], [left, 'excludeControls']] as const) {
     const seen = new Set<string>();
     for (const c of list) {
       if (seen.has(c.key)) throw new Error(`${name} lists "${c.key}" twice; list each control once.`);
       seen.add(c.key);
       if (!c.isIn(version)) {
-        throw new Error(`Control "${c.key}" in ${name} is not part of ${version} (it exists in ${c.versions().map(v => v.version).join(', ')}). Remove it from ${name} or choose another benchmarkVersion.`);
+        throw new Error(`Control "${c.key}" is not part of ${version} (it exists in ${c.versions().map(v => v.version).join(', ')}). Remove it from ${name} or choose another benchmarkVersion.`);
       }
       if (!c.isMetricFilter) {
-        throw new Error(`Control "${c.key}" in ${name} is not a metric-filter control, so it has no ${provides}. Remove it from ${name}.`);
+        throw new Error(`Control "${c.key}" is not a metric-filter control, so it has no ${provides}. Remove it from ${name}.`);
       }
     }
   }
@@ -111,7 +108,7 @@ export function selectControls(
   for (const c of left) keep.delete(c.key);
   const selected = version.controls().filter(c => keep.has(c.key));
   if (selected.length === 0) {
-    throw new Error(`The control selection is empty: controls [${wanted.map(c => c.key).join(', ')}] minus excludeControls [${left.map(c => c.key).join(', ')}] leaves nothing to deploy. Select at least one control.`);
+    throw new Error(`The control selection is empty: controls [${wanted.map(c => c.key).join(', ')}] minus excludeControls [${left.map(c => c.key).join(', ')}] leaves nothing to deploy. Select at least one control, or leave controls unset to use every control of ${version}.`);
   }
   return selected;
 }

@@ -120,8 +120,6 @@ export class ControlPlan {
   public readonly filters: readonly PlannedFilter[];
   /** How the scanner texts were chosen (unsatisfiable scanners, broader texts). */
   public readonly scannerPlan: ControlPatternPlan;
-  /** The paging filter; undefined when no exclusion applies. */
-  public readonly paging?: PlannedPaging;
   /** The exclusions that apply to this control. */
   public readonly exclusions: readonly Exclusion[];
   public readonly severity: CisSeverity;
@@ -133,6 +131,7 @@ export class ControlPlan {
   /** The control's pattern counts read-only calls too (its rule needs read-only management events). */
   public readonly watchesReadOnlyCalls: boolean;
 
+  private pagingMemo?: { value?: PlannedPaging };
   private eventPatternMemo?: EventPatternTranslation;
   private ruleMemo?: ExcludedEventPattern;
   private insightsMemo?: InsightsFilter;
@@ -161,29 +160,22 @@ export class ControlPlan {
       regexCount: p.compiled.regexCount,
     }));
     this.exclusions = exclusions.filter(e => e.appliesTo(control));
-    if (this.exclusions.length > 0) {
-      const text = compileExcludedPattern(this.definition.deployedPattern!, [...this.exclusions], control);
-      // Token values (a role's ARN) are only known at deploy time: the text cannot be parsed here.
-      const compiled = Token.isUnresolved(text) ? undefined : FilterPatternEngine.parse(text);
-      this.paging = {
-        exclusions: this.exclusions,
-        filter: checkedFilter(control, {
-          text,
-          compiled,
-          role: ResourceRole.PAGING,
-          metricName: `${control.metricName}${PAGING_METRIC_SUFFIX}`,
-          metricValue: '1',
-          sources: [`CIS ${version.version} deployed pattern with exclusions`],
-          regexCount: compiled?.regexCount ?? 0,
-        }),
-      };
-    }
     this.severity = severityOf(control, input.severityOverrides);
     this.route = (input.severityRoutes ?? []).find(r => r.severity === this.severity);
     this.alarm = alarm;
     const meta = CONTROL_METADATA[control.key];
     this.regionality = meta.regionality ?? REGIONAL;
     this.watchesReadOnlyCalls = meta.watchesReadOnlyCalls === true;
+  }
+
+  /**
+   * The paging filter; undefined when no exclusion applies. Computed on first
+   * use: only constructs that deploy metric filters need it (and its
+   * 1024-character quota), not the EventBridge rules.
+   */
+  public get paging(): PlannedPaging | undefined {
+    this.pagingMemo ??= { value: this.planPaging() };
+    return this.pagingMemo.value;
   }
 
   /** The filter whose matches the control's (compliance) alarm counts. */
@@ -215,6 +207,26 @@ export class ControlPlan {
     if (!compiled) return undefined;
     this.pagingInsightsMemo ??= insightsFilterFor(compiled);
     return this.pagingInsightsMemo;
+  }
+
+  private planPaging(): PlannedPaging | undefined {
+    if (this.exclusions.length === 0) return undefined;
+    const control = this.control;
+    const text = compileExcludedPattern(this.definition.deployedPattern!, [...this.exclusions], control);
+    // Token values (a role's ARN) are only known at deploy time: the text cannot be parsed here.
+    const compiled = Token.isUnresolved(text) ? undefined : FilterPatternEngine.parse(text);
+    return {
+      exclusions: this.exclusions,
+      filter: checkedFilter(control, {
+        text,
+        compiled,
+        role: ResourceRole.PAGING,
+        metricName: `${control.metricName}${PAGING_METRIC_SUFFIX}`,
+        metricValue: '1',
+        sources: [`CIS ${this.version.version} deployed pattern with exclusions`],
+        regexCount: compiled?.regexCount ?? 0,
+      }),
+    };
   }
 
   /** The label of a resource of this control. */

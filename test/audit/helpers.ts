@@ -87,10 +87,20 @@ export async function runCli(args: string[]): Promise<CliResult> {
   }
 }
 
-/** Runs the audit with `--format json` and returns the parsed document with the exit code. */
-export async function auditJson(args: string[]): Promise<{ code: number; json: any; stderr: string }> {
+/**
+ * Runs the audit with `--format json` and returns the parsed document with the
+ * exit code: `doc` is the whole document (`{ targets, exitCode }`), `json` its
+ * only target with `exitCode` (most tests audit one account and Region; it
+ * fails when there are several).
+ */
+export async function auditJson(args: string[]): Promise<{ code: number; json: any; doc: any; stderr: string }> {
   const r = await runCli(['audit', ...args, '--format', 'json']);
-  return { code: r.code, json: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+  const doc = r.stdout ? JSON.parse(r.stdout) : undefined;
+  if (doc && (!Array.isArray(doc.targets) || Object.keys(doc).join() !== 'targets,exitCode')) {
+    throw new Error(`audit --format json printed a document that is not { targets, exitCode }: ${r.stdout.slice(0, 200)}`);
+  }
+  const json = doc?.targets.length === 1 ? { ...doc.targets[0], exitCode: doc.exitCode } : undefined;
+  return { code: r.code, json, doc, stderr: r.stderr };
 }
 
 /** `{ controlKey: { SCANNER: status } }` of a JSON report. */

@@ -4,14 +4,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack, Stage } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { auditJson, cleanTmp, clone, ENV, resourcesOfType, runCli, statusMatrix, statusesOf, synthTemplate, tmpDir, writeTemplate } from './helpers';
-import { CisBenchmarkVersion, CisMonitoring } from '../../src';
+import { CisBenchmarkVersion, CisControl, CisMonitoring } from '../../src';
 import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
 
 const ALL_PASS_EXCEPT_SH_WARN = (key: string) => ({
@@ -78,7 +78,9 @@ describe('the default CisMonitoring (v7.0.0)', () => {
 
   test('JSON shape', async () => {
     const { json } = await auditJson([writeTemplate(planned), '--scanners', 'prowler,security-hub']);
-    expect(Object.keys(json)).toEqual(['benchmark', 'source', 'audited', 'scanners', 'controls', 'summaries', 'unchecked', 'notes', 'exitCode']);
+    expect(Object.keys(json)).toEqual([
+      'account', 'region', 'environment', 'benchmarkFrom', 'benchmark', 'source', 'audited', 'scanners', 'controls', 'summaries', 'unchecked', 'notes', 'exitCode',
+    ]);
     expect(json.benchmark).toBe('7.0.0');
     expect(json.source).toBe('template');
     expect(json.scanners).toEqual(['SECURITY_HUB', 'PROWLER']);
@@ -339,7 +341,9 @@ describe('reading templates and cdk.out', () => {
     new CisMonitoring(inner, 'Cis', { logGroup: logs.LogGroup.fromLogGroupName(inner, 'L', 'x'), metricNamespace: 'CISBenchmark/Prod', emailAddresses: ['a@example.com'] });
     app.synth();
     const { code, json } = await auditJson([outdir]);
-    expect(json.audited).toMatch(/\(2 templates: assembly-Prod\/ProdInner\w*\.template\.json, Top\.template\.json\)$/);
+    // Both stacks deploy to ENV: one account and Region, one matrix.
+    expect(json.audited).toMatch(/\(2 templates: Prod\/Inner, Top\) in aws:\/\/123456789012\/us-east-1$/);
+    expect(json.environment).toBe('aws://123456789012/us-east-1');
     // Top's trail and planned filters pass; Inner's filters on log group "x" are simply extra.
     expect(code).toBe(AUDIT_EXIT_CODES.OK);
   });
@@ -350,7 +354,8 @@ describe('reading templates and cdk.out', () => {
     fs.writeFileSync(path.join(dir, 'notes.json'), '{}');
     const { code, json } = await auditJson([dir]);
     expect(code).toBe(AUDIT_EXIT_CODES.OK);
-    expect(json.audited).toBe('A.template.json');
+    expect(json.audited).toBe('A');
+    expect(json.notes).toContainEqual(expect.stringMatching(/has no manifest\.json, so every \*\.template\.json in it was read and their account and Region are unknown/));
   });
 
   test('Fn::Join and Fn::Sub ARNs and literal names link trail, filters, alarms and topics', async () => {
@@ -389,13 +394,13 @@ describe('reading templates and cdk.out', () => {
     ['a path that does not exist', () => path.join(tmpDir(), 'missing.json'), /does not exist\. Pass a cdk\.out directory/],
     ['an empty directory', () => tmpDir(), /contains no CloudFormation template .*Pass a cdk\.out directory produced by `cdk synth`/],
     ['a file that is not JSON', () => writeTemplate('Resources:\n  A: 1\n', 't.yaml'), /is not valid JSON .*YAML is not read/],
-    ['JSON without Resources', () => writeTemplate({ AWSTemplateFormatVersion: '2010-09-09' }), /is not a CloudFormation template: it has no "Resources" object/],
-    ['JSON whose Resources is an array', () => writeTemplate({ Resources: [] }), /no "Resources" object/],
+    ['JSON that is no template', () => writeTemplate({ Records: [] }), /is not a CloudFormation template: it has none of AWSTemplateFormatVersion, Resources/],
+    ['JSON whose Resources is an array', () => writeTemplate({ Resources: [] }), /its "Resources" is not an object/],
     ['a cdk.out whose manifest.json is broken', () => {
       const d = tmpDir();
       fs.writeFileSync(path.join(d, 'manifest.json'), '{');
       return d;
-    }, /manifest\.json is not valid JSON .*Re-run `cdk synth`/],
+    }, /manifest\.json cannot be read as JSON .*Re-run `cdk synth`/],
   ])('bad input: %s exits 2 with a message', async (_label, make, message) => {
     const r = await runCli(['audit', make()]);
     expect(r.code).toBe(AUDIT_EXIT_CODES.BAD_INPUT);
@@ -452,5 +457,97 @@ describe('CLI flags: bad input exits 2 and says what to do', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Exit codes:');
     expect(r.stdout).toMatch(/3 {2}at least one selected scanner fails/);
+  });
+});
+
+describe('one reader of cloud assemblies: environments, versions, nested stacks', () => {
+  const sqsSubscriber = (stack: Stack, cis: CisMonitoring) => cis.topic.addSubscription(new subscriptions.SqsSubscription(new sqs.Queue(stack, 'Q', { enforceSSL: true })));
+
+  test('two Regions are two targets, each with its own matrix; one broken Region fails alone', async () => {
+    const outdir = tmpDir();
+    const app = new App({ outdir });
+    for (const region of ['eu-west-1', 'us-east-1']) {
+      const stack = new Stack(app, `Cis-${region}`, { env: { account: '123456789012', region } });
+      const cis = new CisMonitoring(stack, 'Cis', { emailAddresses: ['a@example.com'], controls: region === 'us-east-1' ? [CisControl.ROOT_ACCOUNT_USAGE] : undefined });
+      sqsSubscriber(stack, cis);
+    }
+    app.synth();
+    const { code, doc } = await auditJson([outdir, '--scanners', 'prowler']);
+    expect(doc.targets.map((t: any) => [t.account, t.region, t.environment])).toEqual([
+      ['123456789012', 'eu-west-1', 'aws://123456789012/eu-west-1'],
+      ['123456789012', 'us-east-1', 'aws://123456789012/us-east-1'],
+    ]);
+    expect(statusesOf(doc.targets[0], 'PROWLER')).toEqual(['PASS']);
+    // us-east-1 deploys only root usage: the other controls fail there, and only there.
+    expect(Object.entries(statusMatrix(doc.targets[1])).filter(([, r]) => r.PROWLER === 'PASS').map(([k]) => k)).toEqual(['root-account-usage']);
+    expect(code).toBe(AUDIT_EXIT_CODES.NON_COMPLIANT);
+    expect(doc.exitCode).toBe(AUDIT_EXIT_CODES.NON_COMPLIANT);
+
+    const text = await runCli(['audit', outdir, '--scanners', 'prowler']);
+    expect(text.stdout).toContain('== aws://123456789012/eu-west-1 ==');
+    expect(text.stdout).toContain('== aws://123456789012/us-east-1 ==');
+    expect(text.stdout.trimEnd().split('\n').pop()).toBe('Result: FAIL in aws://123456789012/us-east-1 (exit code 3).');
+  });
+
+  test('the version a stack was built for is read from its labels: a v1.2.0 stack is judged as 1.2.0 without --benchmark', async () => {
+    const v12 = synthTemplate({ emailAddresses: ['a@example.com'], benchmarkVersion: CisBenchmarkVersion.V1_2_0 }, { extend: sqsSubscriber });
+    const { code, json } = await auditJson([writeTemplate(v12)]);
+    expect(json.benchmark).toBe('1.2.0');
+    expect(json.benchmarkFrom).toBe('labels');
+    expect(json.controls.map((c: any) => c.cisId)).toEqual(['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', '3.14']);
+    expect(statusesOf(json, 'PROWLER')).toEqual(['PASS']);
+    expect(code).not.toBe(AUDIT_EXIT_CODES.BAD_INPUT);
+    // --benchmark still wins when given.
+    const told = await auditJson([writeTemplate(v12), '--benchmark', '7.0.0']);
+    expect([told.json.benchmark, told.json.benchmarkFrom]).toEqual(['7.0.0', 'option']);
+    // Without labels (another tool's template) the newest version is assumed, as before.
+    const unlabelled = clone(v12);
+    for (const r of Object.values<any>(unlabelled.Resources)) delete r.Metadata;
+    const guessed = await auditJson([writeTemplate(unlabelled)]);
+    expect([guessed.json.benchmark, guessed.json.benchmarkFrom]).toEqual(['7.0.0', 'default']);
+  });
+
+  test('every metric filter, alarm, rule and query carries its label', () => {
+    const t = synthTemplate({ emailAddresses: ['a@example.com'], realtimeRules: true, investigationQueries: true, exclusions: [] });
+    const labels = (type: string) => resourcesOfType(t, type).map(([, r]) => r.Metadata?.['cdk-cis-monitoring']);
+    const filters = labels('AWS::Logs::MetricFilter');
+    expect(filters).toHaveLength(35);
+    expect(filters.filter((l: any) => l.role === 'compliance')).toHaveLength(15);
+    expect(filters.filter((l: any) => l.role === 'scanner-variant')).toHaveLength(20);
+    for (const type of ['AWS::CloudWatch::Alarm', 'AWS::Events::Rule', 'AWS::Logs::QueryDefinition']) {
+      const perControl = labels(type).filter((l: any) => l !== undefined);
+      expect(perControl).toHaveLength(15);
+      expect(perControl).toContainEqual({ control: 'root-account-usage', role: 'compliance', cisId: '5.3', benchmark: '7.0.0' });
+    }
+  });
+
+  test('a stack without resources is accepted, and nested stacks are read with their parent', async () => {
+    const outdir = tmpDir();
+    const app = new App({ outdir });
+    new Stack(app, 'Empty', { env: ENV });
+    const parent = new Stack(app, 'Parent', { env: ENV });
+    const nested = new NestedStack(parent, 'Monitoring');
+    const cis = new CisMonitoring(nested, 'Cis', { emailAddresses: ['a@example.com'] });
+    sqsSubscriber(nested, cis);
+    app.synth();
+    expect(fs.readdirSync(outdir).some(f => f.endsWith('.nested.template.json'))).toBe(true);
+    const { code, json } = await auditJson([outdir, '--scanners', 'prowler,steampipe']);
+    expect(json.audited).toMatch(/3 templates: Empty, Parent, Parent\/Monitoring\w*/);
+    expect(statusesOf(json, 'PROWLER')).toEqual(['PASS']);
+    expect(statusesOf(json, 'STEAMPIPE')).toEqual(['PASS']);
+    expect(code).toBe(AUDIT_EXIT_CODES.OK);
+  });
+
+  test('a stale template the manifest no longer lists is ignored', async () => {
+    const outdir = tmpDir();
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Live', { env: ENV });
+    sqsSubscriber(stack, new CisMonitoring(stack, 'Cis', { emailAddresses: ['a@example.com'] }));
+    app.synth();
+    // A broken template left behind by an earlier synthesis: read, it would fail the audit.
+    fs.writeFileSync(path.join(outdir, 'Old.template.json'), '{ not json');
+    const { code, json } = await auditJson([outdir]);
+    expect(json.audited).toBe('Live in aws://123456789012/us-east-1');
+    expect(code).toBe(AUDIT_EXIT_CODES.OK);
   });
 });

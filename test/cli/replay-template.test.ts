@@ -68,7 +68,7 @@ describe('readTemplates', () => {
     const ok = readTemplates(template({ F: filter({ 'Fn::Join': ['', ['{ $.eventName', ' = "X" }']] }) }));
     expect(ok.controls[0].filters[0].pattern.text).toBe('{ $.eventName = "X" }');
     const msg = usageError(() => readTemplates(template({ F: filter({ 'Fn::GetAtt': ['X', 'Y'] }) })));
-    expect(msg).toMatch(/metric filter F: FilterPattern is \{"Fn::GetAtt":\["X","Y"\]\}, not a literal string/);
+    expect(msg).toMatch(/metric filter F: FilterPattern is \{"Fn::GetAtt":\["X","Y"\]\}, which depends on values only known at deploy time/);
   });
 
   test('an invalid pattern names the filter and the parser error', () => {
@@ -133,9 +133,9 @@ describe('readTemplates', () => {
   test('a file that is not a CloudFormation template, a directory without templates', () => {
     const notTemplate = path.join(tmp, 'x.json');
     fs.writeFileSync(notTemplate, '{"Records":[]}');
-    expect(usageError(() => readTemplates(notTemplate))).toContain('is not a CloudFormation template (it has no "Resources" object)');
+    expect(usageError(() => readTemplates(notTemplate))).toContain('is not a CloudFormation template: it has none of AWSTemplateFormatVersion, Resources, Parameters, Outputs');
     const dir = fs.mkdtempSync(path.join(tmp, 'cdkout-'));
     fs.writeFileSync(path.join(dir, 'manifest.json'), '{}');
-    expect(usageError(() => readTemplates(dir))).toContain('holds no *.template.json');
+    expect(usageError(() => readTemplates(dir))).toContain('lists no CloudFormation stack');
   });
 });

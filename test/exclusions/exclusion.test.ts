@@ -294,7 +294,7 @@ describe('scoping to controls', () => {
   });
 
   test('something that is not a CisControl is rejected', () => {
-    expect(() => Exclusion.roleName('ci', { controls: ['vpc-changes' as any] })).toThrow(/lists "vpc-changes" in controls; use CisControl constants/);
+    expect(() => Exclusion.roleName('ci', { controls: ['vpc-changes' as any] })).toThrow('The exclusion of role name ci: controls[0] must be a CisControl (for example CisControl.ROOT_ACCOUNT_USAGE), got the string "vpc-changes". Use CisControl.fromKey("vpc-changes").');
   });
 });
 

@@ -93,7 +93,7 @@ describe('CisEventRules with defaults (CIS 7.0.0)', () => {
     });
     const text = JSON.parse(target.InputTransformer.InputTemplate);
     expect(text).toBe([
-      'CIS 5.3 Ensure usage of the \'root\' account is monitored (CIS v7.0.0, control root-account-usage)',
+      '[CRITICAL] CIS 5.3 Ensure usage of the \'root\' account is monitored (CIS v7.0.0, control root-account-usage)',
       'Who: <detail-userIdentity-arn> (<detail-userIdentity-type>)',
       'What: <detail-eventName> on <detail-eventSource>',
       'Where: account <account>, region <region>',
@@ -339,7 +339,7 @@ describe('bad input', () => {
   const make = (props: Partial<ConstructorParameters<typeof CisEventRules>[2]>) => () => withRules(stackIn('us-east-1'), props);
 
   test('empty controls', () => {
-    expect(make({ controls: [] })).toThrow(/controls is empty: CisEventRules needs at least one control/);
+    expect(make({ controls: [] })).toThrow(/The control selection is empty: controls \[\] minus excludeControls \[\] leaves nothing to deploy/);
   });
   test('a control listed twice', () => {
     expect(make({ controls: [CisControl.VPC_CHANGES, CisControl.VPC_CHANGES] })).toThrow(/controls lists "vpc-changes" twice/);
