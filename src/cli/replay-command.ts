@@ -1,4 +1,5 @@
 import { SingleBar } from 'cli-progress';
+import { AUDIT_EXIT_CODES } from '../audit/errors';
 import { Command, CommanderError, Option } from 'commander';
 import { benchmarkControls, ReplayControl } from '../replay/controls';
 import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
@@ -6,10 +7,11 @@ import { ReplayEngine } from '../replay/replay-engine';
 import { formatErrors, toJsonReport, toTable } from '../replay/report';
 import { readTemplates } from '../replay/template-reader';
 
-/** Exit codes of `cis-monitoring replay`. */
-export const EXIT_OK = 0;
-export const EXIT_USAGE = 1;
-export const EXIT_MALFORMED = 2;
+/** Exit codes of `cis-monitoring replay`: the same numbers `audit` uses for the same situations. */
+export const EXIT_OK = AUDIT_EXIT_CODES.OK;
+export const EXIT_USAGE = AUDIT_EXIT_CODES.BAD_INPUT;
+/** --strict and malformed input: the check failed, like a failing scanner in `audit`. */
+export const EXIT_MALFORMED = AUDIT_EXIT_CODES.NON_COMPLIANT;
 
 /** Streams the replay writes to and reads from (process streams by default; tests pass their own). */
 export interface ReplayIo {
@@ -40,13 +42,14 @@ with their size.
 
 Exactly one of --template and --benchmark is required.
 
-Exit codes:
+Exit codes (the same as audit's for the same situations):
   0  the replay ran (malformed records, if any, are reported and counted)
-  1  bad usage or unusable input: unknown option or --format, neither or both of
+  1  unexpected error
+  2  bad usage or unusable input: unknown option or --format, neither or both of
      --template and --benchmark, unknown benchmark version, unreadable template or
      template without metric filters, input path missing or unreadable, or no
      record could be read at all
-  2  --strict, and at least one record, line or file was malformed or unreadable
+  3  --strict, and at least one record, line or file was malformed or unreadable
 
 Examples:
   cis-monitoring replay --benchmark 7.0.0 ./AWSLogs/
@@ -68,9 +71,14 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
     .option('--benchmark <version>', 'evaluate the patterns the construct deploys for this CIS version (e.g. 7.0.0), with the CIS alarm defaults')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--event-ids', 'with --format json: list the eventID of every matching record per control')
-    .option('--strict', 'exit with code 2 when any record, line or file is malformed')
+    .option('--strict', 'exit with code 3 when any record, line or file is malformed')
     .option('--no-progress', 'never show the progress bar (shown on stderr only when it is a terminal)')
     .addHelpText('after', HELP_AFTER)
+    // commander's own usage errors (unknown option, bad choice) are bad input too.
+    .exitOverride(err => {
+      if (err.exitCode !== 0 && err.code.startsWith('commander.')) throw new CommanderError(EXIT_USAGE, err.code, err.message);
+      throw err;
+    })
     .action(async (paths: string[], opts: any) => {
       const code = await runReplay({
         paths,

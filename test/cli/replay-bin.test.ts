@@ -16,7 +16,7 @@ test('the real CLI entry point runs replay from stdin and exits with its code', 
   });
   expect(r.error).toBeUndefined();
   expect(r.stderr).toContain('--strict: the input has 3 malformed');
-  expect(r.status).toBe(2);
+  expect(r.status).toBe(3);
   const json = JSON.parse(r.stdout);
   expect(json.events).toBe(3);
   expect(json.errors.map((e: any) => [e.file, e.line])).toEqual([['<stdin>', 2], ['<stdin>', 3], ['<stdin>', 5]]);

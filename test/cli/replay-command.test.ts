@@ -157,9 +157,9 @@ describe('replay: malformed input', () => {
     expect(r.json.errors[2].message).toMatch(/^malformed record: /);
   });
 
-  test('--strict turns any malformed input into exit code 2 (the report is still printed)', async () => {
+  test('--strict turns any malformed input into exit code 3 (the report is still printed)', async () => {
     const r = await runJson([...BENCH, '--strict', fixture('malformed-middle.ndjson')]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     expect(r.json.events).toBe(3);
     expect(r.stderr).toContain('--strict: the input has 3 malformed');
     const clean = await runJson([...BENCH, '--strict', fixture('records.json')]);
@@ -176,7 +176,7 @@ describe('replay: malformed input', () => {
 
   test('an empty file alone is unusable input (exit 1); beside a good file it is only reported', async () => {
     const alone = await runCli([...BENCH, fixture('empty.json')]);
-    expect(alone.code).toBe(1);
+    expect(alone.code).toBe(2);
     expect(alone.stderr).toContain(`${fixture('empty.json')}:1: the input is empty`);
     expect(alone.stderr).toContain('no CloudTrail record could be read from the input');
     const mixed = await runJson([...BENCH, fixture('empty.json'), fixture('records.json')]);
@@ -187,7 +187,7 @@ describe('replay: malformed input', () => {
 
   test('a non-JSON file is unusable input (exit 1), reported once', async () => {
     const r = await runJson([...BENCH, fixture('not-json.txt')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.json.events).toBe(0);
     expect(r.json.errors).toEqual([{ file: fixture('not-json.txt'), line: 1, message: expect.stringContaining('not JSON') }]);
   });
@@ -268,51 +268,51 @@ describe('replay --template', () => {
   });
 });
 
-describe('replay: bad usage (exit code 1)', () => {
+describe('replay: bad usage (exit code 2, as in audit)', () => {
   test('unknown --format', async () => {
     const r = await runCli([...BENCH, '--format', 'xml', fixture('records.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/argument 'xml' is invalid\. Allowed choices are table, json/);
     expect(r.stdout).toBe('');
   });
 
   test('neither --template nor --benchmark', async () => {
     const r = await runCli([fixture('records.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('give --template <file|cdk.out> (your synthesized stack) or --benchmark <version>');
   });
 
   test('both --template and --benchmark', async () => {
     const r = await runCli([...BENCH, '--template', fixture('two-filters.template.json'), fixture('records.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('--template and --benchmark are mutually exclusive');
   });
 
   test('unknown benchmark version names the known ones', async () => {
     const r = await runCli(['--benchmark', '9.9.9', fixture('records.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('Unknown CIS AWS Foundations Benchmark version "9.9.9". Known versions: 1.2.0,');
   });
 
   test('template without metric filters', async () => {
     const r = await runCli(['--template', fixture('no-filters.template.json'), fixture('records.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`no AWS::Logs::MetricFilter in "${fixture('no-filters.template.json')}"`);
   });
 
   test('template path that does not exist, and a template that is not JSON', async () => {
     const missing = await runCli(['--template', path.join(tmp, 'nope.template.json'), fixture('records.json')]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.template.json" does not exist');
     const notJson = await runCli(['--template', fixture('not-json.txt'), fixture('records.json')]);
-    expect(notJson.code).toBe(1);
+    expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain('is not valid JSON');
   });
 
   test('input path that does not exist', async () => {
     const missing = path.join(tmp, 'no-such-dir', 'trail.json.gz');
     const r = await runCli([...BENCH, fixture('records.json'), missing]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`input path "${missing}" does not exist`);
     expect(r.stdout).toBe(''); // nothing is replayed when an input is missing
   });
@@ -321,39 +321,39 @@ describe('replay: bad usage (exit code 1)', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'emptydir-'));
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'x');
     const r = await runCli([...BENCH, dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('holds no CloudTrail file');
   });
 
   test('no path while stdin is a terminal', async () => {
     const r = await runCli([...BENCH], { stdinIsTTY: true });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('no input: give CloudTrail files or directories');
   });
 
   test('"-" twice', async () => {
     const r = await runCli([...BENCH, '-', '-'], { stdin: '{}' });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('"-" (standard input) is given more than once');
   });
 
   test('boolean flags take no value; --template and --benchmark need one', async () => {
     for (const flag of ['--strict=yes', '--event-ids=1', '--no-progress=0']) {
       const r = await runCli([...BENCH, flag, fixture('records.json')]);
-      expect([flag, r.code]).toEqual([flag, 1]);
+      expect([flag, r.code]).toEqual([flag, 2]);
       expect(r.stderr).toContain(`unknown option '${flag}'`);
     }
     const noVersion = await runCli(['--benchmark']);
-    expect(noVersion.code).toBe(1);
+    expect(noVersion.code).toBe(2);
     expect(noVersion.stderr).toContain("option '--benchmark <version>' argument missing");
     const noTemplate = await runCli([fixture('records.json'), '--template']);
-    expect(noTemplate.code).toBe(1);
+    expect(noTemplate.code).toBe(2);
     expect(noTemplate.stderr).toContain("option '--template <file|dir>' argument missing");
   });
 
   test('unknown option', async () => {
     const r = await runCli([...BENCH, '--frobnicate', fixture('records.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown option '--frobnicate'");
   });
 });
@@ -377,14 +377,15 @@ describe('replay through main()', () => {
   test('the replay subcommand is registered and returns its exit code', async () => {
     expect(await main(['replay', ...BENCH, '--format', 'json', fixture('records.json')])).toBe(0);
     expectSixRecordVerdicts(JSON.parse(stdout));
-    expect(await main(['replay', ...BENCH, '--strict', '--format', 'json', fixture('malformed-middle.ndjson')])).toBe(2);
-    expect(await main(['replay', '--format', 'yaml', fixture('records.json')])).toBe(1);
+    expect(await main(['replay', ...BENCH, '--strict', '--format', 'json', fixture('malformed-middle.ndjson')])).toBe(3);
+    expect(await main(['replay', '--format', 'yaml', fixture('records.json')])).toBe(2);
     expect(stderr).toContain("argument 'yaml' is invalid");
   });
 
   test('--help documents the exit codes', async () => {
     expect(await main(['replay', '--help'])).toBe(0);
-    expect(stdout).toContain('Exit codes:');
-    expect(stdout).toMatch(/2 {2}--strict, and at least one record/);
+    expect(stdout).toContain('Exit codes (the same as audit\'s for the same situations):');
+    expect(stdout).toMatch(/3 {2}--strict, and at least one record/);
+    expect(stdout).toMatch(/2 {2}bad usage or unusable input/);
   });
 });
