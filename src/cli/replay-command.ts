@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import { AUDIT_EXIT_CODES } from '../audit/errors';
 import { Command, CommanderError, Option } from 'commander';
-import { benchmarkControls, ReplayControl } from '../replay/controls';
+import { ReplayControl } from '../replay/controls';
 import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
 import { ReplayEngine } from '../replay/replay-engine';
 import { formatErrors, toJsonReport, toTable } from '../replay/report';
@@ -124,6 +124,9 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
       controls = t.controls;
       warnings = t.warnings;
     } else {
+      // Loaded only for --benchmark: the plan needs aws-cdk-lib, --template does not.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { benchmarkControls } = require('../replay/benchmark-controls') as typeof import('../replay/benchmark-controls');
       controls = benchmarkControls(options.benchmark!);
     }
     inputs = resolveInputs(options.paths, io.stdin.isTTY === true);

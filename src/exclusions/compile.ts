@@ -3,7 +3,7 @@
  * calls these, they are not exported from the package index).
  */
 import { Token } from 'aws-cdk-lib';
-import { CisBenchmarkVersion, CisControl } from '../catalog';
+import { CisControl } from '../catalog';
 import { FilterPatternEngine, FilterPatternKind } from '../filter-pattern';
 import { Exclusion, ExclusionKind } from './exclusion';
 import { ExclusionCondition, quoteFilterValue } from './internal';
@@ -11,22 +11,6 @@ import { includesControl } from '../catalog/selection';
 import { MAX_FILTER_PATTERN_LENGTH } from '../quotas';
 
 
-/** Suffix of the metric name the paging filter publishes to (`RootAccountUsage` => `RootAccountUsagePaging`). */
-export const PAGING_METRIC_SUFFIX = 'Paging';
-
-/** The compliance and paging sides of one control. */
-export interface ControlExclusionPlan {
-  /** The control. */
-  readonly control: CisControl;
-  /** The exclusions that apply to it, in the order given. */
-  readonly exclusions: Exclusion[];
-  /** The unchanged pattern for the compliance filter (what the scanners compare). */
-  readonly compliancePattern: string;
-  /** The tuned pattern for the paging filter; undefined when no exclusion applies. */
-  readonly pagingPattern?: string;
-  /** Metric name of the paging filter (`<metricName>Paging`); undefined when no exclusion applies. */
-  readonly pagingMetricName?: string;
-}
 
 /**
  * Checks the exclusions against the deployed controls: every control an
@@ -126,36 +110,6 @@ export function compileExcludedPattern(basePattern: string, exclusions: Exclusio
     }
   }
   return pattern;
-}
-
-/**
- * The compliance/paging split of one control: the compliance filter keeps the
- * exact deployed pattern; when exclusions apply, a paging filter with the
- * excluded pattern publishes to `<metricName>Paging`.
- *
- * @param basePattern the pattern to tune; defaults to the version's deployed pattern
- */
-export function planControlExclusions(
-  control: CisControl,
-  version: CisBenchmarkVersion,
-  exclusions: Exclusion[],
-  basePattern?: string,
-): ControlExclusionPlan {
-  const compliancePattern = basePattern ?? control.definitionIn(version).deployedPattern;
-  if (compliancePattern === undefined) {
-    throw new Error(`Control "${control.key}" has no filter pattern in ${version}; exclusions only apply to metric-filter controls.`);
-  }
-  const applicable = exclusions.filter(e => e.appliesTo(control));
-  if (applicable.length === 0) {
-    return { control, exclusions: [], compliancePattern };
-  }
-  return {
-    control,
-    exclusions: applicable,
-    compliancePattern,
-    pagingPattern: compileExcludedPattern(compliancePattern, applicable, control),
-    pagingMetricName: `${control.metricName}${PAGING_METRIC_SUFFIX}`,
-  };
 }
 
 /** Whether a filter-pattern value (with `*` at the start/end) matches a string, as CloudWatch Logs compares. */

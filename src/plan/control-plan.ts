@@ -12,7 +12,7 @@ import { CisBenchmarkVersion, CisControl, CisControlDefinition } from '../catalo
 import { CONTROL_METADATA, REGIONAL, Regionality } from '../catalog/control-metadata';
 import { asControl, describeValue, includesControl, selectControls } from '../catalog/selection';
 import { Exclusion } from '../exclusions';
-import { compileExcludedPattern, PAGING_METRIC_SUFFIX, validateExclusions } from '../exclusions/compile';
+import { compileExcludedPattern, validateExclusions } from '../exclusions/compile';
 import { CompiledFilterPattern, FilterPatternEngine } from '../filter-pattern';
 import { EventPatternTranslation, translateFilterPattern } from '../filter-pattern/translate/event-pattern';
 import { ExcludedEventPattern, excludedEventPattern } from '../filter-pattern/translate/event-pattern-exclusions';
@@ -23,7 +23,7 @@ import { ALL_SCANNERS } from '../scanners/rules';
 import { Scanner } from '../scanners/scanner';
 import { CisSeverity, severityOf, SeverityOverrideOptions, SeverityRouteOptions, validateSeverityRouting } from '../severity';
 import { validateEvaluationPeriods, validatePeriod, validateThreshold } from '../validation';
-import { ResourceLabel, ResourceRole } from './labels';
+import { PAGING_METRIC_SUFFIX, ResourceLabel, ResourceRole } from './labels';
 
 export { LABEL_METADATA_KEY, ResourceRole } from './labels';
 export type { ResourceLabel } from './labels';

@@ -26,6 +26,9 @@ export enum ResourceRole {
   EXTENDED = 'extended',
 }
 
+/** Suffix of the metric name a paging filter publishes to (`RootAccountUsage` => `RootAccountUsagePaging`). */
+export const PAGING_METRIC_SUFFIX = 'Paging';
+
 /** The CloudFormation metadata key of the label. */
 export const LABEL_METADATA_KEY = 'cdk-cis-monitoring';
 

@@ -1,7 +1,5 @@
 import { UsageError } from './event-source';
-import { CisBenchmarkVersion, CisControl } from '../catalog';
-import { ControlPlan } from '../plan/control-plan';
-import { ALL_SCANNERS } from '../scanners/rules';
+import { CisControl } from '../catalog';
 import { CompiledFilterPattern, FilterPatternEngine, FilterPatternKind } from '../filter-pattern';
 
 /** Statistics the alarm simulation can compute from metric-filter data points. */
@@ -107,44 +105,6 @@ export function compileFilter(
 export function literalValue(value: string): { valueOf: (record: any) => number | undefined; counts: boolean } {
   const n = Number(value);
   return n === 0 ? { valueOf: ZERO, counts: false } : n === 1 ? { valueOf: ONE, counts: true } : { valueOf: () => n, counts: true };
-}
-
-/**
- * The controls of one benchmark version exactly as a default `CisMonitoring`
- * deploys them: the same plan (the CIS text counting 1, every scanner text
- * publishing 0 to the same metric) and the CIS alarm values.
- *
- * @throws UsageError for a version that is not in the catalog
- */
-export function benchmarkControls(version: string): ReplayControl[] {
-  let v: CisBenchmarkVersion;
-  try {
-    v = CisBenchmarkVersion.of(version);
-  } catch (e: any) {
-    throw new UsageError(`--benchmark: ${e?.message ?? e}`);
-  }
-  return ControlPlan.build({ benchmarkVersion: v, provides: 'alarm', scanners: ALL_SCANNERS }).map(plan => {
-    const d = plan.definition;
-    return {
-      key: plan.control.key,
-      cisId: d.recommendationId,
-      benchmark: v.version,
-      namespace: DEFAULT_NAMESPACE,
-      metricName: plan.metricName,
-      filters: plan.filters.map((f, i) => {
-        const value = literalValue(f.metricValue);
-        return compileFilter(`CIS v${v.version} ${d.recommendationId} ${plan.control.key} (${f.role}${i > 0 ? ` ${i}` : ''})`, f.compiled!, value.valueOf, value.counts);
-      }),
-      alarms: [{
-        name: plan.control.key,
-        ...CIS_ALARM,
-        period: plan.alarm.period.toSeconds(),
-        threshold: plan.alarm.threshold,
-        evaluationPeriods: plan.alarm.evaluationPeriods,
-        datapointsToAlarm: plan.alarm.evaluationPeriods,
-      }],
-    };
-  });
 }
 
 /** The catalog control that publishes `metricName`, if any. */

@@ -4,8 +4,7 @@ import {
 import { UsageError } from './event-source';
 import { AssemblyInputError, environmentKey, readCloudAssembly, TemplateResolver } from '../assembly/cloud-assembly';
 import { CisControl } from '../catalog';
-import { PAGING_METRIC_SUFFIX } from '../exclusions/compile';
-import { readLabel, ResourceRole } from '../plan/labels';
+import { PAGING_METRIC_SUFFIX, readLabel, ResourceRole } from '../plan/labels';
 
 /**
  * The metric filters and alarms of a synthesized app (a template file or a

@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { Exclusion, ExclusionKind } from '../../src/exclusions';
-import { compileExcludedPattern, globMatches, planControlExclusions, validateExclusions } from '../../src/exclusions/compile';
+import { compileExcludedPattern, globMatches, validateExclusions } from '../../src/exclusions/compile';
+import { planOf } from '../support/plans';
 import { FilterPatternEngine } from '../../src/filter-pattern';
 
 const BASE = '{ ($.eventSource = iam.amazonaws.com) && ($.eventName = PutRolePolicy) }';
@@ -316,18 +317,13 @@ describe('validateExclusions and planControlExclusions', () => {
     expect(() => validateExclusions([{ kind: 'ROLE_NAME', value: 'x' } as any], deployed)).toThrow(/create exclusions with the Exclusion factories/);
   });
 
-  test('no applicable exclusion: no paging side', () => {
-    const plan = planControlExclusions(CisControl.VPC_CHANGES, CisBenchmarkVersion.V1_2_0, [Exclusion.roleName('ci', { controls: [CisControl.NACL_CHANGES] })]);
-    expect(plan).toEqual({
-      control: CisControl.VPC_CHANGES,
-      exclusions: [],
-      compliancePattern: CisControl.VPC_CHANGES.definitionIn(CisBenchmarkVersion.V1_2_0).deployedPattern,
+  test('no applicable exclusion: no paging side in the plan', () => {
+    const plan = planOf(CisControl.VPC_CHANGES, CisBenchmarkVersion.V1_2_0, {
+      controls: [CisControl.VPC_CHANGES, CisControl.NACL_CHANGES], exclusions: [Exclusion.roleName('ci', { controls: [CisControl.NACL_CHANGES] })],
     });
-  });
-
-  test('a control without a pattern is refused', () => {
-    expect(() => planControlExclusions(CisControl.SECURITY_HUB_ENABLED, CisBenchmarkVersion.V5_0_0, []))
-      .toThrow(/has no filter pattern in CIS v5\.0\.0; exclusions only apply to metric-filter controls/);
+    expect(plan.exclusions).toEqual([]);
+    expect(plan.paging).toBeUndefined();
+    expect(plan.compliance.text).toBe(CisControl.VPC_CHANGES.definitionIn(CisBenchmarkVersion.V1_2_0).deployedPattern);
   });
 
   test('globMatches follows CloudWatch wildcard rules', () => {

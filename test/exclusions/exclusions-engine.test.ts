@@ -8,7 +8,8 @@ import { ACCOUNT, controlCorpus, CorpusRecord, NASTY_USER_AGENT } from './corpus
 import { lacksField, oracleExcludes, oracleFields } from './oracle';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { Exclusion } from '../../src/exclusions';
-import { compileExcludedPattern, planControlExclusions } from '../../src/exclusions/compile';
+import { compileExcludedPattern } from '../../src/exclusions/compile';
+import { planOf } from '../support/plans';
 import { FilterPatternEngine } from '../../src/filter-pattern';
 
 interface Scenario {
@@ -110,10 +111,11 @@ describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
   });
 
   test('compliance pattern stays byte-exact; paging goes to <metricName>Paging', () => {
-    const plan = planControlExclusions(control, version, [Exclusion.roleName('ci-deployer')]);
-    expect(plan.compliancePattern).toBe(control.definitionIn(version).deployedPattern);
-    expect(plan.pagingMetricName).toBe(`${control.metricName}Paging`);
-    expect(plan.pagingPattern).toBe(compileExcludedPattern(plan.compliancePattern, plan.exclusions, control));
+    const exclusions = [Exclusion.roleName('ci-deployer')];
+    const plan = planOf(control, version, { exclusions });
+    expect(plan.compliance.text).toBe(control.definitionIn(version).deployedPattern);
+    expect(plan.paging!.filter.metricName).toBe(`${control.metricName}Paging`);
+    expect(plan.paging!.filter.text).toBe(compileExcludedPattern(plan.compliance.text, exclusions, control));
   });
 });
 

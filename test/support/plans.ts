@@ -6,7 +6,8 @@ import { ControlPlan, ControlPlanInput } from '../../src/plan/control-plan';
 
 /** The plan of one control, as a construct with these options would build it. */
 export function planOf(control: CisControl, version: CisBenchmarkVersion, options: Partial<ControlPlanInput> = {}): ControlPlan {
-  return ControlPlan.build({ provides: 'plan', ...options, benchmarkVersion: version, controls: [control] })[0];
+  const plans = ControlPlan.build({ provides: 'plan', controls: [control], ...options, benchmarkVersion: version });
+  return plans.find(p => p.control.key === control.key)!;
 }
 
 /** The EventBridge translation of a control's CIS pattern in one version. */
