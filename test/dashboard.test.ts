@@ -18,7 +18,8 @@ function inputs(stack: Stack, version = CisBenchmarkVersion.LATEST, pagingFor: C
     const pagingAlarm = new cloudwatch.Alarm(stack, `${control.key}-paging`, {
       metric: pagingMetric, threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
-    return { plan: { definition: control.definitionIn(version), severity: CisSeverityDefaults.forControl(control) }, metric, alarm, pagingMetric, pagingAlarm };
+    const plan = { definition: control.definitionIn(version), severity: CisSeverityDefaults.forControl(control) };
+    return { plan, metric, alarm, pagingMetric, pagingAlarm };
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CisAlarmTopic, CisBenchmarkVersion, CisControl, CisEventRules, CisInvestigationQueries, CisMonitoring, Exclusion } from '../src';
 
@@ -54,7 +55,7 @@ describe('a second copy of the module', () => {
     const rules = new CisEventRules(s, 'R', { topic, controls: [other.CisControl.ROOT_ACCOUNT_USAGE as any] });
     expect(rules.ruleFor(CisControl.ROOT_ACCOUNT_USAGE)).toBeDefined();
     const queries = new CisInvestigationQueries(s, 'Q', {
-      logGroup: new (require('aws-cdk-lib/aws-logs').LogGroup)(s, 'L'), controls: [other.CisControl.VPC_CHANGES as any], benchmarkVersion: other.CisBenchmarkVersion.V1_2_0 as any,
+      logGroup: new logs.LogGroup(s, 'L'), controls: [other.CisControl.VPC_CHANGES as any], benchmarkVersion: other.CisBenchmarkVersion.V1_2_0 as any,
     });
     expect(queries.queryFor(CisControl.VPC_CHANGES)).toBeDefined();
     expect(queries.benchmarkVersion).toBe(CisBenchmarkVersion.V1_2_0);

@@ -5,10 +5,10 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CisBenchmarkVersion, CisControl } from '../src/catalog';
+import { ControlPlan } from '../src/plan/control-plan';
 import {
   CisSeverity, CisSeverityDefaults, resolveSeverityActions, SeverityRouteOptions, severityOf, validateSeverityRouting,
 } from '../src/severity';
-import { ControlPlan } from '../src/plan/control-plan';
 
 /** The actions of one control's alarm as CisMonitoring resolves them: from the control's plan. */
 function resolve(control: CisControl, input: { controls?: CisControl[]; overrides?: any[]; routes?: any[] }, defaults: any[]) {

@@ -9,8 +9,8 @@
  * replay:   the `replay` command (runReplay) with every control of the benchmark version.
  */
 import * as fs from 'fs';
-import { readSource } from '../../src/replay/event-source';
 import { runReplay } from '../../src/cli/replay-command';
+import { readSource } from '../../src/replay/event-source';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,11 +5,11 @@
  */
 import { environmentKey, StackEnvironment } from '../assembly/cloud-assembly';
 import { CisBenchmarkVersion } from '../catalog';
-import { Scanner } from '../scanners/scanner';
 import { AUDIT_EXIT_CODES } from './errors';
 import { AuditReport, evaluateAudit } from './evaluate';
 import { AuditModel } from './model';
 import { readTemplateTargets } from './template-reader';
+import { Scanner } from '../scanners/scanner';
 
 export interface AuditRunOptions {
   /** A cdk.out directory or template file (template mode). */

@@ -4,10 +4,10 @@
  * simple Fn::Sub within a template, which is enough to link the trail, log
  * group, metric filters, alarms, topics and subscriptions CDK writes.
  */
-import { AssemblyInputError, AssemblyStack, environmentKey, readCloudAssembly, StackEnvironment, stacksByEnvironment, TemplateResolver as AssemblyResolver } from '../assembly/cloud-assembly';
-import { readLabel } from '../plan/labels';
 import { AuditInputError } from './errors';
 import { AlarmActionRef, AlarmFacts, AuditModel, EventSelectorFacts, MetricFilterFacts, ResourceRef, SubscriptionFacts, SubscriptionState, TopicFacts, TrailFacts, logGroupNameFromArn } from './model';
+import { AssemblyInputError, AssemblyStack, environmentKey, readCloudAssembly, StackEnvironment, stacksByEnvironment, TemplateResolver as AssemblyResolver } from '../assembly/cloud-assembly';
+import { readLabel } from '../plan/labels';
 
 /** Protocols whose subscriptions stay pending until the endpoint's owner confirms. */
 const CONFIRMATION_PROTOCOLS = new Set(['email', 'email-json', 'http', 'https']);

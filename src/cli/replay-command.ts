@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
-import { AUDIT_EXIT_CODES } from '../audit/errors';
 import { Command, CommanderError, Option } from 'commander';
+import { AUDIT_EXIT_CODES } from '../audit/errors';
 import { ReplayControl } from '../replay/controls';
 import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
 import { ReplayEngine } from '../replay/replay-engine';

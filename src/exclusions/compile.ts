@@ -11,7 +11,6 @@ import { includesControl } from '../catalog/selection';
 import { MAX_FILTER_PATTERN_LENGTH } from '../quotas';
 
 
-
 /**
  * Checks the exclusions against the deployed controls: every control an
  * exclusion names must be deployed, and an event-name exclusion must not

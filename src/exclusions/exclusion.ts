@@ -2,8 +2,8 @@ import { isIP, isIPv6 } from 'net';
 import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CisControl } from '../catalog';
-import { asControl } from '../catalog/selection';
 import { ExclusionCondition, quoteFilterValue, SELECTORS, TOKEN_RESERVE } from './internal';
+import { asControl } from '../catalog/selection';
 
 /** What an `Exclusion` matches on. */
 export enum ExclusionKind {

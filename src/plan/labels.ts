@@ -45,7 +45,8 @@ export interface ResourceLabel {
 
 /** The label in a template resource's metadata, if it carries one. */
 export function readLabel(resource: unknown): ResourceLabel | undefined {
-  const label = (resource as { Metadata?: Record<string, unknown> } | undefined)?.Metadata?.[LABEL_METADATA_KEY] as Partial<ResourceLabel> | undefined;
+  const metadata = (resource as { Metadata?: Record<string, unknown> } | undefined)?.Metadata;
+  const label = metadata?.[LABEL_METADATA_KEY] as Partial<ResourceLabel> | undefined;
   if (!label || typeof label !== 'object' || typeof label.control !== 'string' || typeof label.role !== 'string') return undefined;
   return label as ResourceLabel;
 }

@@ -74,6 +74,14 @@ const FOLDER = /^[A-Za-z0-9 ._-]+(\/[A-Za-z0-9 ._-]+)*$/;
  * new CisInvestigationQueries(this, 'Queries', { logGroup: trailLogGroup });
  */
 export class CisInvestigationQueries extends Construct {
+  /**
+   * The queries of controls `CisMonitoring` has already planned, so both read one plan.
+   * @internal
+   */
+  public static _fromPlans(scope: Construct, id: string, plans: ControlPlan[], props: CisInvestigationQueriesProps): CisInvestigationQueries {
+    return new CisInvestigationQueries(scope, id, { ...props, [PLANS]: plans } as CisInvestigationQueriesProps);
+  }
+
   /** The benchmark version in use. */
   public readonly benchmarkVersion: CisBenchmarkVersion;
   /** The controls that have a query, in benchmark order. */
@@ -97,14 +105,6 @@ export class CisInvestigationQueries extends Construct {
    * @default - undefined when `includeInvestigationQueries` is false
    */
   public readonly s3PublicExposureQuery?: logs.QueryDefinition;
-
-  /**
-   * The queries of controls `CisMonitoring` has already planned, so both read one plan.
-   * @internal
-   */
-  public static _fromPlans(scope: Construct, id: string, plans: ControlPlan[], props: CisInvestigationQueriesProps): CisInvestigationQueries {
-    return new CisInvestigationQueries(scope, id, { ...props, [PLANS]: plans } as CisInvestigationQueriesProps);
-  }
 
   private readonly byControl = new Map<string, logs.QueryDefinition>();
 

@@ -6,13 +6,13 @@
  * them all (scanners link alarm to filter by metric name).
  */
 import { CisBenchmarkVersion, CisControl } from '../catalog';
-import { CompiledFilterPattern, FilterPatternEngine } from '../filter-pattern';
-import { BENIGN_EVENTS, ProbeEvent, controlProbes, eventNamesIn } from '../catalog/probe-events';
-import { CONTROL_METADATA } from '../catalog/control-metadata';
 import { ALL_SCANNERS, patternRule, scannerDisplayName } from './rules';
 import { Scanner } from './scanner';
+import { CONTROL_METADATA } from '../catalog/control-metadata';
 import { MAX_FILTER_PATTERN_LENGTH as MAX_PATTERN_LENGTH } from '../quotas';
 import { CLOUDSPLOIT_MASTER_RULES } from './scanner-data.generated';
+import { BENIGN_EVENTS, ProbeEvent, controlProbes, eventNamesIn } from '../catalog/probe-events';
+import { CompiledFilterPattern, FilterPatternEngine } from '../filter-pattern';
 
 
 /** A text the planner may deploy, with where it comes from and what it passes. */

@@ -38,8 +38,15 @@ function replay(controls: ReplayControl[], records: any[]): ReplayResult {
 /** What replay reports per metric, without where the filters came from. */
 function numbers(result: ReplayResult) {
   return result.controls.map(c => ({
-    key: c.key, cisId: c.cisId, metricName: c.metricName, filters: c.filters,
-    matches: c.matches, zeroValueMatches: c.zeroValueMatches, datapoints: c.datapoints, sum: c.sum, alarmFirings: c.alarmFirings,
+    key: c.key,
+    cisId: c.cisId,
+    metricName: c.metricName,
+    filters: c.filters,
+    matches: c.matches,
+    zeroValueMatches: c.zeroValueMatches,
+    datapoints: c.datapoints,
+    sum: c.sum,
+    alarmFirings: c.alarmFirings,
   }));
 }
 

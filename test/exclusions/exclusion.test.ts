@@ -5,8 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { Exclusion, ExclusionKind } from '../../src/exclusions';
 import { compileExcludedPattern, globMatches, validateExclusions } from '../../src/exclusions/compile';
-import { planOf } from '../support/plans';
 import { FilterPatternEngine } from '../../src/filter-pattern';
+import { planOf } from '../support/plans';
 
 const BASE = '{ ($.eventSource = iam.amazonaws.com) && ($.eventName = PutRolePolicy) }';
 const ORG = CisControl.ORGANIZATIONS_CHANGES.definitionIn(CisBenchmarkVersion.LATEST).deployedPattern!;

@@ -9,8 +9,8 @@ import { lacksField, oracleExcludes, oracleFields } from './oracle';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { Exclusion } from '../../src/exclusions';
 import { compileExcludedPattern } from '../../src/exclusions/compile';
-import { planOf } from '../support/plans';
 import { FilterPatternEngine } from '../../src/filter-pattern';
+import { planOf } from '../support/plans';
 
 interface Scenario {
   readonly name: string;

@@ -4,8 +4,8 @@ import { compileInsightsFilter, flattenRecord } from './insights-evaluator';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { FilterPatternEngine } from '../../src/filter-pattern';
 import { fieldName, insightsFilterFor } from '../../src/filter-pattern/translate/insights';
-import { controlInsightsQuery } from '../support/plans';
 import { loadControlFixtures } from '../support/fixtures';
+import { controlInsightsQuery } from '../support/plans';
 import { hasShared, sharedPath } from '../support/shared';
 
 const CORPUS = ['corpus', 'stratus-red-team'];

@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { FilterPatternEngine } from '../../src/filter-pattern';
-import { eventPatternFor } from '../support/plans';
 import {
   API_CALL_DETAIL_TYPE, CONSOLE_SIGN_IN_DETAIL_TYPE, toEventPatternJson, translateFilterPattern,
 } from '../../src/filter-pattern/translate/event-pattern';
 import { cloudTrailEvent, matches } from '../support/event-pattern-matcher';
 import { loadControlFixtures } from '../support/fixtures';
+import { eventPatternFor } from '../support/plans';
 import { hasShared, sharedPath } from '../support/shared';
 
 const CORPUS_DIR = ['corpus', 'stratus-red-team'];

@@ -21,12 +21,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CisAlarmTopic, CisBenchmarkVersion, CisControl, CisEventRules, Exclusion } from '../../src';
 import { compileExcludedPattern } from '../../src/exclusions/compile';
 import { FilterPatternEngine } from '../../src/filter-pattern';
-import { eventPatternFor } from '../support/plans';
 import { toEventPatternJson, translateFilterPattern } from '../../src/filter-pattern/translate/event-pattern';
 import { excludedEventPattern } from '../../src/filter-pattern/translate/event-pattern-exclusions';
 import { MAX_EVENT_PATTERN_LENGTH } from '../../src/quotas';
 import { cloudTrailEvent, EventPattern, matches } from '../support/event-pattern-matcher';
 import { loadControlFixtureFile } from '../support/fixtures';
+import { eventPatternFor } from '../support/plans';
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';

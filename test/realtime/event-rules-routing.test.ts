@@ -14,7 +14,8 @@ function setup(routes: (pager: sns.ITopic) => any[]) {
     const rule = template.toJSON().Resources[stack.getLogicalId(cis.eventRules!.ruleFor(control).node.defaultChild as any)];
     return rule.Properties.Targets.map((t: any) => t.Arn);
   };
-  const alarmActionsOf = (control: CisControl) => template.toJSON().Resources[stack.getLogicalId(cis.alarmFor(control).node.defaultChild as any)].Properties.AlarmActions;
+  const resource = (c: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[stack.getLogicalId(c.node.defaultChild as any)];
+  const alarmActionsOf = (control: CisControl) => resource(cis.alarmFor(control)).Properties.AlarmActions;
   return { stack, pager, cis, targetsOf, alarmActionsOf, ref: (t: sns.ITopic) => stack.resolve(t.topicArn) };
 }
 
@@ -43,7 +44,8 @@ test('a route with alarm actions only: the rule falls back to the default topic,
 test('the pager topic lets EventBridge publish (scoped to the account)', () => {
   const { stack, pager } = setup(p => [{ severity: CisSeverity.CRITICAL, topic: p }]);
   const policies = Template.fromStack(stack).findResources('AWS::SNS::TopicPolicy');
-  const forPager = Object.values<any>(policies).find(p => JSON.stringify(p.Properties.Topics).includes(stack.getLogicalId(pager.node.defaultChild as any)));
+  const pagerId = stack.getLogicalId(pager.node.defaultChild as any);
+  const forPager = Object.values<any>(policies).find(p => JSON.stringify(p.Properties.Topics).includes(pagerId));
   expect(JSON.stringify(forPager.Properties.PolicyDocument)).toContain('events.amazonaws.com');
 });
 
@@ -56,7 +58,8 @@ test('standalone CisEventRules takes the same severityOverrides and severityRout
     severityOverrides: [{ control: CisControl.VPC_CHANGES, severity: CisSeverity.CRITICAL }],
     severityRoutes: [{ severity: CisSeverity.CRITICAL, topic: pager }],
   });
-  const arn = (c: CisControl) => Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(rules.ruleFor(c).node.defaultChild as any)].Properties.Targets.map((t: any) => t.Arn);
+  const resources = Template.fromStack(stack).toJSON().Resources;
+  const arn = (c: CisControl) => resources[stack.getLogicalId(rules.ruleFor(c).node.defaultChild as any)].Properties.Targets.map((t: any) => t.Arn);
   expect(arn(CisControl.VPC_CHANGES)).toEqual([stack.resolve(pager.topicArn)]);
   expect(arn(CisControl.ROOT_ACCOUNT_USAGE)).toEqual([stack.resolve(pager.topicArn)]);
   expect(arn(CisControl.NACL_CHANGES)).toEqual([stack.resolve(topic.topicArn)]);

@@ -4,8 +4,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CisAlarmTopic, CisBenchmarkVersion, CisControl, CisEventRules } from '../../src';
-import { eventPatternFor } from '../support/plans';
 import { toEventPatternJson } from '../../src/filter-pattern/translate/event-pattern';
+import { eventPatternFor } from '../support/plans';
 
 const GLOBAL_WARNING = 'cdk-cis-monitoring:globalEventsRegion';
 

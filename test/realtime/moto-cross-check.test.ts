@@ -14,10 +14,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
-import { eventPatternFor } from '../support/plans';
 import { toEventPatternJson } from '../../src/filter-pattern/translate/event-pattern';
 import { cloudTrailEvent, matches } from '../support/event-pattern-matcher';
 import { loadControlFixtures } from '../support/fixtures';
+import { eventPatternFor } from '../support/plans';
 
 const PYTHON = path.resolve(__dirname, '../../.venv/bin/python');
 const MOTO_SERVER = path.resolve(__dirname, '../../.venv/bin/moto_server');

@@ -1,9 +1,9 @@
 import { Token } from 'aws-cdk-lib';
-import { CisControl } from '../../catalog';
-import { Exclusion } from '../../exclusions';
 import {
   conditionKey, Conjunction, EventMatcher, EventPatternTranslation, FieldCondition, hoistCommon, simplify,
 } from './event-pattern';
+import { CisControl } from '../../catalog';
+import { Exclusion } from '../../exclusions';
 import { globMatches } from '../../exclusions/compile';
 import { MAX_EVENT_PATTERN_LENGTH } from '../../quotas';
 
