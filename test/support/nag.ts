@@ -31,8 +31,12 @@ export const ALL_NAG_PACKS = Object.keys(NAG_PACKS) as NagPackName[];
 
 /** The major version of the cdk-nag that `cdk-nag` resolves to. */
 export const NAG_MAJOR: 2 | 3 = typeof (nag.NagPack.prototype as any).validateScope === 'function' ? 3 : 2;
+// require, not fs: under scripts/compat-newest.sh jest maps these module names to the newest set.
 /** The version of the aws-cdk-lib that `aws-cdk-lib` resolves to. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const CDK_LIB_VERSION: string = require('aws-cdk-lib/package.json').version;
+/** The version of the cdk-nag that `cdk-nag` resolves to. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const NAG_VERSION: string = require('cdk-nag/package.json').version;
 
 export interface NagFinding {
@@ -62,7 +66,8 @@ export function nagFindings(app: cdk.App, packs: NagPackName[] = ALL_NAG_PACKS):
     return stacks.flatMap(stack => {
       const a = AssertAnnotations.fromStack(stack);
       const entry = (level: 'error' | 'warning') => (m: { id: string; entry: { data?: unknown } }): NagFinding => {
-        const rule = String(m.entry.data).split(':')[0];
+        // `Pack-Rule: info` or `Pack-Rule[Finding]: info`; a finding may contain colons.
+        const rule = /^([^\s[:]+(?:\[[^\]]*\])?)/.exec(String(m.entry.data))![1];
         return { pack: packOf(rule), rule, path: m.id.replace(/^\//, ''), level };
       };
       return [...a.findError('*', prefix).map(entry('error')), ...a.findWarning('*', prefix).map(entry('warning'))];
