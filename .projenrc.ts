@@ -56,6 +56,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@types/cli-progress',
     // cdk-nag 3.x needs aws-cdk-lib >= 2.257.0; 2.37 works with our floor.
+    // cdk-nag 3 runs in the newest set (scripts/compat-newest/, docs/cdk-nag.md).
     'cdk-nag@2.37.55',
   ],
   bin: {
@@ -114,11 +115,22 @@ const packageTask = project.tasks.tryFind('package')!;
 packageTask.reset();
 packageTask.spawn(packageAll);
 
+// Compatibility matrix, second set: the construct tests, the examples' tests
+// and the cdk-nag and cfn-lint gates on the newest aws-cdk-lib with cdk-nag 3
+// (exact versions in scripts/compat-newest/package.json; docs/cdk-nag.md).
+// The first set, the floor with cdk-nag 2, is the `test` task's jest run.
+const compatNewest = project.addTask('compat-newest', {
+  description: 'Run the construct tests, examples and cdk-nag/cfn-lint gates on the newest aws-cdk-lib with cdk-nag 3 (pinned in scripts/compat-newest/)',
+  exec: 'bash scripts/compat-newest.sh',
+  receiveArgs: true,
+});
+
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the README Python example on the built wheel',
+  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
     { spawn: 'build' },
+    { spawn: compatNewest.name },
     { exec: 'bash scripts/python-smoke.sh' },
   ],
 });
