@@ -5,7 +5,6 @@
 import { CisBenchmarkVersion } from '../catalog';
 import { AUDIT_EXIT_CODES } from './errors';
 import { AuditReport, evaluateAudit } from './evaluate';
-import { readLiveModel } from './live-reader';
 import { AuditModel } from './model';
 import { readTemplateModel } from './template-reader';
 import { Scanner } from '../scanners/scanner';
@@ -30,8 +29,17 @@ export interface AuditRunResult {
 /** Runs the audit; throws AuditFailure (with its exit code) for input and AWS errors. */
 export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult> {
   const model = options.live
-    ? await readLiveModel({ region: options.region, profile: options.profile })
+    ? await liveReader().readLiveModel({ region: options.region, profile: options.profile })
     : readTemplateModel(options.input!);
   const report = evaluateAudit(model, options.benchmark, options.scanners);
   return { model, report, exitCode: report.failed ? AUDIT_EXIT_CODES.NON_COMPLIANT : AUDIT_EXIT_CODES.OK };
+}
+
+/**
+ * The live reader, required on first use: it loads the AWS SDK, which a
+ * template audit (and the CLI's other commands) must not pay for at start-up.
+ */
+function liveReader(): typeof import('./live-reader') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./live-reader');
 }
