@@ -8,6 +8,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { builtinModules } from 'module';
+import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -125,10 +126,18 @@ describeBuilt('the bundled CLI (lib/bin/cis-monitoring.js)', () => {
   });
 
   test('replay runs without loading the AWS SDK bundle', () => {
-    const r = runBundle(['replay', '--benchmark', '7.0.0', '--format', 'json', 'test/cli/fixtures/replay/records.json']);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-bundle-'));
+    const input = path.join(dir, 'records.json');
+    fs.writeFileSync(input, JSON.stringify({
+      Records: [{ eventVersion: '1.09', eventTime: '2026-11-01T10:00:00Z', eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', awsRegion: 'eu-west-1', userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice' } }],
+    }));
+    const r = runBundle(['replay', '--benchmark', '7.0.0', '--format', 'json', input]);
+    fs.rmSync(dir, { recursive: true, force: true });
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).events).toBeGreaterThan(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.events).toBe(1);
+    expect(json.controls.find((c: any) => c.key === 'cloudtrail-config-changes').matches).toBe(1);
     expect(r.loaded).toBeDefined();
     expect(r.loaded!.filter(f => f.startsWith(path.join(ROOT, 'lib')))).toEqual([BIN]);
   });
