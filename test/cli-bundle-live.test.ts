@@ -76,7 +76,7 @@ const ENV_KEYS = [
     expect(bundle.stderr).toBe('');
     expect(source.code).toBe(0);
     expect(bundle.code).toBe(source.code);
-    expect(bundle.json).toEqual(source.json);
+    expect(bundle.json).toEqual(source.doc);
   });
 
   test('a metric filter deleted: the same FAIL and exit code 3 from both', async () => {
@@ -88,6 +88,6 @@ const ENV_KEYS = [
     const bundle = runBundle(['--live', '--region', 'us-east-1']);
     expect(source.code).toBe(3);
     expect(bundle.code).toBe(source.code);
-    expect(bundle.json).toEqual(source.json);
+    expect(bundle.json).toEqual(source.doc);
   });
 });
