@@ -9,11 +9,11 @@
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import { CisBenchmarkVersion, CisControl, CisControlDefinition } from '../catalog';
-// Type only: erased at run time, so no import cycle with the construct.
-import type { ControlOverrideOptions } from '../cis-monitoring';
 import { CONTROL_METADATA, REGIONAL, Regionality } from '../catalog/control-metadata';
 import { asControl, describeValue, includesControl, selectControls } from '../catalog/selection';
+import type { ControlOverrideOptions } from '../cis-monitoring';
 import { Exclusion } from '../exclusions';
+import { PAGING_METRIC_SUFFIX, ResourceLabel, ResourceRole } from './labels';
 import { compileExcludedPattern, validateExclusions } from '../exclusions/compile';
 import { CompiledFilterPattern, FilterPatternEngine } from '../filter-pattern';
 import { EventPatternTranslation, translateFilterPattern } from '../filter-pattern/translate/event-pattern';
@@ -25,7 +25,6 @@ import { ALL_SCANNERS } from '../scanners/rules';
 import { Scanner } from '../scanners/scanner';
 import { CisSeverity, severityOf, SeverityOverrideOptions, SeverityRouteOptions, validateSeverityRouting } from '../severity';
 import { validateEvaluationPeriods, validatePeriod, validateThreshold } from '../validation';
-import { PAGING_METRIC_SUFFIX, ResourceLabel, ResourceRole } from './labels';
 
 export { LABEL_METADATA_KEY, ResourceRole } from './labels';
 export type { ResourceLabel } from './labels';
