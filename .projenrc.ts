@@ -57,6 +57,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/cli-progress',
     // cdk-nag 3.x needs aws-cdk-lib >= 2.257.0; 2.37 works with our floor.
     'cdk-nag@2.37.55',
+    // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
+    '@duckdb/node-api@1.5.6-r.1',
   ],
   bin: {
     'cis-monitoring': 'lib/cli/main.js',
