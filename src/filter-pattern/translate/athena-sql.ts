@@ -389,9 +389,14 @@ export const ATHENA_SELECT_COLUMNS: readonly string[] = [
 /** A table name as Athena takes it: `table`, `db.table` or `catalog.db.table`, each part a plain identifier. */
 export const ATHENA_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}(\.[A-Za-z_][A-Za-z0-9_]{0,254}){0,2}$/;
 
-/** A full query selecting the matching records, newest first. */
-export function athenaQuery(condition: AthenaSqlCondition, table: string, header: readonly string[] = []): string {
+/**
+ * A full query selecting the matching records, newest first.
+ * @param header comment lines to put first; `false` for no comments at all
+ * (not even the inexact reasons, which the caller then reports itself)
+ */
+export function athenaQuery(condition: AthenaSqlCondition, table: string, header: readonly string[] | false = []): string {
   if (!ATHENA_TABLE_NAME.test(table)) throw new Error(`table "${table}" is not a valid Athena table name (table, db.table or catalog.db.table; letters, digits, _).`);
-  const comments = [...header, ...condition.inexact.map(r => `inexact: ${r}`)].map(l => `-- ${l.replace(/\r?\n/g, ' ')}\n`).join('');
+  const lines = header === false ? [] : [...header, ...condition.inexact.map(r => `inexact: ${r}`)];
+  const comments = lines.map(l => `-- ${l.replace(/\r?\n/g, ' ')}\n`).join('');
   return `${comments}SELECT ${ATHENA_SELECT_COLUMNS.join(', ')}\nFROM ${table}\nWHERE ${condition.where}\nORDER BY eventtime DESC`;
 }
