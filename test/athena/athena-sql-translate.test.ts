@@ -9,6 +9,7 @@ import {
   ATHENA_TABLE_NAME, athenaConditionFor, athenaConditionForAny, athenaQuery, cloudTrailColumnsDdl, likeEscape, sqlString,
 } from '../../src/filter-pattern/translate/athena-sql';
 import { AthenaOnDuckDb } from '../support/duckdb-athena';
+import { AthenaOnTrino, TRINO_URL } from '../support/trino-athena';
 
 describe('emitted SQL', () => {
   test.each([
@@ -107,10 +108,22 @@ const RECORDS: Array<Record<string, unknown>> = [
   { eventID: 'web', eventName: 'AssumeRoleWithWebIdentity', userIdentity: { type: 'WebIdentityUser', sessionContext: { webIdFederationData: { federatedProvider: 'p', attributes: { aud: 'x' } } } }, requestParameters: { fromPort: '+2.2e1', 'x-amz-acl': 'v' } },
 ];
 
-describe('on DuckDB, each rule selects what the filter-pattern engine matches', () => {
-  let db: AthenaOnDuckDb;
-  beforeAll(async () => { db = await AthenaOnDuckDb.create('t', RECORDS); }, 60_000);
-  afterAll(() => db?.close());
+interface Engine { readonly table: string; query(sql: string): Promise<Array<Record<string, unknown>>>; close(): void | Promise<void> }
+
+async function duck(table: string, records: Array<Record<string, unknown>>): Promise<Engine> {
+  const d = await AthenaOnDuckDb.create(table, records);
+  return { table, query: sql => d.query(sql), close: () => d.close() };
+}
+
+const ENGINES: Array<[string, (records: Array<Record<string, unknown>>) => Promise<Engine>]> = [
+  ['DuckDB', records => duck('t', records)],
+  ...(TRINO_URL ? [[`Trino (${TRINO_URL})`, (records: Array<Record<string, unknown>>) => AthenaOnTrino.create(TRINO_URL!, records)]] as typeof ENGINES : []),
+];
+
+describe.each(ENGINES)('on %s, each rule selects what the filter-pattern engine matches', (_name, open) => {
+  let db: Engine;
+  beforeAll(async () => { db = await open(RECORDS); }, 120_000);
+  afterAll(async () => { await db?.close(); });
 
   test.each([
     '{ $.eventName = "ConsoleLogin" }',
@@ -162,7 +175,7 @@ describe('on DuckDB, each rule selects what the filter-pattern engine matches', 
   ])('%s', async (pattern) => {
     const engine = FilterPatternEngine.parse(pattern);
     const condition = athenaConditionFor(pattern);
-    const rows = await db.query(athenaQuery(condition, 't'));
+    const rows = await db.query(athenaQuery(condition, db.table));
     const got = rows.map(r => String(r.eventid)).sort();
     const want = RECORDS.filter(r => engine.matchesRecord(r)).map(r => String(r.eventID)).sort();
     if (condition.inexact.length === 0) {
@@ -175,14 +188,14 @@ describe('on DuckDB, each rule selects what the filter-pattern engine matches', 
   });
 
   test('a JSON null on a typed column shows the reported difference', async () => {
-    const nullDb = await AthenaOnDuckDb.create('n', [{ eventID: 'x', userIdentity: { type: 'Root', invokedBy: null } }]);
+    const nullDb = await open([{ eventID: 'x', userIdentity: { type: 'Root', invokedBy: null } }]);
     try {
       const pattern = '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS }';
-      const rows = await nullDb.query(athenaQuery(athenaConditionFor(pattern), 'n'));
+      const rows = await nullDb.query(athenaQuery(athenaConditionFor(pattern), nullDb.table));
       expect(rows.map(r => r.eventid)).toEqual(['x']);
       expect(FilterPatternEngine.parse(pattern).matchesRecord({ userIdentity: { type: 'Root', invokedBy: null } })).toBe(false);
     } finally {
-      nullDb.close();
+      await nullDb.close();
     }
   });
 });
