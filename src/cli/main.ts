@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
 import { registerReplay } from './replay-command';
+import { registerSql } from './sql-command';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function createProgram(): Command {
   // Subcommands: each module exports register<Name>(program).
   registerReplay(program);
   registerAudit(program);
+  registerSql(program);
   return program;
 }
 
