@@ -79,7 +79,7 @@ describe('emitted SQL', () => {
   test('the query selects eventid first, carries the inexact reasons as comments and checks the table name', () => {
     const q = athenaQuery(athenaConditionFor('{ $.errorCode NOT EXISTS }'), 'db.cloudtrail_logs', ['CIS 1.1 test']);
     expect(q).toMatch(/^-- CIS 1\.1 test\n-- inexact: \$\.errorCode NOT EXISTS: .*\nSELECT eventid, /);
-    expect(q).toMatch(/\nFROM db\.cloudtrail_logs\nWHERE errorcode IS NULL\nORDER BY eventtime DESC$/);
+    expect(q).toMatch(/\nFROM "db"\."cloudtrail_logs"\nWHERE errorcode IS NULL\nORDER BY eventtime DESC$/);
     expect(() => athenaQuery(athenaConditionFor(''), 'x; DROP TABLE y')).toThrow(/not a valid Athena table name/);
     expect(ATHENA_TABLE_NAME.test('a.b.c.d')).toBe(false);
     expect(ATHENA_TABLE_NAME.test('awsdatacatalog.security.cloudtrail_logs')).toBe(true);

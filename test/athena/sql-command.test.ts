@@ -51,7 +51,7 @@ describe('cis-monitoring sql --benchmark', () => {
     expect(r.code).toBe(0);
     const queries = r.stdout.split(/;\n/).filter(q => q.trim() !== '');
     expect(queries).toHaveLength(CisBenchmarkVersion.V7_0_0.controls().length);
-    for (const q of queries) expect(q).toMatch(/SELECT eventid, [^\n]*\nFROM security\.cloudtrail_logs\nWHERE /);
+    for (const q of queries) expect(q).toMatch(/SELECT eventid, [^\n]*\nFROM "security"\."cloudtrail_logs"\nWHERE /);
     expect(r.stdout).toMatch(/\n-- RootAccountUsage: root-account-usage \(CIS 5\.3\)\n-- inexact: \$\.userIdentity\.invokedBy NOT EXISTS: [^\n]*\nSELECT eventid, /);
     expect(r.stdout).toContain("eventname = 'ConsoleLogin'");
   });

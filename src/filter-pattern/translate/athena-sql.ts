@@ -398,5 +398,14 @@ export function athenaQuery(condition: AthenaSqlCondition, table: string, header
   if (!ATHENA_TABLE_NAME.test(table)) throw new Error(`table "${table}" is not a valid Athena table name (table, db.table or catalog.db.table; letters, digits, _).`);
   const lines = header === false ? [] : [...header, ...condition.inexact.map(r => `inexact: ${r}`)];
   const comments = lines.map(l => `-- ${l.replace(/\r?\n/g, ' ')}\n`).join('');
-  return `${comments}SELECT ${ATHENA_SELECT_COLUMNS.join(', ')}\nFROM ${table}\nWHERE ${condition.where}\nORDER BY eventtime DESC`;
+  return `${comments}SELECT ${ATHENA_SELECT_COLUMNS.join(', ')}\nFROM ${quoteTableName(table)}\nWHERE ${condition.where}\nORDER BY eventtime DESC`;
+}
+
+/**
+ * A table name in double quotes, part by part (`default` is a reserved word).
+ * @throws Error when it is not a valid name (see ATHENA_TABLE_NAME)
+ */
+export function quoteTableName(table: string): string {
+  if (!ATHENA_TABLE_NAME.test(table)) throw new Error(`table "${table}" is not a valid Athena table name (table, db.table or catalog.db.table; letters, digits, _).`);
+  return table.split('.').map(p => `"${p}"`).join('.');
 }
