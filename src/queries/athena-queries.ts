@@ -7,10 +7,10 @@ import { labelResource } from '../alarm-factory';
 import { CisBenchmarkVersion, CisControl } from '../catalog';
 import { asControl, asVersion, controlConstructId } from '../catalog/selection';
 import { Exclusion } from '../exclusions';
+import { S3_EXPOSURE_EVENT_NAMES } from './investigation-filters';
 import { athenaConditionFor, athenaQuery, cloudTrailGlueColumns, quoteTableName, sqlString } from '../filter-pattern/translate/athena-sql';
 import { escapeRegex } from '../filter-pattern/translate/insights';
 import { ControlPlan, ResourceRole } from '../plan/control-plan';
-import { S3_EXPOSURE_EVENT_NAMES } from './investigation-filters';
 
 /**
  * The partition-projected CloudTrail table over the trail's bucket (the table

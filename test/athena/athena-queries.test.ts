@@ -96,8 +96,11 @@ describe('CisAthenaQueries', () => {
   test('the organization-trail layout adds an account partition', () => {
     const { t } = synth(stack => ({
       table: {
-        bucket: s3.Bucket.fromBucketName(stack, 'B', 'org-trail'), organizationId: 'o-abcdefghij',
-        accountIds: ['111122223333', '444455556666'], regions: ['eu-west-1'], startDay: '2024/06/01',
+        bucket: s3.Bucket.fromBucketName(stack, 'B', 'org-trail'),
+        organizationId: 'o-abcdefghij',
+        accountIds: ['111122223333', '444455556666'],
+        regions: ['eu-west-1'],
+        startDay: '2024/06/01',
       },
     }));
     t.hasResourceProperties('AWS::Glue::Table', {

@@ -18,9 +18,9 @@ import { AthenaSqlCondition, athenaConditionFor, athenaConditionForAny, athenaQu
 import { ControlPlan } from '../../src/plan/control-plan';
 import { ALL_SCANNERS } from '../../src/scanners/rules';
 import { AthenaOnDuckDb } from '../support/duckdb-athena';
-import { AthenaOnTrino, TRINO_URL } from '../support/trino-athena';
 import { fixtureControlKeys, loadControlFixtureFile } from '../support/fixtures';
 import { SHARED_DIR } from '../support/shared';
+import { AthenaOnTrino, TRINO_URL } from '../support/trino-athena';
 
 const TABLE = 'cloudtrail_logs';
 const SHARED = process.env.CIS_SHARED_DIR ?? SHARED_DIR;

@@ -105,7 +105,7 @@ const RECORDS: Array<Record<string, unknown>> = [
   { eventID: 'bools', eventName: 'ConsoleLogin', userAgent: 'aws-cli/2 50 off', errorCode: 'Client.UnauthorizedOperation', readOnly: true, requestParameters: { flag: false, fromPort: 'abc', t: true }, additionalEventData: { MFAUsed: true }, resources: [{ ARN: 'arn:x', accountId: '1', type: 'AWS::S3::Bucket' }] },
   { eventID: 'nulls', eventName: 'ConsoleLogin', requestParameters: null, additionalEventData: { MFAUsed: null }, userIdentity: { type: 'Root' } },
   { eventID: 'bare', eventName: 'HeadBucket', sourceIPAddress: '10.1.2.3', resources: [], requestParameters: { fromPort: -1, items: [] } },
-  { eventID: 'web', eventName: 'AssumeRoleWithWebIdentity', userIdentity: { type: 'WebIdentityUser', sessionContext: { webIdFederationData: { federatedProvider: 'p', attributes: { aud: 'x' } } } }, requestParameters: { fromPort: '+2.2e1', 'x-amz-acl': 'v' } },
+  { eventID: 'web', eventName: 'AssumeRoleWithWebIdentity', userIdentity: { type: 'WebIdentityUser', sessionContext: { webIdFederationData: { federatedProvider: 'p', attributes: { aud: 'x' } } } }, requestParameters: { 'fromPort': '+2.2e1', 'x-amz-acl': 'v' } },
 ];
 
 interface Engine { readonly table: string; query(sql: string): Promise<Array<Record<string, unknown>>>; close(): void | Promise<void> }
