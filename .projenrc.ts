@@ -66,6 +66,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch-logs@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sns@^3',
+    // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
+    '@duckdb/node-api@1.5.6-r.1',
   ],
   bin: {
     'cis-monitoring': 'lib/bin/cis-monitoring.js',
