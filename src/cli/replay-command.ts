@@ -118,6 +118,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   let controls: ReplayControl[];
   let warnings: string[] = [];
   let inputs: InputSource[];
+  const skipped: Array<{ file: string; message: string }> = [];
   try {
     if (options.template !== undefined) {
       const t = readTemplates(options.template);
@@ -129,13 +130,17 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
       const { benchmarkControls } = require('../replay/benchmark-controls') as typeof import('../replay/benchmark-controls');
       controls = benchmarkControls(options.benchmark!);
     }
-    inputs = resolveInputs(options.paths, io.stdin.isTTY === true);
+    inputs = resolveInputs(options.paths, io.stdin.isTTY === true, {
+      warning: m => warnings.push(m),
+      problem: (file, message) => skipped.push({ file, message }),
+    });
   } catch (e: any) {
     if (e instanceof UsageError) return fail(e.message);
     throw e;
   }
 
   const engine = new ReplayEngine(controls, { eventIds: options.eventIds });
+  for (const p of skipped) engine.addError(p.file, 0, p.message);
   const showProgress = options.progress ?? io.stderr.isTTY === true;
   const totalBytes = inputs.reduce((n, s) => n + s.size, 0);
   const bar = showProgress && totalBytes > 0 ? new SingleBar({

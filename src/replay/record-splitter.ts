@@ -203,6 +203,22 @@ export class RecordSplitter {
     this.state = S_SKIP_FILE;
   }
 
+  /**
+   * Stops reading after a read error, without reporting: returns what was
+   * left open (for the caller's single report of the error), or undefined.
+   */
+  public abort(): string | undefined {
+    let lost: string | undefined;
+    if (this.state === S_CONTAINER) {
+      lost = `the input ends inside the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.containerLine}`;
+    } else if (this.state === S_VALUE && this.capture) {
+      lost = `the record that starts on line ${this.recLine} is cut short`;
+    }
+    this.parts = [];
+    this.state = S_SKIP_FILE;
+    return lost;
+  }
+
   private newLine(index: number): void {
     this.line++;
     this.lineStart = this.base + index + 1;

@@ -6,7 +6,7 @@ import { RecordSink } from './record-splitter';
 export interface ReplayError {
   /** The input (file path, or `<stdin>`). */
   readonly file: string;
-  /** Line where the affected record (or container) starts, 1-based. */
+  /** Line where the affected record (or container) starts, 1-based; 0 when the problem is the whole file. */
   readonly line: number;
   readonly message: string;
 }
@@ -161,6 +161,12 @@ export class ReplayEngine {
     }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       this.addError(file, line, `malformed record: expected a JSON object (a CloudTrail record), got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)?.slice(0, 40)}`);
+      return;
+    }
+    if (Object.prototype.hasOwnProperty.call(record, 'Records')) {
+      // A CloudTrail wrapper whose "Records" is not an array (`{"Records": null}`): not an event.
+      const v = (record as any).Records;
+      this.addError(file, line, `malformed file: "Records" must be an array of records, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v).slice(0, 40)}`);
       return;
     }
     this.addRecord(record, text);

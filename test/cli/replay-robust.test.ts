@@ -1,0 +1,132 @@
+/**
+ * Issue #12, "Nothing lost": every per-file and per-record problem is
+ * reported (file and record), counted, and the rest of the input is processed.
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Readable } from 'stream';
+import { fixture, runJson } from './fixtures/replay/cli-harness';
+import * as eventSource from '../../src/replay/event-source';
+import { benchmarkControls } from '../../src/replay/benchmark-controls';
+import { ReplayEngine } from '../../src/replay/replay-engine';
+
+const BENCH = ['--benchmark', '7.0.0'];
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-robust-'));
+});
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+function dir(name: string): string {
+  const d = path.join(tmp, name);
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+describe('case 1: files that vanish or fail to read are reported, the rest is read', () => {
+  test('a file removed between the directory walk and its read', async () => {
+    const d = dir('vanish');
+    fs.copyFileSync(fixture('records.json'), path.join(d, 'a.json'));
+    fs.copyFileSync(fixture('records.json'), path.join(d, 'b.json'));
+    fs.copyFileSync(fixture('records.json'), path.join(d, 'c.json'));
+    const real = eventSource.resolveInputs;
+    jest.spyOn(eventSource, 'resolveInputs').mockImplementation((paths, tty) => {
+      const inputs = real(paths, tty);
+      fs.rmSync(path.join(d, 'b.json'));
+      return inputs;
+    });
+    const r = await runJson([...BENCH, d]);
+    expect(r.code).toBe(0);
+    expect(r.json.events).toBe(12);
+    expect(r.json.malformed).toBe(1);
+    expect(r.json.errors).toHaveLength(1);
+    expect(r.json.errors[0].file).toBe(path.join(d, 'b.json'));
+    expect(r.json.errors[0].message).toMatch(/cannot read ".*b\.json": it no longer exists/);
+  });
+
+  test('an EIO in the middle of a file: the records before it count, the error names the file, the next file is read', async () => {
+    const d = dir('eio');
+    const bad = path.join(d, 'a.ndjson');
+    fs.copyFileSync(fixture('events.ndjson'), bad);
+    fs.copyFileSync(fixture('records.json'), path.join(d, 'b.json'));
+    const lines = fs.readFileSync(fixture('events.ndjson'), 'utf8').split('\n');
+    const engine = new ReplayEngine(benchmarkControls('7.0.0'));
+    const openFile = (p: string, chunkSize: number): any => {
+      if (p !== bad) return fs.createReadStream(p, { highWaterMark: chunkSize });
+      const s = Readable.from((async function* () {
+        yield Buffer.from(lines.slice(0, 2).join('\n') + '\n' + lines[2].slice(0, 20));
+        throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', errno: -5, syscall: 'read' });
+      })());
+      return Object.assign(s, { bytesRead: 0 });
+    };
+    for (const source of eventSource.resolveInputs([d], false)) {
+      await eventSource.readSource(source, engine.sinkFor(source.display), { stdin: Readable.from([]), openFile });
+    }
+    const r = engine.result();
+    expect(r.events).toBe(2 + 6);
+    expect(r.malformed).toBe(1);
+    expect(r.errors[0].file).toBe(bad);
+    expect(r.errors[0].message).toMatch(/^cannot read ".*a\.ndjson": EIO: i\/o error, read; the record that starts on line 3 is cut short/);
+  });
+});
+
+describe('case 3: inputs reached twice are read once; {"Records": null} is malformed', () => {
+  test('the same file twice, and a directory and a file inside it: read once, with a warning', async () => {
+    const d = dir('twice');
+    fs.copyFileSync(fixture('records.json'), path.join(d, 'a.json'));
+    const twice = await runJson([...BENCH, path.join(d, 'a.json'), path.join(d, 'a.json')]);
+    expect(twice.code).toBe(0);
+    expect(twice.json.events).toBe(6);
+    expect(twice.json.warnings).toEqual([expect.stringMatching(/a\.json" is the same file as ".*a\.json", which is already read: read once/)]);
+    const nested = await runJson([...BENCH, d, path.join(d, '.', 'a.json')]);
+    expect(nested.json.events).toBe(6);
+    expect(nested.json.warnings).toHaveLength(1);
+  });
+
+  test('{"Records": null} is a malformed file with 0 events', async () => {
+    const f = path.join(dir('null'), 'null.json');
+    fs.writeFileSync(f, '{"Records": null}');
+    const r = await runJson([...BENCH, f, fixture('records.json')]);
+    expect(r.json.events).toBe(6);
+    expect(r.json.malformed).toBe(1);
+    expect(r.json.errors[0]).toMatchObject({ file: f, line: 1, message: expect.stringContaining('"Records" must be an array of records, got null') });
+  });
+});
+
+describe('case 2: output errors end in one line, never a stack trace', () => {
+  const ROOT = path.resolve(__dirname, '..', '..');
+  const ENV = { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' };
+  const ARGS = ['-r', 'ts-node/register', 'src/cli/main.ts', 'replay', ...BENCH, '--format', 'json', '--event-ids'];
+
+  test('a closed stdout (replay ... | head): EPIPE ends quietly with 0', async () => {
+    const big = path.join(dir('epipe'), 'big.ndjson');
+    const line = fs.readFileSync(fixture('events.ndjson'), 'utf8').split('\n')[0];
+    fs.writeFileSync(big, (line + '\n').repeat(20_000));
+    const child = spawn(process.execPath, [...ARGS, big], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', d => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after its first bytes
+    const code = await new Promise<number | null>(resolve => child.on('close', c => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(code).toBe(0);
+  }, 60_000);
+
+  (fs.existsSync('/dev/full') ? test : test.skip)('a full disk (ENOSPC, /dev/full): one line, exit 1', async () => {
+    const out = fs.openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [...ARGS, fixture('records.json')], { cwd: ROOT, env: ENV, stdio: ['ignore', out, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('cis-monitoring: cannot write the output: ENOSPC: no space left on device, write\n');
+      expect(r.status).toBe(1);
+    } finally {
+      fs.closeSync(out);
+    }
+  }, 60_000);
+});
