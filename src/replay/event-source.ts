@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Readable } from 'stream';
-import * as zlib from 'zlib';
+import { GzipError, GzipNotice, gunzipMembers } from './gunzip';
 import { RecordSink, RecordSplitter } from './record-splitter';
 
 /** An input the replay reads: a file, or standard input (`path` = '-'). */
@@ -186,10 +185,11 @@ export async function readSource(source: InputSource, sink: RecordSink, options:
   const splitter = new RecordSplitter(sink);
   let input: AsyncIterable<Buffer>;
   let bytesRead: () => number;
+  const gzNotice = (message: string): void => sink.error(0, message);
   try {
     if (source.path === '-') {
       const counted = countBytes(options.stdin as AsyncIterable<Buffer | string>);
-      input = await maybeGunzip(counted.chunks);
+      input = await maybeGunzip(counted.chunks, gzNotice);
       bytesRead = () => counted.bytes();
     } else {
       const st = await fs.promises.stat(source.path);
@@ -198,11 +198,10 @@ export async function readSource(source: InputSource, sink: RecordSink, options:
       bytesRead = () => stream.bytesRead;
       if (st.isFile()) {
         const gz = await startsWithGzipMagic(source.path);
-        input = gz ? stream.pipe(zlib.createGunzip()) : stream as AsyncIterable<Buffer>;
-        if (gz) stream.on('error', e => (input as zlib.Gunzip).destroy(e));
+        input = gz ? gunzipMembers(stream as AsyncIterable<Buffer>, gzNotice) : stream as AsyncIterable<Buffer>;
       } else {
         // a pipe given by name (e.g. <(zcat ...)): it cannot be peeked at by position
-        input = await maybeGunzip(stream as AsyncIterable<Buffer>);
+        input = await maybeGunzip(stream as AsyncIterable<Buffer>, gzNotice);
       }
     }
     for await (const chunk of input) {
@@ -223,8 +222,7 @@ function readErrorMessage(source: InputSource, e: any): string {
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const what = source.path === '-' ? 'standard input' : `"${source.display}"`;
   if (code === 'ENOENT') return `cannot read ${what}: it no longer exists (removed after the directory was walked?)`;
-  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(String(e?.message))) return `cannot read ${what}: the gzip data is truncated`;
-  if (typeof code === 'string' && code.startsWith('Z_')) return `cannot read ${what}: corrupt gzip data (${String(e?.message ?? e)})`;
+  if (e instanceof GzipError) return `cannot read ${what}: ${e.message}`;
   let message = String(e?.message ?? e);
   // Node's messages repeat the syscall and path ("EIO: i/o error, read"): keep them, on one line.
   message = message.split('\n')[0];
@@ -255,7 +253,7 @@ function countBytes(src: AsyncIterable<Buffer | string>): { chunks: AsyncIterabl
 }
 
 /** Peeks at the first chunk of a stream and inserts a gunzip stage when it holds the gzip magic bytes. */
-async function maybeGunzip(src: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+async function maybeGunzip(src: AsyncIterable<Buffer>, notice: GzipNotice): Promise<AsyncIterable<Buffer>> {
   const it = src[Symbol.asyncIterator]();
   let first = await it.next();
   // a single-byte first chunk cannot tell; wait for a second byte
@@ -274,7 +272,7 @@ async function maybeGunzip(src: AsyncIterable<Buffer>): Promise<AsyncIterable<Bu
     }
   }
   if (joined.length >= 2 && joined[0] === 0x1f && joined[1] === 0x8b) {
-    return Readable.from(rest()).pipe(zlib.createGunzip());
+    return gunzipMembers(rest(), notice);
   }
   return rest();
 }

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { Readable } from 'stream';
 import { fixture, runJson } from './fixtures/replay/cli-harness';
 import * as eventSource from '../../src/replay/event-source';
@@ -129,4 +130,78 @@ describe('case 2: output errors end in one line, never a stack trace', () => {
       fs.closeSync(out);
     }
   }, 60_000);
+});
+
+describe('case 4: gzip as zcat reads it', () => {
+  const body = (): Buffer => fs.readFileSync(fixture('records.json'));
+
+  test('a valid gzip followed by trailing bytes: every record is read, the trailing bytes are reported once', async () => {
+    const f = path.join(dir('gz'), 'trailing.json.gz');
+    fs.writeFileSync(f, Buffer.concat([zlib.gzipSync(body()), Buffer.from('garbage\n')]));
+    const r = await runJson([...BENCH, f]);
+    expect(r.json.events).toBe(6);
+    expect(r.json.malformed).toBe(1);
+    expect(r.json.errors).toEqual([{ file: f, line: 0, message: expect.stringMatching(/^8 trailing byte\(s\) after the gzip data \(from byte \d+\) are not gzip and were ignored/) }]);
+  });
+
+  test('zero padding after the gzip data is ignored silently', async () => {
+    const f = path.join(dir('gz'), 'padded.json.gz');
+    fs.writeFileSync(f, Buffer.concat([zlib.gzipSync(body()), Buffer.alloc(512)]));
+    const r = await runJson([...BENCH, f]);
+    expect(r.json.events).toBe(6);
+    expect(r.json.malformed).toBe(0);
+  });
+
+  test('concatenated gzip members (cat a.gz b.gz), from a file and from stdin, with trailing bytes', async () => {
+    const two = Buffer.concat([zlib.gzipSync(body()), zlib.gzipSync(fs.readFileSync(fixture('events.ndjson'))), Buffer.from('x')]);
+    const f = path.join(dir('gz'), 'two.gz');
+    fs.writeFileSync(f, two);
+    for (const r of [await runJson([...BENCH, f]), await runJson([...BENCH, '-'], { stdin: two })]) {
+      expect(r.json.events).toBe(12);
+      expect(r.json.malformed).toBe(1);
+      expect(r.json.errors[0].message).toMatch(/1 trailing byte\(s\) after the gzip data/);
+    }
+  });
+
+  test('a 10-byte truncated gzip is reported as truncated gzip, once (not as an empty input)', async () => {
+    const f = path.join(dir('gz'), 'ten.json.gz');
+    fs.writeFileSync(f, zlib.gzipSync(body()).subarray(0, 10));
+    const r = await runJson([...BENCH, f, fixture('records.json')]);
+    expect(r.json.events).toBe(6);
+    expect(r.json.malformed).toBe(1);
+    expect(r.json.errors[0].message).toMatch(/the gzip data is truncated \(it ends inside member 1 at byte 10\)/);
+    expect(r.json.errors[0].message).not.toMatch(/empty/);
+  });
+
+  test('a gzip cut inside its data counts one problem; the records before the cut count', async () => {
+    const lines = fs.readFileSync(fixture('events.ndjson'));
+    const gz = zlib.gzipSync(lines);
+    const f = path.join(dir('gz'), 'cut.ndjson.gz');
+    fs.writeFileSync(f, gz.subarray(0, gz.length - 8)); // the trailer is missing
+    const r = await runJson([...BENCH, f]);
+    expect(r.json.events).toBe(6);
+    expect(r.json.malformed).toBe(1);
+    expect(r.json.errors[0].message).toMatch(/truncated \(it ends inside the trailer of member 1/);
+  });
+
+  test('a corrupt member is one problem', async () => {
+    const gz = Buffer.from(zlib.gzipSync(body()));
+    gz[2] = 7; // compression method
+    const f = path.join(dir('gz'), 'method.json.gz');
+    fs.writeFileSync(f, gz);
+    const r = await runJson([...BENCH, f, fixture('records.json')]);
+    expect(r.json.malformed).toBe(1);
+    expect(r.json.errors[0].message).toMatch(/unknown gzip compression method 7/);
+  });
+});
+
+test('case 4: a damaged gzip trailer (CRC) is reported', async () => {
+  const gz = Buffer.from(zlib.gzipSync(fs.readFileSync(fixture('records.json'))));
+  gz[gz.length - 8] ^= 0xff;
+  const f = path.join(dir('gz'), 'crc.json.gz');
+  fs.writeFileSync(f, gz);
+  const r = await runJson([...BENCH, f]);
+  expect(r.json.events).toBe(6); // the records were decoded before the trailer
+  expect(r.json.malformed).toBe(1);
+  expect(r.json.errors[0].message).toMatch(/CRC mismatch|length/);
 });
