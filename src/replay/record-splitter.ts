@@ -30,8 +30,13 @@
 
 /** Receives records and problems from a `RecordSplitter`. */
 export interface RecordSink {
-  /** One record's text (a JSON value, not yet parsed) and the line where it starts. */
-  record(text: string, line: number): void;
+  /**
+   * One record's text (a JSON value, not yet parsed), the line where it
+   * starts, its ordinal in this input (1-based: the n-th record of the file,
+   * whether it is an element of "Records", of an array, or an NDJSON line) and
+   * the byte offset of its first byte (in the decompressed input).
+   */
+  record(text: string, line: number, index: number, offset: number): void;
   /** A structural problem; `line` is where the affected record or container starts. */
   error(line: number, message: string): void;
 }
@@ -129,6 +134,11 @@ export class RecordSplitter {
   /** Where `scanString` found a raw line break (when it returns -2). */
   private brokenAt = 0;
 
+  /** Records handed over (or skipped) so far in this input. */
+  private recordCount = 0;
+  /** Bytes of a UTF-8 byte order mark seen at the end of the previous chunk, between top-level values. */
+  private bomPending = 0;
+
   constructor(private readonly sink: RecordSink) {}
 
   /** The line the splitter has reached (1-based). */
@@ -142,9 +152,20 @@ export class RecordSplitter {
     this.nextNl = -1;
     this.nextRecordsKey = -1;
     let i = 0;
-    if (this.state === S_START) {
-      // a UTF-8 byte order mark at the start of the input is not part of the JSON
-      if (this.base === 0 && len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+    if (this.bomPending > 0) {
+      // the rest of a byte order mark split across chunks
+      const BOM = [0xef, 0xbb, 0xbf];
+      while (this.bomPending < 3 && i < len && buf[i] === BOM[this.bomPending]) {
+        this.bomPending++;
+        i++;
+      }
+      if (this.bomPending === 3 || i >= len) {
+        if (this.bomPending === 3) this.bomPending = 0;
+      } else {
+        this.bomPending = 0;
+        this.sink.error(this.line, 'unexpected bytes between records (an incomplete UTF-8 byte order mark); skipped to the next line');
+        this.state = S_SKIP_LINE;
+      }
     }
     while (i < len) {
       switch (this.state) {
@@ -231,11 +252,23 @@ export class RecordSplitter {
         this.newLine(i);
       } else if (c === SP || c === CR || c === TAB) {
         continue;
+      } else if (c === 0xef) {
+        // A UTF-8 byte order mark where a file starts: inputs concatenated (`cat a.json b.json`) may each begin with one.
+        if (i + 2 < len) {
+          if (buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
+            i += 2;
+            continue;
+          }
+        } else if (buf[i + 1] === undefined || buf[i + 1] === 0xbb) {
+          this.bomPending = len - i;
+          return len;
+        }
+        return this.unexpectedTop(buf, i, len);
       } else if (c === LBRACE) {
         if (this.lineMode) {
           const end = this.wholeLineRecord(buf, i, len);
           if (end >= 0) {
-            this.sink.record(buf.toString('utf8', i, end), this.line);
+            this.sink.record(buf.toString('utf8', i, end), this.line, ++this.recordCount, this.base + i);
             i = this.nextNl - 1; // the loop's i++ lands on the line break, which is counted there
             continue;
           }
@@ -250,16 +283,21 @@ export class RecordSplitter {
         this.containerLine = this.line;
         this.state = S_CONTAINER;
         return i + 1;
-      } else if (this.state === S_START) {
-        this.sink.error(this.line, `not JSON: the input starts with ${JSON.stringify(preview(buf, i, len))}; expected a {"Records":[...]} object, a JSON array or NDJSON records. The rest of this input is skipped`);
-        this.state = S_SKIP_FILE;
-        return len;
       } else {
-        this.sink.error(this.line, `unexpected text ${JSON.stringify(preview(buf, i, len))} between records (expected '{' or '['); skipped to the next line`);
-        this.state = S_SKIP_LINE;
-        return i;
+        return this.unexpectedTop(buf, i, len);
       }
     }
+    return i;
+  }
+
+  private unexpectedTop(buf: Buffer, i: number, len: number): number {
+    if (this.state === S_START) {
+      this.sink.error(this.line, `not JSON: the input starts with ${JSON.stringify(preview(buf, i, len))}; expected a {"Records":[...]} object, a JSON array or NDJSON records. The rest of this input is skipped`);
+      this.state = S_SKIP_FILE;
+      return len;
+    }
+    this.sink.error(this.line, `unexpected text ${JSON.stringify(preview(buf, i, len))} between records (expected '{' or '['); skipped to the next line`);
+    this.state = S_SKIP_LINE;
     return i;
   }
 
@@ -329,7 +367,7 @@ export class RecordSplitter {
         text = Buffer.concat(this.parts).toString('utf8');
       }
       this.parts = [];
-      this.sink.record(text, this.recLine);
+      this.sink.record(text, this.recLine, ++this.recordCount, this.recStart);
       if (this.topLevel && !this.lineMode && this.recLine === this.line && restOfLineIsBlank(buf, end)) this.lineMode = true;
     }
     this.state = this.topLevel ? S_TOP : S_CONTAINER;

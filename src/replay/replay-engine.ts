@@ -8,6 +8,10 @@ export interface ReplayError {
   readonly file: string;
   /** Line where the affected record (or container) starts, 1-based; 0 when the problem is the whole file. */
   readonly line: number;
+  /** The record's ordinal in the file (1-based), when the problem is one record. */
+  readonly record?: number;
+  /** Byte offset of the record's first byte in the (decompressed) file, when the problem is one record. */
+  readonly offset?: number;
   readonly message: string;
 }
 
@@ -139,34 +143,37 @@ export class ReplayEngine {
   /** A sink for one input, for `readSource`. */
   public sinkFor(file: string): RecordSink {
     return {
-      record: (text, line) => this.addRecordText(text, file, line),
+      record: (text, line, index, offset) => this.addRecordText(text, file, line, index, offset),
       error: (line, message) => this.addError(file, line, message),
     };
   }
 
   /** Records a problem (counted as malformed). */
-  public addError(file: string, line: number, message: string): void {
+  public addError(file: string, line: number, message: string, record?: number, offset?: number): void {
     this.malformedCount++;
-    if (this.errorList.length < this.maxErrors) this.errorList.push({ file, line, message });
+    if (this.errorList.length < this.maxErrors) {
+      this.errorList.push(record === undefined ? { file, line, message } : { file, line, record, offset, message });
+    }
   }
 
   /** Parses one record's text and evaluates it; reports it when it is not a JSON object. */
-  public addRecordText(text: string, file: string, line: number): void {
+  public addRecordText(text: string, file: string, line: number, index?: number, offset?: number): void {
     let record: unknown;
     try {
       record = JSON.parse(text);
     } catch (e: any) {
-      this.addError(file, line, `malformed record: ${e?.message ?? e}`);
+      // V8's "at position N" counts from the record's first character, not the file's.
+      this.addError(file, line, `malformed record: ${String(e?.message ?? e).replace(/ in JSON at position (\d+)/, ' at character $1 of the record')}`, index, offset);
       return;
     }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      this.addError(file, line, `malformed record: expected a JSON object (a CloudTrail record), got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)?.slice(0, 40)}`);
+      this.addError(file, line, `malformed record: expected a JSON object (a CloudTrail record), got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)?.slice(0, 40)}`, index, offset);
       return;
     }
     if (Object.prototype.hasOwnProperty.call(record, 'Records')) {
       // A CloudTrail wrapper whose "Records" is not an array (`{"Records": null}`): not an event.
       const v = (record as any).Records;
-      this.addError(file, line, `malformed file: "Records" must be an array of records, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v).slice(0, 40)}`);
+      this.addError(file, line, `malformed file: "Records" must be an array of records, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v).slice(0, 40)}`, index, offset);
       return;
     }
     this.addRecord(record, text);

@@ -71,7 +71,7 @@ export function toTable(result: ReplayResult, inputs: number): string {
 
 /** Problems, one per line (`file:line: message`), for stderr. */
 export function formatErrors(errors: readonly ReplayError[], omitted: number, limit = 20): string {
-  const shown = errors.slice(0, limit).map(e => `${e.file}${e.line > 0 ? `:${e.line}` : ''}: ${e.message}`);
+  const shown = errors.slice(0, limit).map(e => `${e.file}${e.line > 0 ? `:${e.line}` : ''}${e.record !== undefined ? ` (record ${e.record}, byte ${e.offset})` : ''}: ${e.message}`);
   const more = errors.length - shown.length + omitted;
   if (more > 0) shown.push(`... and ${more} more (use --format json to list up to 1000)`);
   return shown.length > 0 ? shown.join('\n') + '\n' : '';

@@ -198,7 +198,7 @@ describe('replay: malformed input', () => {
     fs.writeFileSync(file, '[1, {"eventName":"StopLogging"}]');
     const r = await runJson([...BENCH, file]);
     expect(r.json.events).toBe(1);
-    expect(r.json.errors).toEqual([{ file, line: 1, message: expect.stringContaining('expected a JSON object') }]);
+    expect(r.json.errors).toEqual([{ file, line: 1, record: 1, offset: expect.any(Number), message: expect.stringContaining('expected a JSON object') }]);
   });
 
   test('table mode lists problems on stderr as file:line: message', async () => {

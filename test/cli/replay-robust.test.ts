@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Readable } from 'stream';
-import { fixture, runJson } from './fixtures/replay/cli-harness';
+import { fixture, runCli, runJson } from './fixtures/replay/cli-harness';
 import * as eventSource from '../../src/replay/event-source';
 import { benchmarkControls } from '../../src/replay/benchmark-controls';
 import { ReplayEngine } from '../../src/replay/replay-engine';
@@ -204,4 +204,51 @@ test('case 4: a damaged gzip trailer (CRC) is reported', async () => {
   expect(r.json.events).toBe(6); // the records were decoded before the trailer
   expect(r.json.malformed).toBe(1);
   expect(r.json.errors[0].message).toMatch(/CRC mismatch|length/);
+});
+
+describe('case 5: byte order marks of concatenated files; errors name the record', () => {
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  test('a BOM at the start of each concatenated file (cat a.json b.json | replay -) is not part of the JSON', async () => {
+    const a = Buffer.concat([BOM, fs.readFileSync(fixture('records.json'))]);
+    const b = Buffer.concat([BOM, fs.readFileSync(fixture('events.ndjson'))]);
+    const all = Buffer.concat([a, Buffer.from('\n'), b, a]);
+    const r = await runJson([...BENCH, '-'], { stdin: all });
+    expect(r.json.malformed).toBe(0);
+    expect(r.json.events).toBe(18);
+  });
+
+  test('a BOM split across chunks is still skipped', () => {
+    const { RecordSplitter } = jest.requireActual('../../src/replay/record-splitter');
+    const input = Buffer.concat([Buffer.from('{"a":1}\n'), BOM, Buffer.from('{"b":2}\n')]);
+    for (let cut = 1; cut < input.length; cut++) {
+      const records: string[] = [];
+      const errors: string[] = [];
+      const s = new RecordSplitter({ record: (t: string) => records.push(t), error: (_l: number, m: string) => errors.push(m) });
+      s.push(input.subarray(0, cut));
+      s.push(input.subarray(cut));
+      s.end();
+      expect([cut, records, errors]).toEqual([cut, ['{"a":1}', '{"b":2}'], []]);
+    }
+  });
+
+  test('an error inside a one-line CloudTrail file names the record (its index in the file and byte offset)', async () => {
+    const records = JSON.parse(fs.readFileSync(fixture('records.json'), 'utf8')).Records;
+    const texts = records.map((x: any) => JSON.stringify(x));
+    texts[3] = texts[3].replace('"eventName":', '"eventName"');
+    const line = '{"Records":[' + texts.join(',') + ']}';
+    const f = path.join(dir('oneline'), 'oneline.json');
+    fs.writeFileSync(f, line);
+    const r = await runJson([...BENCH, f]);
+    expect(r.json.events).toBe(5);
+    expect(r.json.errors).toEqual([{
+      file: f,
+      line: 1,
+      record: 4,
+      offset: line.indexOf(texts[3]),
+      message: expect.stringMatching(/^malformed record: .* at character \d+ of the record/),
+    }]);
+    const table = await runCli([...BENCH, f]);
+    expect(table.stderr).toContain(`${f}:1 (record 4, byte ${line.indexOf(texts[3])}): malformed record:`);
+  });
 });
