@@ -252,3 +252,44 @@ describe('case 5: byte order marks of concatenated files; errors name the record
     expect(table.stderr).toContain(`${f}:1 (record 4, byte ${line.indexOf(texts[3])}): malformed record:`);
   });
 });
+
+describe('case 6: dangling symlinks and FIFOs in a walked directory are reported', () => {
+  const canFifo = process.platform !== 'win32';
+  (canFifo ? test : test.skip)('reported against the entry, counted (exit 3 with --strict); the files are read', async () => {
+    const d = dir('special');
+    fs.copyFileSync(fixture('records.json'), path.join(d, 'a.json'));
+    fs.symlinkSync(path.join(d, 'gone.json'), path.join(d, 'dangling.json'));
+    spawnSync('mkfifo', [path.join(d, 'pipe.json')]);
+    expect(fs.statSync(path.join(d, 'pipe.json')).isFIFO()).toBe(true);
+    const r = await runJson([...BENCH, '--strict', d]);
+    expect(r.code).toBe(3);
+    expect(r.json.events).toBe(6);
+    expect(r.json.malformed).toBe(2);
+    expect(r.json.errors).toEqual([
+      { file: path.join(d, 'dangling.json'), line: 0, message: expect.stringMatching(/^skipped: a symbolic link to ".*gone\.json", which does not exist/) },
+      { file: path.join(d, "pipe.json"), line: 0, message: expect.stringMatching(/^skipped: a FIFO \(named pipe\), not a regular file/) },
+    ]);
+    const table = await runCli([...BENCH, d]);
+    expect(table.code).toBe(0);
+    expect(table.stderr).toContain(`${path.join(d, 'dangling.json')}: skipped: a symbolic link`);
+  });
+
+  test('a directory that holds only a dangling symlink: reported, and no record could be read (exit 2)', async () => {
+    const d = dir('only-dangling');
+    fs.symlinkSync(path.join(d, 'gone.json'), path.join(d, 'x.json'));
+    const r = await runJson([...BENCH, d]);
+    expect(r.code).toBe(2);
+    expect(r.json.malformed).toBe(1);
+  });
+
+  (canFifo ? test : test.skip)('a FIFO given by name is read (process substitution: replay <(zcat ...))', async () => {
+    const fifo = path.join(dir('named-fifo'), 'in.json');
+    spawnSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `gzip -c < "${fixture('records.json')}" > "${fifo}"`], { stdio: 'ignore' });
+    const closed = new Promise(resolve => writer.on('close', resolve));
+    const r = await runJson([...BENCH, fifo]);
+    await closed;
+    expect(r.json.events).toBe(6);
+    expect(r.json.malformed).toBe(0);
+  });
+});
