@@ -1,4 +1,5 @@
 import { countFirings, PeriodBuckets } from './alarm-simulator';
+import { parseEventTime } from './event-time';
 import { AlarmSpec, FilterSpec, ReplayControl } from './controls';
 import { RecordSink } from './record-splitter';
 
@@ -54,7 +55,10 @@ export interface ControlResult {
    * `matches` when every record adds exactly 1, as with `CisMonitoring`.
    */
   readonly sum: number;
-  /** Matching records without a valid `eventTime` (not placed in any period). */
+  /**
+   * Matching records without a valid `eventTime` (strict ISO 8601, see
+   * `parseEventTime`): counted in `matches`, not placed in any alarm period.
+   */
   readonly untimedMatches: number;
   /** Sum of the firings of the alarms on the metric; null when no alarm watches it. */
   readonly alarmFirings: number | null;
@@ -194,7 +198,7 @@ export class ReplayEngine {
       for (let fi = 0; fi < filters.length; fi++) {
         const f = filters[fi];
         if (!f.pattern.matchesRecord(record, raw)) continue;
-        if (time === undefined) time = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
+        if (time === undefined) time = parseEventTime(record.eventTime);
         if (!f.counts) {
           zeroOnly = !hit;
         } else if (!hit) {

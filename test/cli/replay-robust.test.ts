@@ -10,6 +10,7 @@ import * as zlib from 'zlib';
 import { Readable } from 'stream';
 import { fixture, runCli, runJson } from './fixtures/replay/cli-harness';
 import * as eventSource from '../../src/replay/event-source';
+import { parseEventTime } from '../../src/replay/event-time';
 import { benchmarkControls } from '../../src/replay/benchmark-controls';
 import { ReplayEngine } from '../../src/replay/replay-engine';
 
@@ -291,5 +292,55 @@ describe('case 6: dangling symlinks and FIFOs in a walked directory are reported
     await closed;
     expect(r.json.events).toBe(6);
     expect(r.json.malformed).toBe(0);
+  });
+});
+
+describe('case 7: eventTime is parsed strictly; untimed matches are shown', () => {
+  test('ISO 8601 with Z or an offset, as CloudTrail writes it', () => {
+    expect(parseEventTime('2024-03-01T10:00:05Z')).toBe(Date.UTC(2024, 2, 1, 10, 0, 5));
+    expect(parseEventTime('2024-03-01T10:00:05.123Z')).toBe(Date.UTC(2024, 2, 1, 10, 0, 5, 123));
+    expect(parseEventTime('2024-03-01T12:00:05+02:00')).toBe(Date.UTC(2024, 2, 1, 10, 0, 5));
+    expect(parseEventTime('2024-03-01T05:30:05-0430')).toBe(Date.UTC(2024, 2, 1, 10, 0, 5));
+    expect(parseEventTime('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
+  });
+
+  test('not a time: NaN (untimed), where Date.parse guesses', () => {
+    for (const bad of ['1', '2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-03-01', '2024-03-01T24:00:00Z', '2024-13-01T00:00:00Z',
+      'March 1, 2024', '2024-03-01 10:00:05Z', ' 2024-03-01T10:00:05Z', '2024-03-01T10:00:05+25:00', 1709287205000, null]) {
+      expect([bad, parseEventTime(bad)]).toEqual([bad, NaN]);
+    }
+    expect(Number.isNaN(Date.parse('1'))).toBe(false); // what the replay used to accept: 2001-01-01
+  });
+
+  test('a time without a zone is UTC, whatever TZ says', () => {
+    const saved = process.env.TZ;
+    try {
+      const seen = new Set<number>();
+      for (const tz of ['UTC', 'America/New_York', 'Asia/Kathmandu', 'Pacific/Chatham']) {
+        process.env.TZ = tz;
+        seen.add(parseEventTime('2024-03-01T10:00:05'));
+      }
+      expect([...seen]).toEqual([Date.UTC(2024, 2, 1, 10, 0, 5)]);
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
+  test('matches with an invalid eventTime are counted as untimed, and the table shows them', async () => {
+    const lines = fs.readFileSync(fixture('events.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l));
+    lines.forEach((l: any) => (l.eventTime = '2024-02-30T10:00:00Z'));
+    const f = path.join(dir('untimed'), 'untimed.ndjson');
+    fs.writeFileSync(f, lines.map((l: any) => JSON.stringify(l)).join('\n') + '\n');
+    const r = await runJson([...BENCH, f]);
+    const c = r.json.controls.find((x: any) => x.key === 'cloudtrail-config-changes');
+    expect(c.matches).toBe(1);
+    expect(c.untimedMatches).toBe(1);
+    expect(c.alarmFirings).toBe(0);
+    const table = await runCli([...BENCH, f]);
+    expect(table.stdout).toMatch(/CONTROL\s+CIS\s+METRIC\s+MATCHES\s+UNTIMED\s+SUM/);
+    expect(table.stdout).toMatch(/4 matches without a valid eventTime/);
+    const clean = await runCli([...BENCH, fixture('records.json')]);
+    expect(clean.stdout).not.toContain('UNTIMED');
   });
 });
