@@ -180,14 +180,23 @@ export class ReplayEngine {
       this.addError(file, line, `malformed file: "Records" must be an array of records, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v).slice(0, 40)}`, index, offset);
       return;
     }
-    this.addRecord(record, text);
+    try {
+      this.addRecord(record, text);
+    } catch (e: any) {
+      // One record must not stop the file: e.g. JSON nested thousands deep overflows the stack when its text is rebuilt.
+      const why = e instanceof RangeError && /call stack/i.test(String(e.message))
+        ? 'it is nested too deeply to evaluate (Maximum call stack size exceeded)'
+        : `it cannot be evaluated (${String(e?.message ?? e).split('\n')[0]})`;
+      this.addError(file, line, `record skipped: ${why}`, index, offset);
+    }
   }
 
   /** Evaluates one parsed record. `text` is its source, used by term and space-delimited patterns. */
   public addRecord(record: any, text?: string): void {
-    this.eventCount++;
     let raw: string | undefined;
+    // before anything is counted: rebuilding the text is what throws on absurdly deep records
     if (this.anyRawText) raw = text !== undefined && text.indexOf('\n') < 0 ? text : JSON.stringify(record);
+    this.eventCount++;
     let time: number | undefined; // eventTime in ms, parsed on the first match
     const states = this.states;
     for (let ci = 0; ci < states.length; ci++) {

@@ -344,3 +344,25 @@ describe('case 7: eventTime is parsed strictly; untimed matches are shown', () =
     expect(clean.stdout).not.toContain('UNTIMED');
   });
 });
+
+test('case 8: a record nested 5,000 (here 100,000) deep with a term pattern is reported and skipped; the next records are evaluated', async () => {
+  const d = dir('deep');
+  const t = JSON.parse(fs.readFileSync(fixture('two-filters.template.json'), 'utf8'));
+  t.Resources.CisUnauthorizedApiCallsMetricFilter2B1C0FFEE.Properties.FilterPattern = '"AccessDenied"'; // a term pattern: needs the record's text
+  const template = path.join(d, 'term.template.json');
+  fs.writeFileSync(template, JSON.stringify(t));
+  // pretty-printed, so the text is rebuilt from the parsed record (JSON.stringify)
+  const depth = 100_000; // the issue saw it at 5,000; deeper so that it overflows on any stack size
+  let deep = '1';
+  for (let i = 0; i < depth; i++) deep = `{\n"a": ${deep}\n}`;
+  const next = JSON.stringify({ errorCode: 'AccessDenied', eventTime: '2024-03-01T10:00:05Z', userIdentity: { arn: 'arn:aws:iam::1:user/x' } }, null, 1);
+  const input = `{"errorCode": "AccessDenied", "n": ${deep}}\n${next}\n`;
+  const f = path.join(d, 'deep.json');
+  fs.writeFileSync(f, input);
+  const r = await runJson(['--template', template, f]);
+  expect(r.code).toBe(0);
+  expect(r.json.events).toBe(1);
+  expect(r.json.malformed).toBe(1);
+  expect(r.json.errors).toEqual([{ file: f, line: 1, record: 1, offset: 0, message: expect.stringContaining('record skipped: it is nested too deeply to evaluate') }]);
+  expect(r.json.controls.find((c: any) => c.metricName === 'UnauthorizedAPICalls').matches).toBe(1);
+});
