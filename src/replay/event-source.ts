@@ -172,6 +172,8 @@ export interface ReadOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Chunk size for file reads. @default 1 MiB */
   readonly chunkSize?: number;
+  /** Records longer than this are skipped and reported. @default 64 MiB */
+  readonly maxRecordBytes?: number;
   /** Opens a file for reading (tests inject read errors). @default fs.createReadStream */
   readonly openFile?: (path: string, chunkSize: number) => NodeJS.ReadableStream & { bytesRead: number };
 }
@@ -182,7 +184,7 @@ export interface ReadOptions {
  * are reported to `sink.error`; this function does not throw for them.
  */
 export async function readSource(source: InputSource, sink: RecordSink, options: ReadOptions): Promise<void> {
-  const splitter = new RecordSplitter(sink);
+  const splitter = new RecordSplitter(sink, options.maxRecordBytes);
   let input: AsyncIterable<Buffer>;
   let bytesRead: () => number;
   const gzNotice = (message: string): void => sink.error(0, message);

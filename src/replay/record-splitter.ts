@@ -37,8 +37,11 @@ export interface RecordSink {
    * the byte offset of its first byte (in the decompressed input).
    */
   record(text: string, line: number, index: number, offset: number): void;
-  /** A structural problem; `line` is where the affected record or container starts. */
-  error(line: number, message: string): void;
+  /**
+   * A structural problem; `line` is where the affected record or container
+   * starts. `index` and `offset` are given when the problem is one record.
+   */
+  error(line: number, message: string, index?: number, offset?: number): void;
 }
 
 const QUOTE = 0x22;
@@ -53,6 +56,9 @@ const NL = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
 const TAB = 0x09;
+
+/** Default size limit of one record: far above CloudTrail's (a few hundred KiB at most). */
+export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 /** Bytes of `Records`, the CloudTrail wrapper key. */
 const RECORDS_KEY = Buffer.from('Records', 'latin1');
@@ -139,7 +145,14 @@ export class RecordSplitter {
   /** Bytes of a UTF-8 byte order mark seen at the end of the previous chunk, between top-level values. */
   private bomPending = 0;
 
-  constructor(private readonly sink: RecordSink) {}
+  /** Whether the value being scanned is a record over the size limit, being skipped. */
+  private oversize = false;
+
+  /**
+   * @param maxRecordBytes records longer than this are skipped and reported,
+   * so that memory stays bounded whatever the input. @default 64 MiB
+   */
+  constructor(private readonly sink: RecordSink, private readonly maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES) {}
 
   /** The line the splitter has reached (1-based). */
   public get currentLine(): number {
@@ -195,8 +208,12 @@ export class RecordSplitter {
       }
     }
     if (this.state === S_VALUE && this.capture) {
-      const from = Math.max(0, this.recStart - this.base);
-      if (from < len) this.parts.push(buf.subarray(from));
+      if (this.base + len - this.recStart > this.maxRecordBytes) {
+        this.skipOversize();
+      } else {
+        const from = Math.max(0, this.recStart - this.base);
+        if (from < len) this.parts.push(buf.subarray(from));
+      }
     }
     this.base += len;
   }
@@ -211,7 +228,9 @@ export class RecordSplitter {
         this.sink.error(this.containerLine, `truncated: the input ends before the closing ']' of the ${this.inWrapper ? '"Records" array' : 'array'} that starts on this line`);
         break;
       case S_VALUE:
-        if (this.capture) {
+        if (this.oversize) {
+          break; // reported when it went over the limit
+        } else if (this.capture) {
           this.sink.error(this.recLine, 'truncated: the input ends inside the record that starts on this line');
         } else {
           this.sink.error(this.recLine, 'truncated: the input ends before the closing \'}\' of the {"Records":[...]} object that starts on this line');
@@ -238,6 +257,15 @@ export class RecordSplitter {
     this.parts = [];
     this.state = S_SKIP_FILE;
     return lost;
+  }
+
+  /** The record being captured is over the limit: report it once, drop its bytes, scan on to its end without keeping them. */
+  private skipOversize(): void {
+    this.sink.error(this.recLine, `record skipped: it is longer than the maximum record size of ${this.maxRecordBytes} bytes (--max-record-size)`, ++this.recordCount, this.recStart);
+    this.parts = [];
+    this.capture = false;
+    this.oversize = true;
+    this.keyState = KEY_OTHER;
   }
 
   private newLine(index: number): void {
@@ -353,10 +381,13 @@ export class RecordSplitter {
     this.escCarry = 0;
     this.keyState = KEY_OTHER;
     this.parts = [];
+    this.oversize = false;
   }
 
   /** Emits the captured value ending before `end` (chunk index) and returns to the enclosing state. */
   private finishValue(buf: Buffer, end: number): void {
+    if (this.capture && this.base + end - this.recStart > this.maxRecordBytes) this.skipOversize();
+    this.oversize = false;
     if (this.capture) {
       let text: string;
       const from = this.recStart - this.base;
@@ -387,7 +418,7 @@ export class RecordSplitter {
     if (nl >= len) return -1;
     let end = nl;
     while (end > i && (buf[end - 1] === CR || buf[end - 1] === SP || buf[end - 1] === TAB)) end--;
-    if (end <= i + 1 || buf[end - 1] !== RBRACE) return -1;
+    if (end <= i + 1 || buf[end - 1] !== RBRACE || end - i > this.maxRecordBytes) return -1;
     if (this.nextRecordsKey < i && this.nextRecordsKey !== len) {
       const k = buf.indexOf(RECORDS_QUOTED, i);
       this.nextRecordsKey = k < 0 ? len : k;

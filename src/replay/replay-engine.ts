@@ -1,5 +1,6 @@
 import { countFirings, PeriodBuckets } from './alarm-simulator';
 import { parseEventTime } from './event-time';
+import { SpaceSaving } from './top-k';
 import { AlarmSpec, FilterSpec, ReplayControl } from './controls';
 import { RecordSink } from './record-splitter';
 
@@ -19,7 +20,15 @@ export interface ReplayError {
 /** A principal and how many matching records it made. */
 export interface PrincipalCount {
   readonly principal: string;
+  /**
+   * Matches counted for it. Exact unless `error` is present: principals are
+   * counted in bounded memory (Space-Saving, `principalCounters` counters), so
+   * with more distinct principals than counters the true count lies in
+   * `[count - error, count]`.
+   */
   readonly count: number;
+  /** Present (> 0) only when the count may be over by up to this much. */
+  readonly error?: number;
 }
 
 /** Result of one alarm on a control's metric. */
@@ -90,6 +99,11 @@ export interface ReplayEngineOptions {
   readonly maxErrors?: number;
   /** Number of top principals per control. @default 5 */
   readonly topPrincipals?: number;
+  /**
+   * Counters per control for the top principals (Space-Saving): memory is
+   * bounded by this, whatever the number of distinct principals. @default 1000
+   */
+  readonly principalCounters?: number;
 }
 
 class ControlState {
@@ -98,13 +112,14 @@ class ControlState {
   public datapoints = 0;
   public sum = 0;
   public untimed = 0;
-  public readonly principals = new Map<string, number>();
+  public readonly principals: SpaceSaving;
   public readonly eventIds: Array<string | null> | undefined;
   /** One bucket set per distinct alarm period. */
   public readonly buckets: PeriodBuckets[];
   public readonly filters: FilterSpec[];
 
-  constructor(public readonly control: ReplayControl, eventIds: boolean) {
+  constructor(public readonly control: ReplayControl, eventIds: boolean, counters: number) {
+    this.principals = new SpaceSaving(counters);
     this.filters = control.filters;
     this.eventIds = eventIds ? [] : undefined;
     const periods = [...new Set(control.alarms.map(a => a.period))];
@@ -128,7 +143,7 @@ export class ReplayEngine {
   private readonly anyRawText: boolean;
 
   constructor(controls: readonly ReplayControl[], options: ReplayEngineOptions = {}) {
-    this.states = controls.map(c => new ControlState(c, options.eventIds ?? false));
+    this.states = controls.map(c => new ControlState(c, options.eventIds ?? false, options.principalCounters ?? 1000));
     this.maxErrors = options.maxErrors ?? 1000;
     this.topN = options.topPrincipals ?? 5;
     this.anyRawText = controls.some(c => c.filters.some(f => f.needsRawText));
@@ -148,7 +163,7 @@ export class ReplayEngine {
   public sinkFor(file: string): RecordSink {
     return {
       record: (text, line, index, offset) => this.addRecordText(text, file, line, index, offset),
-      error: (line, message) => this.addError(file, line, message),
+      error: (line, message, index, offset) => this.addError(file, line, message, index, offset),
     };
   }
 
@@ -236,7 +251,7 @@ export class ReplayEngine {
       const p = u.arn ?? u.principalId ?? u.type;
       if (typeof p === 'string' && p !== '') principal = p;
     }
-    s.principals.set(principal, (s.principals.get(principal) ?? 0) + 1);
+    s.principals.add(principal);
     if (s.eventIds) s.eventIds.push(typeof record.eventID === 'string' ? record.eventID : null);
   }
 
@@ -245,10 +260,8 @@ export class ReplayEngine {
     const controls = this.states.map((s): ControlResult => {
       const c = s.control;
       const alarms = c.alarms.map(a => ({ ...a, firings: countFirings(s.buckets.find(b => b.period === a.period)!, a) }));
-      const top = [...s.principals.entries()]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .slice(0, this.topN)
-        .map(([principal, count]) => ({ principal, count }));
+      const top = s.principals.top(this.topN)
+        .map(({ key, count, error }) => (error > 0 ? { principal: key, count, error } : { principal: key, count }));
       return {
         key: c.key,
         cisId: c.cisId ?? null,

@@ -1,4 +1,9 @@
-import { ReplayError, ReplayResult } from './replay-engine';
+import { PrincipalCount, ReplayError, ReplayResult } from './replay-engine';
+
+/** `name (count)`, or `name (low-high)` when the count is approximate. */
+function principalCell(p: PrincipalCount): string {
+  return p.error ? `${p.principal} (${p.count - p.error}-${p.count})` : `${p.principal} (${p.count})`;
+}
 
 /** The `--format json` document: exactly one JSON object. */
 export function toJsonReport(result: ReplayResult, warnings: readonly string[]): string {
@@ -57,7 +62,7 @@ export function toTable(result: ReplayResult, inputs: number): string {
     ...(withUntimed ? [String(c.untimedMatches)] : []),
     String(c.sum),
     c.alarmFirings === null ? '-' : String(c.alarmFirings),
-    c.topPrincipals.length > 0 ? `${c.topPrincipals[0].principal} (${c.topPrincipals[0].count})` : '-',
+    c.topPrincipals.length > 0 ? principalCell(c.topPrincipals[0]) : '-',
   ]);
   const numeric = [...(withEnv ? [false] : []), false, false, false, true, ...(withUntimed ? [true] : []), true, true, false];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));

@@ -11,6 +11,7 @@ import { Readable } from 'stream';
 import { fixture, runCli, runJson } from './fixtures/replay/cli-harness';
 import * as eventSource from '../../src/replay/event-source';
 import { parseEventTime } from '../../src/replay/event-time';
+import { SpaceSaving } from '../../src/replay/top-k';
 import { benchmarkControls } from '../../src/replay/benchmark-controls';
 import { ReplayEngine } from '../../src/replay/replay-engine';
 
@@ -365,4 +366,101 @@ test('case 8: a record nested 5,000 (here 100,000) deep with a term pattern is r
   expect(r.json.malformed).toBe(1);
   expect(r.json.errors).toEqual([{ file: f, line: 1, record: 1, offset: 0, message: expect.stringContaining('record skipped: it is nested too deeply to evaluate') }]);
   expect(r.json.controls.find((c: any) => c.metricName === 'UnauthorizedAPICalls').matches).toBe(1);
+});
+
+describe('case 9: bounded memory: top principals, record size', () => {
+  test('Space-Saving is exact while distinct keys fit, and within N/k after', () => {
+    const exact = new SpaceSaving(10);
+    for (const k of ['a', 'b', 'a', 'c', 'a', 'b']) exact.add(k);
+    expect(exact.top(2)).toEqual([{ key: 'a', count: 3, error: 0 }, { key: 'b', count: 2, error: 0 }]);
+
+    const k = 1000;
+    const ss = new SpaceSaving(k);
+    const truth = new Map<string, number>();
+    let x = 12345;
+    const rand = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 400_000; i++) {
+      // 5 heavy hitters among 400k distinct one-off principals
+      const key = i % 10 === 0 ? `heavy-${Math.floor(rand() * 5)}` : `p-${i}`;
+      truth.set(key, (truth.get(key) ?? 0) + 1);
+      ss.add(key);
+    }
+    const top = ss.top(5);
+    expect(top.map(t => t.key).sort()).toEqual(['heavy-0', 'heavy-1', 'heavy-2', 'heavy-3', 'heavy-4']);
+    for (const t of top) {
+      const real = truth.get(t.key)!;
+      expect(real).toBeLessThanOrEqual(t.count);
+      expect(real).toBeGreaterThanOrEqual(t.count - t.error);
+      expect(t.error).toBeLessThanOrEqual(ss.total / k);
+    }
+    expect((ss as any).index.size).toBe(k); // memory: k counters, not 360k
+  });
+
+  test('the engine keeps top principals in bounded memory; an approximate count says so', () => {
+    const engine = new ReplayEngine(benchmarkControls('7.0.0'), { principalCounters: 50 });
+    const stop = (arn: string): any => ({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', eventTime: '2024-03-01T10:00:05Z', userIdentity: { arn } });
+    for (let i = 0; i < 20_000; i++) engine.addRecord(stop(i % 4 === 0 ? 'arn:aws:iam::1:user/heavy' : `arn:aws:iam::1:user/u${i}`));
+    const c = engine.result().controls.find(x => x.key === 'cloudtrail-config-changes')!;
+    expect(c.matches).toBe(20_000);
+    expect(c.topPrincipals[0].principal).toBe('arn:aws:iam::1:user/heavy');
+    expect(c.topPrincipals[0].count - (c.topPrincipals[0].error ?? 0)).toBeLessThanOrEqual(5000);
+    expect(c.topPrincipals[0].count).toBeGreaterThanOrEqual(5000);
+  });
+
+  test('--max-record-size: a longer record is skipped and reported with its index; the rest is read', async () => {
+    const records = JSON.parse(fs.readFileSync(fixture('records.json'), 'utf8')).Records;
+    records.splice(2, 0, { eventName: 'Huge', blob: 'x'.repeat(5000) }, 'y'.repeat(3000));
+    const wrapper = JSON.stringify({ Records: records }, null, 1);
+    const d = dir('maxsize');
+    const f = path.join(d, 'huge.json');
+    fs.writeFileSync(f, wrapper);
+    const ndjson = path.join(d, 'huge.ndjson');
+    fs.writeFileSync(ndjson, records.map((x: any) => JSON.stringify(x)).join('\n') + '\n');
+    for (const file of [f, ndjson]) {
+      const r = await runJson([...BENCH, '--max-record-size', '1KiB', file]);
+      expect(r.code).toBe(0);
+      expect(r.json.events).toBe(6);
+      expect(r.json.malformed).toBe(2);
+      expect(r.json.errors.map((e: any) => [e.record, e.message])).toEqual([
+        [3, 'record skipped: it is longer than the maximum record size of 1024 bytes (--max-record-size)'],
+        file === f
+          ? [4, 'record skipped: it is longer than the maximum record size of 1024 bytes (--max-record-size)']
+          // a bare string is not an NDJSON record at all: skipped to the next line, whatever its size
+          : [undefined, expect.stringContaining('unexpected text')],
+      ]);
+    }
+    // the default (64 MiB) reads them: the string element is then malformed (not an object), the object an event
+    const dflt = await runJson([...BENCH, f]);
+    expect(dflt.json.events).toBe(7);
+    expect(dflt.json.malformed).toBe(1);
+  });
+
+  test('--max-record-size: a record over the limit across many chunks keeps memory bounded (chunks are dropped)', async () => {
+    const { RecordSplitter } = jest.requireActual('../../src/replay/record-splitter');
+    const got: string[] = [];
+    const errors: any[] = [];
+    const s = new RecordSplitter({ record: (t: string) => got.push(t), error: (line: number, m: string, i: number, o: number) => errors.push([line, m, i, o]) }, 100);
+    s.push(Buffer.from('{"Records":[{"a":1},"'));
+    for (let i = 0; i < 1000; i++) {
+      s.push(Buffer.from('z'.repeat(1000)));
+      expect((s as any).parts.length).toBe(0);
+    }
+    s.push(Buffer.from('",{"b":2}]}'));
+    s.end();
+    expect(got).toEqual(['{"a":1}', '{"b":2}']);
+    expect(errors).toEqual([[1, expect.stringContaining('maximum record size of 100 bytes'), 2, 20]]);
+  });
+
+  test('--max-record-size takes units; a bad value is bad usage (exit 2)', async () => {
+    const { parseSize } = jest.requireActual('../../src/cli/replay-command');
+    expect(parseSize('64MiB')).toBe(64 * 1024 * 1024);
+    expect(parseSize('512k')).toBe(512 * 1024);
+    expect(parseSize('1G')).toBe(1024 ** 3);
+    expect(parseSize('100')).toBe(100);
+    expect(parseSize('0')).toBeUndefined();
+    expect(parseSize('lots')).toBeUndefined();
+    const r = await runCli([...BENCH, '--max-record-size', 'lots', fixture('records.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--max-record-size "lots" is not a size');
+  });
 });
