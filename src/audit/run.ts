@@ -16,6 +16,8 @@ export interface AuditRunOptions {
   readonly input?: string;
   /** Read the deployed account instead. */
   readonly live?: boolean;
+  /** With `live`: time limit of each AWS request in milliseconds. @default 30000 */
+  readonly requestTimeoutMs?: number;
   readonly region?: string;
   readonly profile?: string;
   /**
@@ -49,7 +51,7 @@ export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult
     // Loaded only for --live: the AWS SDK is the heaviest part of the CLI.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { readLiveModel } = require('./live-reader') as typeof import('./live-reader');
-    const model = await readLiveModel({ region: options.region, profile: options.profile });
+    const model = await readLiveModel({ region: options.region, profile: options.profile, requestTimeoutMs: options.requestTimeoutMs });
     read.push({ environment: { region: model.region }, model });
   } else {
     for (const t of readTemplateTargets(options.input!)) read.push({ environment: t.environment, model: t.model, labelled: t.benchmark });
