@@ -43,7 +43,13 @@ const MAX_PAGES = 10_000;
  * and fill memory: it fails with exit code 5, as an endpoint that cannot be
  * used.
  */
-async function readPages<P>(action: string, ctx: AwsCallContext, page: (token: string | undefined) => Promise<P>, nextOf: (p: P) => string | undefined, each: (p: P) => void): Promise<void> {
+async function readPages<P>(
+  action: string,
+  ctx: AwsCallContext,
+  page: (token: string | undefined) => Promise<P>,
+  nextOf: (p: P) => string | undefined,
+  each: (p: P) => void,
+): Promise<void> {
   const seen = new Set<string>();
   let token: string | undefined;
   for (let n = 1; ; n++) {

@@ -19,6 +19,11 @@ const FEXTRA = 4;
 const FNAME = 8;
 const FCOMMENT = 16;
 
+/** Whether the header flag byte has the bit `bit` (a power of two) set. */
+function hasFlag(flags: number, bit: number): boolean {
+  return Math.floor(flags / bit) % 2 === 1;
+}
+
 /**
  * Streaming gzip decoder that reads member by member, as `zcat` does:
  * concatenated members are decoded in turn, and bytes after the last member
@@ -85,13 +90,13 @@ export async function* gunzipMembers(src: AsyncIterable<Buffer>, notice: GzipNot
     if (buf[2] !== 8) throw new GzipError(`unknown gzip compression method ${buf[2]} at byte ${offset + 2}`, 'Z_DATA_ERROR', offset + 2);
     const flags = buf[3];
     let pos = 10;
-    if (flags & FEXTRA) {
+    if (hasFlag(flags, FEXTRA)) {
       if (!(await need(pos + 2))) throw truncated(where);
       pos += 2 + buf.readUInt16LE(pos);
       if (!(await need(pos))) throw truncated(where);
     }
     for (const flag of [FNAME, FCOMMENT]) {
-      if (flags & flag) {
+      if (hasFlag(flags, flag)) {
         for (;;) {
           const z = buf.indexOf(0, pos);
           if (z >= 0) {
@@ -102,7 +107,7 @@ export async function* gunzipMembers(src: AsyncIterable<Buffer>, notice: GzipNot
         }
       }
     }
-    if (flags & FHCRC) pos += 2;
+    if (hasFlag(flags, FHCRC)) pos += 2;
     if (!(await need(pos))) throw truncated(where);
     consume(pos);
 
@@ -192,7 +197,7 @@ export async function* gunzipMembers(src: AsyncIterable<Buffer>, notice: GzipNot
       throw new GzipError(`corrupt gzip data in member ${member + 1}: its trailer gives a length of ${isize} bytes, ${size} were decoded`, 'Z_DATA_ERROR', offset + 4);
     }
     const expected = buf.readUInt32LE(0);
-    if (crc32 && expected !== crc >>> 0) {
+    if (crc32 && expected !== crc) {
       throw new GzipError(`corrupt gzip data in member ${member + 1}: CRC mismatch`, 'Z_DATA_ERROR', offset);
     }
     consume(8);

@@ -1,8 +1,8 @@
 import { countFirings, PeriodBuckets } from './alarm-simulator';
-import { parseEventTime } from './event-time';
-import { SpaceSaving } from './top-k';
 import { AlarmSpec, FilterSpec, ReplayControl } from './controls';
+import { parseEventTime } from './event-time';
 import { RecordSink } from './record-splitter';
+import { SpaceSaving } from './top-k';
 
 /** One reported problem in the input. */
 export interface ReplayError {

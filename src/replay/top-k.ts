@@ -79,7 +79,7 @@ export class SpaceSaving {
 
   private siftUp(i: number): void {
     while (i > 0) {
-      const p = (i - 1) >> 1;
+      const p = Math.floor((i - 1) / 2);
       if (!this.less(i, p)) return;
       this.swap(i, p);
       i = p;

@@ -5,9 +5,9 @@
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { runCli } from './helpers';
 import { AUDIT_EXIT_CODES, AuditFailure } from '../../src/audit/errors';
 import { readLiveModel } from '../../src/audit/live-reader';
-import { runCli } from './helpers';
 
 const KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_MAX_ATTEMPTS'];
 const saved: Record<string, string | undefined> = {};
