@@ -8,7 +8,7 @@ import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetT
 import { CloudWatchClient, DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand, MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand, SNSClient, Subscription } from '@aws-sdk/client-sns';
-import { AuditFailure, AwsCallContext, classifyAwsError } from './errors';
+import { AUDIT_EXIT_CODES, AuditFailure, AwsCallContext, classifyAwsError } from './errors';
 import { AlarmFacts, AuditModel, EventSelectorFacts, MetricFilterFacts, TopicFacts, TrailFacts, logGroupNameFromArn } from './model';
 
 export interface LiveReadOptions {
@@ -16,12 +16,56 @@ export interface LiveReadOptions {
   readonly region?: string;
   /** The shared-config profile. @default - the SDK's default credential chain */
   readonly profile?: string;
+  /**
+   * Time limit of each HTTP request in milliseconds (the SDK retries a timed
+   * out call, 3 attempts in all): an endpoint that accepts the connection and
+   * never answers fails the audit with exit code 5 instead of hanging.
+   * @default 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /** Time limit to establish a connection, in milliseconds. @default 10000 */
+  readonly connectionTimeoutMs?: number;
 }
 
 /** SDK client settings shared by every client. */
 interface ClientSettings {
   region?: string;
   profile?: string;
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+}
+
+/** Most pages the audit reads from one paginated call: far more than any account has. */
+const MAX_PAGES = 10_000;
+
+/**
+ * Reads every page of a paginated call. An endpoint that hands back a page
+ * token it has already given (or never stops) would make this loop forever
+ * and fill memory: it fails with exit code 5, as an endpoint that cannot be
+ * used.
+ */
+async function readPages<P>(
+  action: string,
+  ctx: AwsCallContext,
+  page: (token: string | undefined) => Promise<P>,
+  nextOf: (p: P) => string | undefined,
+  each: (p: P) => void,
+): Promise<void> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (let n = 1; ; n++) {
+    const p = await page(token);
+    each(p);
+    token = nextOf(p);
+    if (!token) return;
+    const where = ctx.endpoint ? `endpoint ${ctx.endpoint}` : `the ${action.split(':')[0]} endpoint of ${ctx.region ?? 'the default region'}`;
+    if (seen.has(token)) {
+      throw new AuditFailure(`${action}: ${where} returned a page token it had already returned (page ${n}), so paging would never end. The endpoint is not usable: check AWS_ENDPOINT_URL.`, AUDIT_EXIT_CODES.UNREACHABLE);
+    }
+    if (n >= MAX_PAGES) {
+      throw new AuditFailure(`${action}: ${where} still returns page tokens after ${MAX_PAGES} pages; stopped. The endpoint is not usable: check AWS_ENDPOINT_URL.`, AUDIT_EXIT_CODES.UNREACHABLE);
+    }
+    seen.add(token);
+  }
 }
 
 /** Endpoint override the SDK will use for a service, for messages only. */
@@ -77,7 +121,13 @@ async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>
 
 /** Reads the account and region into an AuditModel. */
 export async function readLiveModel(options: LiveReadOptions): Promise<AuditModel> {
-  const settings: ClientSettings = {};
+  const settings: ClientSettings = {
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+    },
+  };
   if (options.region) settings.region = options.region;
   if (options.profile) settings.profile = options.profile;
 
@@ -140,12 +190,10 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
   const logs = new CloudWatchLogsClient(settings);
   addXmlErrorReader(logs);
   const filters: MetricFilter[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await call('logs:DescribeMetricFilters', ctx('CLOUDWATCH_LOGS'), () => logs.send(new DescribeMetricFiltersCommand({ nextToken })));
-    filters.push(...(page.metricFilters ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  await readPages('logs:DescribeMetricFilters', ctx('CLOUDWATCH_LOGS'),
+    nextToken => call('logs:DescribeMetricFilters', ctx('CLOUDWATCH_LOGS'), () => logs.send(new DescribeMetricFiltersCommand({ nextToken }))),
+    page => page.nextToken,
+    page => filters.push(...(page.metricFilters ?? [])));
   const metricFilters: MetricFilterFacts[] = filters.map(f => ({
     name: f.filterName ?? '?',
     logGroup: { key: `name:${f.logGroupName}`, display: f.logGroupName ?? '?', resolved: true },
@@ -158,12 +206,10 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
   const cloudWatch = new CloudWatchClient(settings);
   addXmlErrorReader(cloudWatch);
   const metricAlarms: MetricAlarm[] = [];
-  let alarmToken: string | undefined;
-  do {
-    const page = await call('cloudwatch:DescribeAlarms', ctx('CLOUDWATCH'), () => cloudWatch.send(new DescribeAlarmsCommand({ NextToken: alarmToken })));
-    metricAlarms.push(...(page.MetricAlarms ?? []));
-    alarmToken = page.NextToken;
-  } while (alarmToken);
+  await readPages('cloudwatch:DescribeAlarms', ctx('CLOUDWATCH'),
+    NextToken => call('cloudwatch:DescribeAlarms', ctx('CLOUDWATCH'), () => cloudWatch.send(new DescribeAlarmsCommand({ NextToken }))),
+    page => page.NextToken,
+    page => metricAlarms.push(...(page.MetricAlarms ?? [])));
   const alarms: AlarmFacts[] = metricAlarms.map(a => ({
     name: a.AlarmName ?? '?',
     metricName: a.MetricName,
@@ -184,15 +230,14 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
     }
     const subscriptions: Subscription[] = [];
     let exists = true;
-    let token: string | undefined;
     try {
-      do {
-        const client = sns;
-        const page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken: token }));
-        subscriptions.push(...(page.Subscriptions ?? []));
-        token = page.NextToken;
-      } while (token);
+      const client = sns;
+      await readPages('sns:ListSubscriptionsByTopic', ctx('SNS'),
+        NextToken => client.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken })),
+        page => page.NextToken,
+        page => subscriptions.push(...(page.Subscriptions ?? [])));
     } catch (e) {
+      if (e instanceof AuditFailure) throw e;
       if ((e as { name?: string }).name === 'NotFoundException' || (e as { name?: string }).name === 'NotFound') {
         exists = false;
         notes.push(`Topic ${arn} does not exist.`);

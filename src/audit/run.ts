@@ -16,6 +16,8 @@ export interface AuditRunOptions {
   readonly input?: string;
   /** Read the deployed account instead. */
   readonly live?: boolean;
+  /** With `live`: time limit of each AWS request in milliseconds. @default 30000 */
+  readonly requestTimeoutMs?: number;
   readonly region?: string;
   readonly profile?: string;
   /**
@@ -46,7 +48,7 @@ export interface AuditRunResult {
 export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult> {
   const read: Array<{ environment: StackEnvironment; model: AuditModel; labelled?: string }> = [];
   if (options.live) {
-    const model = await liveReader().readLiveModel({ region: options.region, profile: options.profile });
+    const model = await liveReader().readLiveModel({ region: options.region, profile: options.profile, requestTimeoutMs: options.requestTimeoutMs });
     read.push({ environment: { region: model.region }, model });
   } else {
     for (const t of readTemplateTargets(options.input!)) read.push({ environment: t.environment, model: t.model, labelled: t.benchmark });

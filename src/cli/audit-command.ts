@@ -21,7 +21,8 @@ Exit codes:
   ${AUDIT_EXIT_CODES.BAD_INPUT}  bad input (option value, path, not a template)
   ${AUDIT_EXIT_CODES.NON_COMPLIANT}  at least one selected scanner fails
   ${AUDIT_EXIT_CODES.CREDENTIALS}  --live: no credentials, or AWS rejected them
-  ${AUDIT_EXIT_CODES.UNREACHABLE}  --live: the AWS endpoint cannot be reached
+  ${AUDIT_EXIT_CODES.UNREACHABLE}  --live: the AWS endpoint cannot be reached, does not answer within --timeout,
+     or hands back a page token it already gave (paging would never end)
   ${AUDIT_EXIT_CODES.ACCESS_DENIED}  --live: access denied (needs the SecurityAudit policy or equivalent read-only permissions)
 
 Examples:
@@ -34,6 +35,7 @@ interface AuditCliOptions {
   readonly live?: boolean;
   readonly region?: string;
   readonly profile?: string;
+  readonly timeout?: string;
   readonly scanners: string;
   readonly benchmark?: string;
   readonly format: string;
@@ -48,6 +50,7 @@ export function registerAudit(program: Command): void {
     .option('--live', 'audit the deployed account (AWS SDK default credentials; honours AWS_ENDPOINT_URL)')
     .option('--region <region>', 'region to audit with --live (default: AWS_REGION or the profile\'s region)')
     .option('--profile <profile>', 'shared-config profile to use with --live')
+    .option('--timeout <seconds>', 'with --live: time limit of each AWS request (each call is tried 3 times); an endpoint that does not answer in time exits 5', '30')
     .option('--scanners <list>', `comma-separated scanners: ${ALL_SCANNERS.map(scannerCliName).join(',')}`, ALL_SCANNERS.map(scannerCliName).join(','))
     .option('--benchmark <version>', `CIS AWS Foundations Benchmark version for control ids and selection (${CisBenchmarkVersion.all().map(v => v.version).join(', ')}; default: the version each stack was built for, from the labels CisMonitoring writes, else ${CisBenchmarkVersion.LATEST.version})`)
     .option('--format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
@@ -81,7 +84,7 @@ async function auditAction(path: string | undefined, options: AuditCliOptions): 
 }
 
 function validate(path: string | undefined, options: AuditCliOptions): {
-  input?: string; live: boolean; region?: string; profile?: string; benchmark?: CisBenchmarkVersion; scanners: Scanner[];
+  input?: string; live: boolean; region?: string; profile?: string; requestTimeoutMs?: number; benchmark?: CisBenchmarkVersion; scanners: Scanner[];
 } {
   if (!FORMATS.includes(options.format)) {
     throw new AuditInputError(`--format "${options.format}" is not supported. Use --format text or --format json.`);
@@ -114,5 +117,9 @@ function validate(path: string | undefined, options: AuditCliOptions): {
   if (options.profile !== undefined && (options.profile.trim() === '' || /\s/.test(options.profile))) {
     throw new AuditInputError(`--profile "${options.profile}" is not a profile name. Use the name of a profile in ~/.aws/config, without spaces.`);
   }
-  return { input: path, live, region: options.region, profile: options.profile, benchmark, scanners };
+  const timeout = options.timeout === undefined ? 30 : Number(options.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    throw new AuditInputError(`--timeout "${options.timeout}" is not a number of seconds. Use a positive number such as 30.`);
+  }
+  return { input: path, live, region: options.region, profile: options.profile, requestTimeoutMs: Math.round(timeout * 1000), benchmark, scanners };
 }
