@@ -62,7 +62,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cis-monitoring': 'lib/cli/main.js',
   },
 
-  gitignore: ['/cdk.out/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/'],
+  gitignore: ['/cdk.out/', '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/bench/out/', '/.tmp/'],
 
   jestOptions: {
     jestConfig: {
@@ -79,7 +79,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // without them and makes `npm ci` fail on a clean clone. Pin the last good one.
 project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 
-project.npmignore?.addPatterns('/examples/', '/scripts/', '/.ci/', '/cdk.out/');
+project.npmignore?.addPatterns('/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/.venv-prowler/', '/.venv-checkov/');
 
 // examples/ (runnable CDK apps) and scripts/ (benchmark, generators) are
 // type-checked and linted like the tests, but never compiled into lib/.
@@ -115,9 +115,10 @@ packageTask.reset();
 packageTask.spawn(packageAll);
 
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the README Python example on the built wheel',
+  description: 'Everything CI runs: Python test tools and real scanners (Prowler, checkov), compile, API.md, jest, eslint, jsii packages, the README Python example on the built wheel',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
+    { exec: 'bash scripts/setup-scanner-tools.sh' },
     { spawn: 'build' },
     { exec: 'bash scripts/python-smoke.sh' },
   ],
