@@ -13,14 +13,16 @@
  * Prowler is pointed at moto only through the environment: AWS_ENDPOINT_URL
  * (botocore sends every service there, STS and Organizations included),
  * dummy credentials, an empty AWS config and credentials file, and
- * `--region us-east-1`. One Prowler run takes ~30 s, most of it Prowler
- * loading its compliance frameworks at start-up, so each state is scanned
- * once with all 15 checks.
+ * `--region us-east-1`. Each state is scanned once with all 15 checks, by
+ * Prowler's own CLI entry point called from one Python process
+ * (prowler-driver.py): a `prowler` process spends ~25 s of CPU loading its
+ * compliance frameworks before it scans, the driver does that once.
  */
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Readable } from 'stream';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -50,6 +52,65 @@ const CASES: Array<{ version: CisBenchmarkVersion; deleted: CisControl }> = [
   { version: CisBenchmarkVersion.V7_0_0, deleted: CisControl.ORGANIZATIONS_CHANGES },
 ];
 
+/**
+ * One Python process (test/scanners/prowler-driver.py) that runs Prowler's
+ * own CLI entry point once per `run(args)`, so Prowler loads its compliance
+ * frameworks once instead of once per scan. Results come back on fd 3.
+ */
+class ProwlerSession {
+  private readonly child: ChildProcess;
+  private readonly waiting: Array<(r: { code: number | null; error?: string }) => void> = [];
+  private log = '';
+  private buffered = '';
+  private exited: string | undefined;
+
+  constructor(prowlerExecutable: string, env: NodeJS.ProcessEnv, cwd: string) {
+    const python = path.join(path.dirname(prowlerExecutable), 'python');
+    this.child = spawn(python, [path.join(__dirname, 'prowler-driver.py')], { env, cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    const keep = (d: Buffer) => {
+      this.log = (this.log + String(d)).slice(-20_000);
+    };
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    (this.child.stdio[3] as Readable).on('data', (d: Buffer) => {
+      this.buffered += String(d);
+      let nl: number;
+      while ((nl = this.buffered.indexOf('\n')) >= 0) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        this.waiting.shift()?.(JSON.parse(line));
+      }
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = `the Prowler driver exited (${code ?? signal})`;
+      for (const w of this.waiting.splice(0)) w({ code: null, error: this.exited });
+    });
+  }
+
+  /** Runs `prowler <args>`; resolves with its exit code (3: some check failed), or an error. */
+  run(args: string[]): Promise<{ code: number | null; error?: string }> {
+    if (this.exited) return Promise.resolve({ code: null, error: this.exited });
+    return new Promise(resolve => {
+      this.waiting.push(resolve);
+      this.child.stdin!.write(`${JSON.stringify(args)}\n`);
+    });
+  }
+
+  /** The last of what Prowler printed. */
+  output(): string {
+    return this.log.slice(-6000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    await new Promise<void>(resolve => {
+      this.child.once('exit', () => resolve());
+      this.child.stdin!.end();
+      setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
+    });
+  }
+}
+
 interface Demo {
   template: any;
   /** Logical ids of each control's first filter (its CIS text); the others are scanner variants on the same metric. */
@@ -63,6 +124,7 @@ describeIfPython('the real Prowler on the demo app deployed to moto', () => {
   const timings: string[] = [];
   let prowler: string;
   let moto: MotoServer;
+  let session: ProwlerSession;
   let runs = 0;
 
   beforeAll(async () => {
@@ -70,6 +132,17 @@ describeIfPython('the real Prowler on the demo app deployed to moto', () => {
     fs.writeFileSync(emptyFile, '');
     for (const k of ENV_KEYS) saved[k] = process.env[k];
     moto = await startMoto();
+    session = new ProwlerSession(prowler, {
+      PATH: process.env.PATH,
+      HOME: tmp,
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_DEFAULT_REGION: REGION,
+      AWS_CONFIG_FILE: emptyFile,
+      AWS_SHARED_CREDENTIALS_FILE: emptyFile,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    }, tmp);
     // The SDK in this process (moto-apply, DeleteMetricFilter) talks to moto too.
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: moto.endpoint,
@@ -86,6 +159,7 @@ describeIfPython('the real Prowler on the demo app deployed to moto', () => {
   }, 900_000);
 
   afterAll(async () => {
+    await session?.stop();
     await moto?.stop();
     for (const k of ENV_KEYS) {
       if (saved[k] === undefined) delete process.env[k];
@@ -115,32 +189,14 @@ describeIfPython('the real Prowler on the demo app deployed to moto', () => {
   /** Runs Prowler's 15 checks against moto and returns check id → status, and its exit code. */
   async function runProwler(label: string): Promise<{ code: number | null; statuses: Record<string, string>; version: string }> {
     const outDir = path.join(tmp, `prowler-${++runs}`);
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: tmp,
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_DEFAULT_REGION: REGION,
-      AWS_CONFIG_FILE: emptyFile,
-      AWS_SHARED_CREDENTIALS_FILE: emptyFile,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
     const args = ['aws', '--region', REGION, '--checks', ...CHECKS,
       '--output-formats', 'json-ocsf', '--output-directory', outDir, '--output-filename', 'prowler', '--no-banner', '--no-color'];
     const started = Date.now();
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(prowler, args, { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', d => out += String(d));
-      child.stderr.on('data', d => err += String(d));
-      child.on('error', reject);
-      child.on('close', c => resolve({ code: c, stdout: out, stderr: err }));
-    });
+    const { code, error } = await session.run(args);
     timings.push(`  ${label}: exit ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (error) throw new Error(`Prowler failed: ${error}\n${session.output()}`);
     const report = path.join(outDir, 'prowler.ocsf.json');
-    if (!fs.existsSync(report)) throw new Error(`Prowler wrote no ${report} (exit ${code}):\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`);
+    if (!fs.existsSync(report)) throw new Error(`Prowler wrote no ${report} (exit ${code}):\n${session.output()}`);
     const findings: any[] = JSON.parse(fs.readFileSync(report, 'utf8'));
     const statuses: Record<string, string> = {};
     for (const f of findings) {
