@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PROWLER_VERSION=5.46.0
 CHECKOV_VERSION=3.3.30
+# uv (from PyPI) installs Prowler's ~140,000 files several times faster than pip.
+UV_VERSION=0.9.17
 
 install() { # venv, distribution, version, executable
   local venv=$1 dist=$2 version=$3 exe=$4
@@ -19,7 +21,8 @@ install() { # venv, distribution, version, executable
     return 0
   fi
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$dist==$version"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" "$dist==$version"
   echo "$dist $version ready in $venv"
 }
 
