@@ -73,13 +73,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cis-monitoring': 'lib/bin/cis-monitoring.js',
   },
 
-  gitignore: ['/cdk.out/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/', '/.tools/'],
+  gitignore: ['/cdk.out/', '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/bench/out/', '/.tmp/', '/.tools/'],
 
   jestOptions: {
     jestConfig: {
       // Two cores on CI; keep workers bounded so memory stays predictable.
       maxWorkers: 2,
       testTimeout: 120_000,
+      // Only these are crawled: the scanners' venvs (.venv-prowler/ alone has
+      // ~140,000 files) would add seconds to every jest start.
+      roots: ['<rootDir>/src', '<rootDir>/test'],
     },
   },
 
@@ -96,7 +99,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 project.npmignore?.addPatterns(
   '/examples/', '/scripts/', '/.ci/', '/cdk.out/',
   // Python test tools (moto, cfn-lint), the pinned CI Node, scratch and bench output.
-  '/.venv/', '/.venv-python-smoke/', '/.tools/', '/.tmp/', '/bench/',
+  '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/.tools/', '/.tmp/', '/bench/',
   '*.tgz', '/package-lock.json',
   // The CLI's modules as jsii compiles them: the bin is the bundle in
   // lib/bin/, and the library (lib/index.js) never loads these.
@@ -166,9 +169,10 @@ const compatNewest = project.addTask('compat-newest', {
 });
 
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
+  description: 'Everything CI runs: Python test tools and real scanners (Prowler, checkov), compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
+    { exec: 'bash scripts/setup-scanner-tools.sh' },
     { spawn: 'build' },
     { spawn: compatNewest.name },
     { exec: 'bash scripts/python-smoke.sh' },

@@ -4,8 +4,10 @@
  * AWS::CloudWatch::Alarm, AWS::SNS::Subscription, AWS::SNS::TopicPolicy and
  * AWS::CloudTrail::Trail, so the resources the audit reads are created one by
  * one here: log groups, topics, subscriptions, the trail's bucket, trails
- * (with event selectors and logging state), metric filters and alarms.
- * Everything else in the template (KMS keys, IAM, bucket policies) is ignored.
+ * (with event selectors and logging state), metric filters (with each
+ * one's MetricValue) and alarms. SQS queues only get an ARN, for the
+ * subscriptions to them. Everything else in the template (KMS keys, IAM,
+ * bucket policies) is ignored.
  */
 import { CloudTrailClient, CreateTrailCommand, PutEventSelectorsCommand, ReadWriteType, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, ComparisonOperator, PutMetricAlarmCommand, Statistic } from '@aws-sdk/client-cloudwatch';
@@ -44,6 +46,11 @@ export async function applyTemplateToMoto(template: any, endpoint: string, regio
     if (value?.['Fn::Join']) return value['Fn::Join'][1].map(resolve).join(value['Fn::Join'][0]);
     throw new Error(`applyTemplateToMoto cannot resolve ${JSON.stringify(value)}`);
   };
+
+  // Queues are not created (no subscriber reads them); their ARNs let SQS subscriptions resolve.
+  for (const [id, r] of ofType('AWS::SQS::Queue')) {
+    arns[id] = `arn:aws:sqs:${region}:${ACCOUNT}:${r.Properties?.QueueName ?? id}`;
+  }
 
   const logs = new CloudWatchLogsClient({ region });
   for (const [id, r] of ofType('AWS::Logs::LogGroup')) {
