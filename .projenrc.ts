@@ -52,6 +52,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch-logs@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sns@^3',
+    // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
+    '@aws-sdk/client-organizations@^3',
+    '@aws-sdk/client-sts@^3',
   ],
   devDeps: [
     '@types/cli-progress',
