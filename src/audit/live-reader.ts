@@ -16,12 +16,45 @@ export interface LiveReadOptions {
   readonly region?: string;
   /** The shared-config profile. @default - the SDK's default credential chain */
   readonly profile?: string;
+  /**
+   * Credentials to use instead of the default chain (e.g. from AssumeRole
+   * into an organization member account).
+   */
+  readonly credentials?: LiveCredentials;
+  /** Named in the model's description, e.g. `111111111111 (workloads)`. */
+  readonly accountLabel?: string;
+  /** Timeouts of every AWS call. @default LIVE_CALL_TIMEOUTS */
+  readonly timeouts?: LiveCallTimeouts;
 }
 
+/** Static credentials (what STS AssumeRole returns). */
+export interface LiveCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** Per-call timeouts, in milliseconds. */
+export interface LiveCallTimeouts {
+  /** Until the TCP connection is open. */
+  readonly connectionTimeout: number;
+  /** Socket inactivity while waiting for the answer. */
+  readonly requestTimeout: number;
+}
+
+/**
+ * No AWS call of the audit waits forever: 5 s to connect, 30 s without an
+ * answer (the SDK then retries, 3 attempts in all, and the audit exits 5).
+ */
+export const LIVE_CALL_TIMEOUTS: LiveCallTimeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+
 /** SDK client settings shared by every client. */
-interface ClientSettings {
+export interface ClientSettings {
   region?: string;
   profile?: string;
+  credentials?: LiveCredentials;
+  requestHandler?: { connectionTimeout: number; requestTimeout: number };
 }
 
 /** Endpoint override the SDK will use for a service, for messages only. */
@@ -36,7 +69,7 @@ function endpointFor(serviceEnvSuffix: string): string | undefined {
  * error named after `<Code>` instead, so the mapping to exit codes works.
  * Real AWS JSON services answer with JSON errors and are left alone.
  */
-function addXmlErrorReader(client: { middlewareStack: any }): void {
+export function addXmlErrorReader(client: { middlewareStack: any }): void {
   client.middlewareStack.addRelativeTo((next: any) => async (args: any) => {
     const out = await next(args);
     const response = out?.response;
@@ -67,7 +100,7 @@ async function readBody(body: any): Promise<string> {
 }
 
 /** Runs one SDK call, mapping its errors to AuditFailure. */
-async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>): Promise<T> {
+export async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -77,9 +110,13 @@ async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>
 
 /** Reads the account and region into an AuditModel. */
 export async function readLiveModel(options: LiveReadOptions): Promise<AuditModel> {
-  const settings: ClientSettings = {};
+  const timeouts = options.timeouts ?? LIVE_CALL_TIMEOUTS;
+  const settings: ClientSettings = {
+    requestHandler: { connectionTimeout: timeouts.connectionTimeout, requestTimeout: timeouts.requestTimeout },
+  };
   if (options.region) settings.region = options.region;
-  if (options.profile) settings.profile = options.profile;
+  if (options.credentials) settings.credentials = options.credentials;
+  else if (options.profile) settings.profile = options.profile;
 
   const cloudTrail = new CloudTrailClient(settings);
   addXmlErrorReader(cloudTrail);
@@ -213,7 +250,7 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
 
   return {
     source: 'live',
-    description: `${region}${options.profile ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
+    description: `${options.accountLabel ? `account ${options.accountLabel}, ` : ''}${region}${options.profile && !options.credentials ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
     region,
     trailsVisible: true,
     trails,
