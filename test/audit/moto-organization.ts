@@ -64,6 +64,12 @@ export async function grantRoleAdmin(endpoint: string, member: MotoAccount, role
   await iam(endpoint, { Action: 'PutRolePolicy', RoleName: roleName, PolicyName: 'admin', PolicyDocument: ALLOW_ALL }, member.credentials.accessKeyId);
 }
 
+/** Creates a role trusting the management account, without any permission policy, in a member account. */
+export async function createRoleWithoutPermissions(endpoint: string, member: MotoAccount, roleName: string): Promise<void> {
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MANAGEMENT_ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+  await iam(endpoint, { Action: 'CreateRole', RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }, member.credentials.accessKeyId);
+}
+
 /**
  * Creates the auditor user in the management account: everything allowed,
  * except sts:AssumeRole into the `refusing` accounts. Returns its access key.

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { auditJson, cleanTmp, resourcesOfType, runCli, statusMatrix, synthTemplate, tmpDir } from './helpers';
 import { AppliedTemplate, applyTemplateToMoto } from './moto-apply';
-import { MANAGEMENT_ACCOUNT, MotoOrganization, createAuditor, createMotoOrganization, grantRoleAdmin } from './moto-organization';
+import { MANAGEMENT_ACCOUNT, MotoOrganization, createAuditor, createMotoOrganization, createRoleWithoutPermissions, grantRoleAdmin } from './moto-organization';
 import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
 import { mapWithConcurrency } from '../../src/audit/organization';
 import { organizationExitCode } from '../../src/audit/run';
@@ -74,6 +74,8 @@ describeIfPython('audit --live --organization against moto', () => {
       for (const [name, m] of Object.entries(org.members)) applied[`${name}/${region}`] = await applyTemplateToMoto(template, moto.endpoint, region, m);
     }
     for (const m of Object.values(org.members)) await grantRoleAdmin(moto.endpoint, m);
+    // A second role in "data" that may be assumed but may not read anything.
+    await createRoleWithoutPermissions(moto.endpoint, org.members.data, 'NoReadRole');
     // One control broken in one target: the root-usage filter Security Hub needs, deleted in data / eu-west-1.
     broken = org.members.data.account;
     const [filterId] = resourcesOfType(template, 'AWS::Logs::MetricFilter').find(([, r]) => r.Properties.FilterPattern === ROOT_USAGE_PATTERN)!;
@@ -185,15 +187,18 @@ describeIfPython('audit --live --organization against moto', () => {
     expect(r.stderr).toMatch(new RegExp(`--accounts: 999999999999 is not in the organization\\. Active accounts of o-\\w+: ${MANAGEMENT_ACCOUNT}, `));
   });
 
-  test('a member account without permissions for the reads is reported as access denied, the others still audited', async () => {
-    // --role-name of a role the members do not have: moto lets AssumeRole succeed (it does not check
-    // cross-account roles) and then refuses every read, so the members are reported, the management account audited.
-    const r = await auditJson(['--live', '--organization', '--role-name', 'AWSControlTowerExecution', '--accounts', `${MANAGEMENT_ACCOUNT},${broken}`]);
+  test('a role that may not read: the member\'s targets report access denied on the first read, the rest is audited, exit 6', async () => {
+    const r = await auditJson(['--live', '--organization', '--role-name', 'NoReadRole', '--accounts', `${MANAGEMENT_ACCOUNT},${broken}`, '--regions', REGIONS.join(',')]);
     expect(r.stderr).toBe('');
-    expect(r.doc.targets[0].controls.length).toBeGreaterThan(0);
-    expect(r.doc.targets[1].error).toEqual(expect.objectContaining({ exitCode: expect.any(Number) }));
-    expect(r.doc.targets[1].roleArn).toBe(`arn:aws:iam::${broken}:role/AWSControlTowerExecution`);
-    expect(r.code).toBe(r.doc.targets[1].error.exitCode);
+    expect(r.code).toBe(AUDIT_EXIT_CODES.ACCESS_DENIED);
+    expect(r.doc.targets.map((t: any) => [t.environment, t.error?.kind ?? 'audited'])).toEqual([
+      [`aws://${MANAGEMENT_ACCOUNT}/us-east-1`, 'audited'],
+      [`aws://${MANAGEMENT_ACCOUNT}/eu-west-1`, 'audited'],
+      [`aws://${broken}/us-east-1`, 'ACCESS_DENIED'],
+      [`aws://${broken}/eu-west-1`, 'ACCESS_DENIED'],
+    ]);
+    expect(r.doc.targets[2].roleArn).toBe(`arn:aws:iam::${broken}:role/NoReadRole`);
+    expect(r.doc.targets[2].error.message).toMatch(/^Access denied on cloudtrail:DescribeTrails \(AccessDenied(Exception)?: .*assumed-role\/NoReadRole\/cis-monitoring-audit is not authorized to perform: cloudtrail:DescribeTrails.*attach the SecurityAudit managed policy/);
   });
 
   test('an unreachable endpoint exits 5 before any account is read', async () => {
