@@ -8,7 +8,7 @@
  */
 import { Account, DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AUDIT_EXIT_CODES, AuditFailure, AuditInputError, classifyAwsError } from './errors';
+import { AUDIT_EXIT_CODES, AuditFailure, AuditInputError, AwsCallContext, classifyAwsError } from './errors';
 import { ClientSettings, LIVE_CALL_TIMEOUTS, LiveCallTimeouts, LiveCredentials, addXmlErrorReader, readLiveModel } from './live-reader';
 import { AuditModel } from './model';
 
@@ -92,7 +92,7 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
     throw classifyAwsError(e, 'sts:GetCallerIdentity', baseCtx);
   }
   if (!homeRegion) throw classifyAwsError(new Error('Region is missing'), 'sts:GetCallerIdentity', baseCtx);
-  const ctx = (suffix: string) => ({ region: homeRegion, profile: options.profile, endpoint: process.env[`AWS_ENDPOINT_URL_${suffix}`] ?? process.env.AWS_ENDPOINT_URL });
+  const ctx = (suffix: string): AwsCallContext => ({ region: homeRegion, profile: options.profile, endpoint: process.env[`AWS_ENDPOINT_URL_${suffix}`] ?? process.env.AWS_ENDPOINT_URL });
 
   const identity = await guarded('sts:GetCallerIdentity', ctx('STS'), () => sts.send(new GetCallerIdentityCommand({})));
   const callerAccount = identity.Account ?? '';
@@ -142,7 +142,8 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
   };
 
   const plan = accounts.flatMap(a => regions.map(region => ({ account: a, region })));
-  const targets = await mapWithConcurrency(plan, options.concurrency ?? DEFAULT_ORGANIZATION_CONCURRENCY, async ({ account, region }): Promise<OrganizationTarget> => {
+  const concurrency = options.concurrency ?? DEFAULT_ORGANIZATION_CONCURRENCY;
+  const targets = await mapWithConcurrency(plan, concurrency, async ({ account, region }): Promise<OrganizationTarget> => {
     const own = account.id === callerAccount;
     const roleArn = own ? undefined : `arn:${partition}:iam::${account.id}:role/${roleName}`;
     const base = { account: account.id, accountName: account.name, region, roleArn };
@@ -176,7 +177,7 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
 }
 
 /** An organization-level call: errors end the whole audit, with organization-specific advice. */
-async function guarded<T>(action: string, ctx: { region?: string; profile?: string; endpoint?: string }, fn: () => Promise<T>, callerAccount?: string): Promise<T> {
+async function guarded<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>, callerAccount?: string): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -195,7 +196,7 @@ async function guarded<T>(action: string, ctx: { region?: string; profile?: stri
   }
 }
 
-async function assumeRole(sts: STSClient, roleArn: string, callerArn: string, account: string, ctx: { region?: string; profile?: string; endpoint?: string }): Promise<LiveCredentials> {
+async function assumeRole(sts: STSClient, roleArn: string, callerArn: string, account: string, ctx: AwsCallContext): Promise<LiveCredentials> {
   let out;
   try {
     out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: AUDIT_SESSION_NAME, DurationSeconds: 3600 }));
