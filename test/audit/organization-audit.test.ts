@@ -201,6 +201,23 @@ describeIfPython('audit --live --organization against moto', () => {
     expect(r.doc.targets[2].error.message).toMatch(/^Access denied on cloudtrail:DescribeTrails \(AccessDenied(Exception)?: .*assumed-role\/NoReadRole\/cis-monitoring-audit is not authorized to perform: cloudtrail:DescribeTrails.*attach the SecurityAudit managed policy/);
   });
 
+  test('targets whose reads cannot reach their endpoint are reported as unreachable (exit 5); the listing still works', async () => {
+    const port = await freePort();
+    process.env.AWS_ENDPOINT_URL_CLOUDTRAIL = `http://127.0.0.1:${port}`;
+    try {
+      const r = await auditJson(['--live', '--organization', '--accounts', `${MANAGEMENT_ACCOUNT},${broken}`]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(AUDIT_EXIT_CODES.UNREACHABLE);
+      expect(r.doc.targets.map((t: any) => [t.environment, t.error?.kind])).toEqual([
+        [`aws://${MANAGEMENT_ACCOUNT}/us-east-1`, 'UNREACHABLE'],
+        [`aws://${broken}/us-east-1`, 'UNREACHABLE'],
+      ]);
+      expect(r.doc.targets[1].error.message).toMatch(new RegExp(`^Cannot reach endpoint http://127\\.0\\.0\\.1:${port} for cloudtrail:DescribeTrails \\(ECONNREFUSED`));
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_CLOUDTRAIL;
+    }
+  });
+
   test('an unreachable endpoint exits 5 before any account is read', async () => {
     const port = await freePort();
     process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${port}`;
