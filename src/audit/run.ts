@@ -115,10 +115,7 @@ export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult
   if (options.live && options.organization) return runOrganizationAudit(options);
   const read: Array<{ environment: StackEnvironment; model: AuditModel; labelled?: string }> = [];
   if (options.live) {
-    // Loaded only for --live: the AWS SDK is the heaviest part of the CLI.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { readLiveModel } = require('./live-reader') as typeof import('./live-reader');
-    const model = await readLiveModel({ region: options.region, profile: options.profile });
+    const model = await liveReader().readLiveModel({ region: options.region, profile: options.profile });
     read.push({ environment: { region: model.region }, model });
   } else {
     for (const t of readTemplateTargets(options.input!)) read.push({ environment: t.environment, model: t.model, labelled: t.benchmark });
@@ -194,4 +191,13 @@ async function runOrganizationAudit(options: AuditRunOptions): Promise<AuditRunR
       order: read.targets.map(t => environmentKey({ account: t.account, region: t.region })),
     },
   };
+}
+
+/**
+ * The live reader, required on first use: it loads the AWS SDK, which a
+ * template audit (and the CLI's other commands) must not pay for at start-up.
+ */
+function liveReader(): typeof import('./live-reader') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./live-reader');
 }
