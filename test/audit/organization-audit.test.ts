@@ -5,6 +5,7 @@
  * eu-west-1, one metric filter deleted in one account and Region, one member
  * refusing the role. Then the bad-input cases of every organization option.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -21,6 +22,8 @@ const ENV_KEYS = [
   'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
 ];
 const REGIONS = ['us-east-1', 'eu-west-1'];
+/** The bundled CLI (what users install), when the build made it. */
+const BIN = path.resolve(__dirname, '..', '..', 'lib', 'bin', 'cis-monitoring.js');
 const ROOT_USAGE_PATTERN = '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"}';
 
 const saved: Record<string, string | undefined> = {};
@@ -178,6 +181,15 @@ describeIfPython('audit --live --organization against moto', () => {
     const b = await auditJson(['--live', '--organization', '--region', 'eu-west-1', '--accounts', broken]);
     expect(b.code).toBe(AUDIT_EXIT_CODES.NON_COMPLIANT);
     expect(b.doc.targets.map((t: any) => `${t.account}/${t.region}`)).toEqual([`${broken}/eu-west-1`]);
+  });
+
+  (fs.existsSync(BIN) ? test : test.skip)('the bundled CLI (separate AWS SDK bundle) reports what the sources report', async () => {
+    const args = ['audit', '--live', '--organization', '--regions', REGIONS.join(','), '--format', 'json'];
+    const source = await auditJson(args.slice(1, -2));
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' }, timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(AUDIT_EXIT_CODES.ACCESS_DENIED);
+    expect(JSON.parse(r.stdout)).toEqual(source.doc);
   });
 
   test('--accounts naming an account outside the organization exits 2 and lists the active ones', async () => {
