@@ -39,12 +39,12 @@ export interface LiveCredentials {
 export interface LiveCallTimeouts {
   /** Until the TCP connection is open. */
   readonly connectionTimeout: number;
-  /** Socket inactivity while waiting for the answer. */
+  /** The longest a call may take until its answer (and the longest silence on its socket). */
   readonly requestTimeout: number;
 }
 
 /**
- * No AWS call of the audit waits forever: 5 s to connect, 30 s without an
+ * No AWS call of the audit waits forever: 5 s to connect, 30 s for the
  * answer (the SDK then retries, 3 attempts in all, and the audit exits 5).
  */
 export const LIVE_CALL_TIMEOUTS: LiveCallTimeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
@@ -54,7 +54,29 @@ export interface ClientSettings {
   region?: string;
   profile?: string;
   credentials?: LiveCredentials;
-  requestHandler?: { connectionTimeout: number; requestTimeout: number };
+  requestHandler?: SdkRequestHandlerTimeouts;
+}
+
+/**
+ * The SDK's request handler options for `timeouts`. @smithy/node-http-handler
+ * 4.x only logs an exceeded requestTimeout unless throwOnRequestTimeout is
+ * set; socketTimeout also ends a connection that goes silent.
+ */
+export interface SdkRequestHandlerTimeouts {
+  connectionTimeout: number;
+  requestTimeout: number;
+  socketTimeout: number;
+  throwOnRequestTimeout: true;
+}
+
+/** The request handler options that make every call end within `timeouts`. */
+export function requestHandlerTimeouts(timeouts: LiveCallTimeouts): SdkRequestHandlerTimeouts {
+  return {
+    connectionTimeout: timeouts.connectionTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    socketTimeout: timeouts.requestTimeout,
+    throwOnRequestTimeout: true,
+  };
 }
 
 /** Endpoint override the SDK will use for a service, for messages only. */
@@ -112,7 +134,7 @@ export async function call<T>(action: string, ctx: AwsCallContext, fn: () => Pro
 export async function readLiveModel(options: LiveReadOptions): Promise<AuditModel> {
   const timeouts = options.timeouts ?? LIVE_CALL_TIMEOUTS;
   const settings: ClientSettings = {
-    requestHandler: { connectionTimeout: timeouts.connectionTimeout, requestTimeout: timeouts.requestTimeout },
+    requestHandler: requestHandlerTimeouts(timeouts),
   };
   if (options.region) settings.region = options.region;
   if (options.credentials) settings.credentials = options.credentials;

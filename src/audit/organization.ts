@@ -9,7 +9,7 @@
 import { Account, DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AUDIT_EXIT_CODES, AuditFailure, AuditInputError, AwsCallContext, classifyAwsError } from './errors';
-import { ClientSettings, LIVE_CALL_TIMEOUTS, LiveCallTimeouts, LiveCredentials, addXmlErrorReader, readLiveModel } from './live-reader';
+import { ClientSettings, LIVE_CALL_TIMEOUTS, LiveCallTimeouts, LiveCredentials, addXmlErrorReader, readLiveModel, requestHandlerTimeouts } from './live-reader';
 import { AuditModel } from './model';
 
 /** The role OrganizationAccountAccessRole: what Organizations creates in every account it creates. */
@@ -78,7 +78,7 @@ export const ORGANIZATION_AUDIT_PERMISSIONS = [
 export async function readOrganization(options: OrganizationReadOptions): Promise<OrganizationReadResult> {
   const timeouts = options.timeouts ?? LIVE_CALL_TIMEOUTS;
   const roleName = options.roleName ?? DEFAULT_ORGANIZATION_ROLE;
-  const settings: ClientSettings = { requestHandler: { ...timeouts } };
+  const settings: ClientSettings = { requestHandler: requestHandlerTimeouts(timeouts) };
   if (options.region) settings.region = options.region;
   if (options.profile) settings.profile = options.profile;
   const baseCtx = { profile: options.profile };

@@ -19,6 +19,8 @@ export interface AuditRunOptions {
   readonly live?: boolean;
   readonly region?: string;
   readonly profile?: string;
+  /** --live: seconds without an answer before an AWS call fails (exit 5). @default 30 */
+  readonly callTimeoutSeconds?: number;
   /**
    * The version to judge against; undefined: the version each stack was built
    * for (its labels), else the newest.
@@ -115,7 +117,7 @@ export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult
   if (options.live && options.organization) return runOrganizationAudit(options);
   const read: Array<{ environment: StackEnvironment; model: AuditModel; labelled?: string }> = [];
   if (options.live) {
-    const model = await liveReader().readLiveModel({ region: options.region, profile: options.profile });
+    const model = await liveReader().readLiveModel({ region: options.region, profile: options.profile, timeouts: liveTimeouts(options) });
     read.push({ environment: { region: model.region }, model });
   } else {
     for (const t of readTemplateTargets(options.input!)) read.push({ environment: t.environment, model: t.model, labelled: t.benchmark });
@@ -146,6 +148,7 @@ async function runOrganizationAudit(options: AuditRunOptions): Promise<AuditRunR
     regions: org.regions,
     accounts: org.accounts,
     concurrency: org.concurrency,
+    timeouts: liveTimeouts(options),
   });
   const benchmark = options.benchmark ?? CisBenchmarkVersion.LATEST;
   const targets: AuditTargetResult[] = [];
@@ -191,6 +194,13 @@ async function runOrganizationAudit(options: AuditRunOptions): Promise<AuditRunR
       order: read.targets.map(t => environmentKey({ account: t.account, region: t.region })),
     },
   };
+}
+
+/** --timeout as the SDK's timeouts (connect: at most 5 s); undefined: the reader's defaults. */
+function liveTimeouts(options: AuditRunOptions): { connectionTimeout: number; requestTimeout: number } | undefined {
+  if (options.callTimeoutSeconds === undefined) return undefined;
+  const ms = options.callTimeoutSeconds * 1000;
+  return { connectionTimeout: Math.min(ms, 5_000), requestTimeout: ms };
 }
 
 /**

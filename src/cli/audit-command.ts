@@ -19,6 +19,7 @@ const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 const DEFAULT_ROLE = 'OrganizationAccountAccessRole';
 const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 32;
+const MAX_TIMEOUT = 300;
 
 const EXIT_CODE_HELP = `
 Exit codes:
@@ -52,6 +53,7 @@ interface AuditCliOptions {
   readonly regions?: string;
   readonly accounts?: string;
   readonly concurrency?: string;
+  readonly timeout?: string;
 }
 
 type ValidatedOptions = Parameters<typeof runAudit>[0];
@@ -68,6 +70,7 @@ export function registerAudit(program: Command): void {
     .option('--scanners <list>', `comma-separated scanners: ${ALL_SCANNERS.map(scannerCliName).join(',')}`, ALL_SCANNERS.map(scannerCliName).join(','))
     .option('--benchmark <version>', `CIS AWS Foundations Benchmark version for control ids and selection (${CisBenchmarkVersion.all().map(v => v.version).join(', ')}; default: the version each stack was built for, from the labels CisMonitoring writes, else ${CisBenchmarkVersion.LATEST.version})`)
     .option('--format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
+    .option('--timeout <seconds>', `with --live: seconds an AWS call may wait for an answer, 1-${MAX_TIMEOUT} (default: 30; the SDK tries 3 times, then exit 5)`)
     .option('--organization', 'with --live: audit every active account of the organization (run from the management or a delegated administrator account)')
     .option('--role-name <name>', `with --organization: role to assume in each member account (default: ${DEFAULT_ROLE})`)
     .option('--regions <list>', 'with --organization: comma-separated regions to audit in every account (default: the --region, AWS_REGION or profile region)')
@@ -134,8 +137,16 @@ function validate(path: string | undefined, options: AuditCliOptions): Validated
   if (options.profile !== undefined && (options.profile.trim() === '' || /\s/.test(options.profile))) {
     throw new AuditInputError(`--profile "${options.profile}" is not a profile name. Use the name of a profile in ~/.aws/config, without spaces.`);
   }
+  let callTimeoutSeconds: number | undefined;
+  if (options.timeout !== undefined) {
+    if (!live) throw new AuditInputError('--timeout only applies with --live; a template is audited offline. Add --live or drop --timeout.');
+    callTimeoutSeconds = /^\d+$/.test(options.timeout) ? Number(options.timeout) : NaN;
+    if (!Number.isInteger(callTimeoutSeconds) || callTimeoutSeconds < 1 || callTimeoutSeconds > MAX_TIMEOUT) {
+      throw new AuditInputError(`--timeout "${options.timeout}" is not a whole number of seconds from 1 to ${MAX_TIMEOUT}. Use e.g. --timeout 30.`);
+    }
+  }
   const organization = validateOrganization(live, options);
-  return { input: path, live, region: options.region, profile: options.profile, benchmark, scanners, organization };
+  return { input: path, live, region: options.region, profile: options.profile, benchmark, scanners, organization, callTimeoutSeconds };
 }
 
 function validateOrganization(live: boolean, options: AuditCliOptions): ValidatedOptions['organization'] {

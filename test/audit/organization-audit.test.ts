@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { auditJson, cleanTmp, resourcesOfType, runCli, statusMatrix, synthTemplate, tmpDir } from './helpers';
@@ -287,6 +288,10 @@ describe('audit --organization: bad input exits 2 before any AWS call', () => {
     [['--live', '--organization', '--concurrency', 'four'], /--concurrency "four" is not a whole number/],
     [['--live', '--organization', '--region', 'Mars'], /--region "Mars" is not a region name/],
     [['--live', '--organization', '--format', 'yaml'], /--format "yaml" is not supported/],
+    [['cdk.out', '--timeout', '5'], /--timeout only applies with --live/],
+    [['--live', '--timeout', '0'], /--timeout "0" is not a whole number of seconds from 1 to 300/],
+    [['--live', '--organization', '--timeout', '301'], /--timeout "301" is not a whole number of seconds/],
+    [['--live', '--timeout', '2s'], /--timeout "2s" is not a whole number of seconds/],
   ])('audit %j', async (args, message) => {
     const r = await runCli(['audit', ...args]);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: AUDIT_EXIT_CODES.BAD_INPUT, stdout: '' });
@@ -298,6 +303,35 @@ describe('audit --organization: bad input exits 2 before any AWS call', () => {
     const r = await runCli(['audit', '--live', '--organization', '--role-name']);
     expect(r.code).toBe(AUDIT_EXIT_CODES.BAD_INPUT);
     expect(r.stderr).toMatch(/option '--role-name <name>' argument missing/);
+  });
+});
+
+describe('an endpoint that accepts connections but never answers', () => {
+  let server: net.Server;
+  let sockets: net.Socket[] = [];
+  beforeAll(async () => {
+    server = net.createServer(socket => { sockets.push(socket); });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    sockets = [];
+    await new Promise<void>(resolve => server.close(() => resolve()));
+  });
+
+  test.each([[['--live']], [['--live', '--organization']]])('audit %j --timeout 1 exits 5 within seconds', async args => {
+    const port = (server.address() as net.AddressInfo).port;
+    useEndpoint(`http://127.0.0.1:${port}`);
+    process.env.AWS_MAX_ATTEMPTS = '1';
+    const started = Date.now();
+    try {
+      const r = await runCli(['audit', ...args, '--timeout', '1']);
+      expect(r.code).toBe(AUDIT_EXIT_CODES.UNREACHABLE);
+      expect(r.stderr).toMatch(new RegExp(`Cannot reach endpoint http://127\\.0\\.0\\.1:${port} for (cloudtrail:DescribeTrails|sts:GetCallerIdentity) \\((ETIMEDOUT|TimeoutError)\\b.*exceeded the configured 1000 ms requestTimeout`));
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      delete process.env.AWS_MAX_ATTEMPTS;
+    }
   });
 });
 
