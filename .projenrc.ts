@@ -69,6 +69,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
     '@aws-sdk/client-organizations@^3',
     '@aws-sdk/client-sts@^3',
+    // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
+    '@duckdb/node-api@1.5.6-r.1',
   ],
   bin: {
     'cis-monitoring': 'lib/bin/cis-monitoring.js',

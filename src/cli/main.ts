@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
 import { registerReplay } from './replay-command';
+import { registerSql } from './sql-command';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   // Subcommands: each module exports register<Name>(program).
   registerReplay(program);
   registerAudit(program);
+  registerSql(program);
   return program;
 }
 
