@@ -66,6 +66,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch-logs@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sns@^3',
+    // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
+    '@aws-sdk/client-organizations@^3',
+    '@aws-sdk/client-sts@^3',
     // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
     '@duckdb/node-api@1.5.6-r.1',
   ],
@@ -134,7 +137,7 @@ project.tasks.tryFind('post-compile')!.spawn(bundleCli);
 // The CLI's dependencies are devDependencies (bundled into lib/bin/), so the
 // CLI sources, and of src/ only those, may import them; so may the build scripts.
 project.eslint?.addOverride({
-  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'scripts/**/*.ts'],
+  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'scripts/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 

@@ -17,21 +17,66 @@ export interface LiveReadOptions {
   /** The shared-config profile. @default - the SDK's default credential chain */
   readonly profile?: string;
   /**
-   * Time limit of each HTTP request in milliseconds (the SDK retries a timed
-   * out call, 3 attempts in all): an endpoint that accepts the connection and
-   * never answers fails the audit with exit code 5 instead of hanging.
-   * @default 30000
+   * Credentials to use instead of the default chain (e.g. from AssumeRole
+   * into an organization member account).
    */
-  readonly requestTimeoutMs?: number;
-  /** Time limit to establish a connection, in milliseconds. @default 10000 */
-  readonly connectionTimeoutMs?: number;
+  readonly credentials?: LiveCredentials;
+  /** Named in the model's description, e.g. `111111111111 (workloads)`. */
+  readonly accountLabel?: string;
+  /** Timeouts of every AWS call. @default LIVE_CALL_TIMEOUTS */
+  readonly timeouts?: LiveCallTimeouts;
 }
 
+/** Static credentials (what STS AssumeRole returns). */
+export interface LiveCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** Per-call timeouts, in milliseconds. */
+export interface LiveCallTimeouts {
+  /** Until the TCP connection is open. */
+  readonly connectionTimeout: number;
+  /** The longest a call may take until its answer (and the longest silence on its socket). */
+  readonly requestTimeout: number;
+}
+
+/**
+ * No AWS call of the audit waits forever: 5 s to connect, 30 s for the
+ * answer (the SDK then retries, 3 attempts in all, and the audit exits 5).
+ */
+export const LIVE_CALL_TIMEOUTS: LiveCallTimeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+
 /** SDK client settings shared by every client. */
-interface ClientSettings {
+export interface ClientSettings {
   region?: string;
   profile?: string;
-  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+  credentials?: LiveCredentials;
+  requestHandler?: SdkRequestHandlerTimeouts;
+}
+
+/**
+ * The SDK's request handler options for `timeouts`. @smithy/node-http-handler
+ * 4.x only logs an exceeded requestTimeout unless throwOnRequestTimeout is
+ * set; socketTimeout also ends a connection that goes silent.
+ */
+export interface SdkRequestHandlerTimeouts {
+  connectionTimeout: number;
+  requestTimeout: number;
+  socketTimeout: number;
+  throwOnRequestTimeout: true;
+}
+
+/** The request handler options that make every call end within `timeouts`. */
+export function requestHandlerTimeouts(timeouts: LiveCallTimeouts): SdkRequestHandlerTimeouts {
+  return {
+    connectionTimeout: timeouts.connectionTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    socketTimeout: timeouts.requestTimeout,
+    throwOnRequestTimeout: true,
+  };
 }
 
 /** Most pages the audit reads from one paginated call: far more than any account has. */
@@ -80,7 +125,7 @@ function endpointFor(serviceEnvSuffix: string): string | undefined {
  * error named after `<Code>` instead, so the mapping to exit codes works.
  * Real AWS JSON services answer with JSON errors and are left alone.
  */
-function addXmlErrorReader(client: { middlewareStack: any }): void {
+export function addXmlErrorReader(client: { middlewareStack: any }): void {
   client.middlewareStack.addRelativeTo((next: any) => async (args: any) => {
     const out = await next(args);
     const response = out?.response;
@@ -111,7 +156,7 @@ async function readBody(body: any): Promise<string> {
 }
 
 /** Runs one SDK call, mapping its errors to AuditFailure. */
-async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>): Promise<T> {
+export async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -121,15 +166,13 @@ async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>
 
 /** Reads the account and region into an AuditModel. */
 export async function readLiveModel(options: LiveReadOptions): Promise<AuditModel> {
+  const timeouts = options.timeouts ?? LIVE_CALL_TIMEOUTS;
   const settings: ClientSettings = {
-    requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? 10_000,
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
-      throwOnRequestTimeout: true,
-    },
+    requestHandler: requestHandlerTimeouts(timeouts),
   };
   if (options.region) settings.region = options.region;
-  if (options.profile) settings.profile = options.profile;
+  if (options.credentials) settings.credentials = options.credentials;
+  else if (options.profile) settings.profile = options.profile;
 
   const cloudTrail = new CloudTrailClient(settings);
   addXmlErrorReader(cloudTrail);
@@ -258,7 +301,7 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
 
   return {
     source: 'live',
-    description: `${region}${options.profile ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
+    description: `${options.accountLabel ? `account ${options.accountLabel}, ` : ''}${region}${options.profile && !options.credentials ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
     region,
     trailsVisible: true,
     trails,
