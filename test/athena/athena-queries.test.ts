@@ -141,7 +141,12 @@ describe('CisAthenaQueries', () => {
   });
 });
 
-interface Engine { readonly database: string; readonly table: string; query(sql: string): Promise<Array<Record<string, unknown>>>; close(): void | Promise<void> }
+interface Engine {
+  readonly database: string;
+  readonly table: string;
+  query(sql: string): Promise<Array<Record<string, unknown>>>;
+  close(): void | Promise<void>;
+}
 
 const ENGINES: Array<[string, (records: Array<Record<string, unknown>>) => Promise<Engine>]> = [
   // DuckDB's default schema is main.
