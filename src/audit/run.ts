@@ -8,7 +8,7 @@ import { CisBenchmarkVersion } from '../catalog';
 import { AUDIT_EXIT_CODES } from './errors';
 import { AuditReport, evaluateAudit } from './evaluate';
 import { AuditModel } from './model';
-import type { OrganizationAccount } from './organization';
+import type { OrganizationReadResult } from './organization';
 import { readTemplateTargets } from './template-reader';
 import { Scanner } from '../scanners/scanner';
 
@@ -70,17 +70,8 @@ export interface AuditTargetError {
   readonly exitCode: number;
 }
 
-/** --organization: what was listed and where each target ended. */
-export interface OrganizationRunSummary {
-  readonly organizationId?: string;
-  readonly managementAccount?: string;
-  readonly callerAccount: string;
-  readonly callerArn: string;
-  readonly roleName: string;
-  readonly regions: readonly string[];
-  readonly accounts: readonly OrganizationAccount[];
-  /** Accounts left out because they are not ACTIVE. */
-  readonly inactive: readonly OrganizationAccount[];
+/** --organization: what was listed (the reader's result without its targets) and where each target ended. */
+export interface OrganizationRunSummary extends Omit<OrganizationReadResult, 'targets'> {
   /** Targets that could not be audited. */
   readonly errors: readonly AuditTargetError[];
   /** Every target's environment key in output order (accounts, then Regions), audited or not. */
