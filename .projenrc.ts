@@ -62,7 +62,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cis-monitoring': 'lib/cli/main.js',
   },
 
-  gitignore: ['/cdk.out/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/'],
+  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/'],
 
   jestOptions: {
     jestConfig: {
@@ -79,7 +79,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // without them and makes `npm ci` fail on a clean clone. Pin the last good one.
 project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 
-project.npmignore?.addPatterns('/examples/', '/scripts/', '/.ci/', '/cdk.out/');
+project.npmignore?.addPatterns('/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/');
 
 // examples/ (runnable CDK apps) and scripts/ (benchmark, generators) are
 // type-checked and linted like the tests, but never compiled into lib/.
@@ -101,6 +101,13 @@ const tsNode = (dir: string) => `ts-node --prefer-ts-exts -P ${dir}/tsconfig.jso
 project.addTask('demo', {
   description: 'Synthesize examples/demo-app.ts into cdk.out/ (offline, no credentials) and print its controls',
   exec: `${tsNode('examples')} examples/demo-app.ts`,
+});
+
+// The organization example: management account (organization trail and
+// monitoring) and the StackSet rollout to members, with the member template.
+project.addTask('demo:organization', {
+  description: 'Synthesize examples/organization-app.ts into cdk.out.organization/ (offline) and write the StackSet member template',
+  exec: `${tsNode('examples')} examples/organization-app.ts`,
 });
 
 // jsii packages for every language, the same with or without CI=true. Python

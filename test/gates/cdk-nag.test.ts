@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildAlertQualityApp } from '../../examples/alert-quality-app';
 import { buildDemoApp } from '../../examples/demo-app';
+import { buildOrganizationApp } from '../../examples/organization-app';
 import { buildRealtimeApp } from '../../examples/realtime-app';
 
 function findings(app: App, stacks: Stack[]): string[] {
@@ -30,6 +31,11 @@ test('the demo has no AwsSolutions errors or warnings', () => {
 test('the real-time example (rules, queries, extended detections, us-east-1 companion) has none either', () => {
   const { app, workload, globalEvents } = buildRealtimeApp('/tmp/cdk-cis-monitoring-nag-rt');
   expect(findings(app, [workload, globalEvents])).toEqual([]);
+});
+
+test('the organization example (organization trail, StackSet rollout) has none either', () => {
+  const { app, management, members } = buildOrganizationApp('/tmp/cdk-cis-monitoring-nag-org');
+  expect(findings(app, [management, members])).toEqual([]);
 });
 
 test("in the alert-quality example, the library's resources have none (the example's own Lambda and queue are scaffolding)", () => {
