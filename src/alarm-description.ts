@@ -186,7 +186,9 @@ export function buildAlarmDescription(scope: IConstruct, input: AlarmDescription
   const why = meta ? `Why: ${meta.whyItMatters}` : '';
   const steps = [...(meta?.firstSteps ?? [])];
   const runbook = options.runbookUrl ? `Runbook: ${options.runbookUrl}` : '';
-  const queryText = options.includeInsightsQuery === false || !input.insights ? undefined : insightsQueryFor(input.insights, input.organizationTrail === true);
+  const queryText = options.includeInsightsQuery === false || !input.insights
+    ? undefined
+    : insightsQueryFor(input.insights, input.organizationTrail === true);
   const query = queryText ? `Logs Insights: ${queryText}` : '';
 
   const parts = {

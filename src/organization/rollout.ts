@@ -229,7 +229,8 @@ export class CisOrganizationRollout extends Construct {
       throw new Error(`callAs is ${JSON.stringify(callAs)}; use StackSetCallAs.SELF or StackSetCallAs.DELEGATED_ADMIN.`);
     }
     const management = this.managementAccount(props.managementAccountId, callAs, stack);
-    if (accountIds && management && (filter ?? StackSetAccountFilter.INTERSECTION) !== StackSetAccountFilter.DIFFERENCE && accountIds.includes(management)) {
+    const excludesListed = filter === StackSetAccountFilter.DIFFERENCE;
+    if (accountIds && management && !excludesListed && accountIds.includes(management)) {
       throw new Error(`accountIds lists ${management}, the organization's management account: service-managed StackSets never deploy there. Monitor it with an ordinary stack (CisTrail with isOrganizationTrail and CisMonitoring) and remove it from accountIds.`);
     }
     const maxConcurrent = checkPercentage(props.maxConcurrentPercentage, 'maxConcurrentPercentage', 1, 25);
