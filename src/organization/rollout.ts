@@ -2,6 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Annotations, App, BootstraplessSynthesizer, CfnStackSet, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
@@ -145,6 +149,23 @@ export interface CisOrganizationRolloutProps {
    * @default MemberTemplateDelivery.AUTO
    */
   readonly templateDelivery?: MemberTemplateDelivery;
+
+  /**
+   * The security account that receives what members forward (see
+   * `CisSecurityAccount`): every member sends its CIS alarms' state changes,
+   * and with `monitoring.realtimeRules` the CloudTrail events its rules
+   * matched, to `securityEventBusName` in this account, in the member's own
+   * Region, through a cross-account EventBridge target. Members keep their
+   * own topic, which Security Hub needs.
+   * @default - nothing is forwarded
+   */
+  readonly securityAccountId?: string;
+
+  /**
+   * Name of the security account's event bus (`CisSecurityAccount` `eventBusName`).
+   * @default 'cis-monitoring' when `securityAccountId` is given
+   */
+  readonly securityEventBusName?: string;
 }
 
 /** CloudFormation's limit on an inline `TemplateBody`, in bytes. */
@@ -254,7 +275,8 @@ export class CisOrganizationRollout extends Construct {
     }
 
     const monitoring = checkMemberMonitoring(props.monitoring, props.memberLogGroupName, regions);
-    const member = this.synthesizeMember(monitoring, props.memberLogGroupName);
+    const forward = checkForwarding(props.securityAccountId, props.securityEventBusName, management);
+    const member = this.synthesizeMember(monitoring, props.memberLogGroupName, forward);
     this.memberControls = member.controls;
     this.memberTemplateBody = member.body;
     this.memberTemplateSize = Buffer.byteLength(member.body, 'utf8');
@@ -315,7 +337,7 @@ export class CisOrganizationRollout extends Construct {
   }
 
   /** The member stack in an app of its own: environment-agnostic and asset-free. */
-  private synthesizeMember(monitoring: CisMonitoringProps, logGroupName: string | undefined) {
+  private synthesizeMember(monitoring: CisMonitoringProps, logGroupName: string | undefined, forward: Forwarding | undefined) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-member-'));
     const app = new App({
       outdir,
@@ -328,6 +350,7 @@ export class CisOrganizationRollout extends Construct {
       ...monitoring,
       logGroup: logGroupName ? logs.LogGroup.fromLogGroupName(member, 'TrailLogGroup', logGroupName) : undefined,
     });
+    if (forward) forwardToSecurityAccount(member, cis, forward);
     let assembly;
     try {
       assembly = app.synth();
@@ -448,4 +471,55 @@ function findConstruct(value: unknown, where: string, depth = 0): void {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return; // class instances (controls, durations, exclusions) are data
   for (const [k, v] of Object.entries(value)) findConstruct(v, `${where}.${k}`, depth + 1);
+}
+
+/** Where members forward to. */
+interface Forwarding {
+  readonly accountId: string;
+  readonly eventBusName: string;
+}
+
+function checkForwarding(accountId: unknown, busName: unknown, management: string | undefined): Forwarding | undefined {
+  if (accountId === undefined) {
+    if (busName !== undefined) throw new Error(`securityEventBusName ${JSON.stringify(busName)} needs securityAccountId, the account that owns the bus. Add it or remove securityEventBusName.`);
+    return undefined;
+  }
+  if (typeof accountId !== 'string' || Token.isUnresolved(accountId) || !ACCOUNT_ID.test(accountId)) {
+    throw new Error(`securityAccountId must be the 12-digit id of the security account, got ${describeValue(accountId)}.`);
+  }
+  if (accountId === management) {
+    throw new Error(`securityAccountId ${accountId} is the management account; central alerting belongs in a separate security (audit) account. Deploy CisSecurityAccount there and give its id.`);
+  }
+  const name = busName ?? 'cis-monitoring';
+  if (typeof name !== 'string' || Token.isUnresolved(name) || !/^[A-Za-z0-9._-]{1,256}$/.test(name) || name === 'default') {
+    throw new Error(`securityEventBusName must be the name of the security account's bus (1-256 letters, digits or . - _, not "default"), got ${describeValue(name)}.`);
+  }
+  return { accountId, eventBusName: name };
+}
+
+/**
+ * In the member stack: one rule that sends the state changes of this stack's
+ * CIS alarms, and the real-time rules' matched events, to the security
+ * account's bus in the same Region (Region and partition stay tokens).
+ */
+function forwardToSecurityAccount(member: Stack, cis: CisMonitoring, forward: Forwarding): void {
+  const arn = `arn:${member.partition}:events:${member.region}:${forward.accountId}:event-bus/${forward.eventBusName}`;
+  const bus = events.EventBus.fromEventBusArn(member, 'SecurityAccountBus', arn);
+  const role = new iam.Role(member, 'ForwardRole', {
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+    description: 'Puts CIS alarm state changes and detections on the security account event bus',
+  });
+  const target = new targets.EventBus(bus, { role });
+  const first = cis.alarms[0].node.defaultChild as cloudwatch.CfnAlarm;
+  const prefix = String(first.alarmName).slice(0, -cis.controls[0].key.length);
+  new events.Rule(member, 'ForwardAlarmStateChanges', {
+    description: 'CIS alarm state changes to the security account',
+    eventPattern: {
+      source: ['aws.cloudwatch'],
+      detailType: ['CloudWatch Alarm State Change'],
+      detail: { alarmName: [{ prefix }] },
+    },
+    targets: [target],
+  });
+  for (const rule of cis.eventRules?.rules ?? []) rule.addTarget(target);
 }

@@ -33,9 +33,9 @@ test('the real-time example (rules, queries, extended detections, us-east-1 comp
   expect(findings(app, [workload, globalEvents])).toEqual([]);
 });
 
-test('the organization example (organization trail, StackSet rollout) has none either', () => {
-  const { app, management, members } = buildOrganizationApp('/tmp/cdk-cis-monitoring-nag-org');
-  expect(findings(app, [management, members])).toEqual([]);
+test('the organization example (organization trail, StackSet rollout, security account) has none either', () => {
+  const { app, management, members, security } = buildOrganizationApp('/tmp/cdk-cis-monitoring-nag-org');
+  expect(findings(app, [management, members, security])).toEqual([]);
 });
 
 test("in the alert-quality example, the library's resources have none (the example's own Lambda and queue are scaffolding)", () => {

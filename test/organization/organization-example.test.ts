@@ -65,7 +65,9 @@ test('the StackSet targets the workload OUs in the home Region, never the manage
 test('the member template is inline, asset-free, environment-agnostic and holds the 15 controls', () => {
   expect(rollout.inlineTemplate).toBe(true);
   expect(rollout.memberTemplateSize).toBeLessThanOrEqual(51_200);
-  expect(memberTemplateViolations(rollout.memberTemplateBody)).toEqual([]);
+  // The only account id: the security account's bus it forwards to (its Region is AWS::Region).
+  expect(memberTemplateViolations(rollout.memberTemplateBody, [ORGANIZATION.securityAccountId])).toEqual([]);
+  expect(rollout.memberTemplateBody).toContain(`:${ORGANIZATION.securityAccountId}:event-bus/cis-monitoring`);
   expect(rollout.memberControls.map(c => c.key)).toEqual(CisBenchmarkVersion.V7_0_0.controls().map(c => c.key));
   const member = Template.fromJSON(JSON.parse(rollout.memberTemplateBody));
   member.resourceCountIs('AWS::CloudWatch::Alarm', 15);
