@@ -374,8 +374,8 @@ export class CisOrganizationRollout extends Construct {
       throw new Error(`The member template cannot be deployed by a StackSet: ${problems.join('; ')}. Remove the option that brings it in.`);
     }
     const resources = Object.values((template.Resources ?? {}) as { [id: string]: { Type: string; Properties?: { [p: string]: unknown } } });
-    const iam = resources.filter(r => r.Type.startsWith('AWS::IAM::'));
-    const capabilities = iam.length === 0 ? [] : iam.some(r => r.Properties?.RoleName !== undefined) ? ['CAPABILITY_NAMED_IAM'] : ['CAPABILITY_IAM'];
+    const iamResources = resources.filter(r => r.Type.startsWith('AWS::IAM::'));
+    const capabilities = iamResources.length === 0 ? [] : iamResources.some(r => r.Properties?.RoleName !== undefined) ? ['CAPABILITY_NAMED_IAM'] : ['CAPABILITY_IAM'];
     return { body, controls: cis.controls, capabilities };
   }
 }
