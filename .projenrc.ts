@@ -4,6 +4,9 @@ import { awscdk, javascript, JsonFile } from 'projen';
 // that cdk-nag 2.37 (our nag gate) accepts. Tests run on exactly this version.
 const CDK_FLOOR = '2.176.0';
 
+// Pinned: the CLI bundle is part of what users install.
+const ESBUILD_VERSION = '0.28.2';
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-cis-monitoring',
   description:
@@ -41,28 +44,34 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-cis-monitoring/cdk-cis-monitoring-go',
   },
 
-  // The `cis-monitoring` CLI ships in the same package. Its dependencies are
-  // bundled (and only loaded by the CLI), so the construct library itself
-  // still depends only on aws-cdk-lib and constructs.
-  bundledDeps: [
+  // Supported Node.js LTS lines only (22 and 24). CI installs and tests on the
+  // floor, a pinned Node 22 from the npm registry (see .ci/run).
+  minNodeVersion: '22.0.0',
+
+  devDeps: [
+    '@types/cli-progress',
+    // cdk-nag 3.x needs aws-cdk-lib >= 2.257.0; 2.37 works with our floor.
+    // cdk-nag 3 runs in the newest set (scripts/compat-newest/, docs/cdk-nag.md).
+    'cdk-nag@2.37.55',
+    // The `cis-monitoring` CLI ships in the same package, bundled by esbuild
+    // into lib/bin/ (task `bundle-cli`), so its own dependencies are build-time
+    // only and the construct library depends on nothing but aws-cdk-lib and
+    // constructs.
+    `esbuild@${ESBUILD_VERSION}`,
     'commander@^12',
     'cli-progress@^3.12.0',
-    // `audit --live` reads the account through the AWS SDK v3.
+    // `audit --live` reads the account through the AWS SDK v3 (bundled
+    // separately into lib/bin/aws-sdk.js, loaded only for --live).
     '@aws-sdk/client-cloudtrail@^3',
     '@aws-sdk/client-cloudwatch-logs@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sns@^3',
   ],
-  devDeps: [
-    '@types/cli-progress',
-    // cdk-nag 3.x needs aws-cdk-lib >= 2.257.0; 2.37 works with our floor.
-    'cdk-nag@2.37.55',
-  ],
   bin: {
-    'cis-monitoring': 'lib/cli/main.js',
+    'cis-monitoring': 'lib/bin/cis-monitoring.js',
   },
 
-  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/'],
+  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/', '/.tools/'],
 
   jestOptions: {
     jestConfig: {
@@ -79,7 +88,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // without them and makes `npm ci` fail on a clean clone. Pin the last good one.
 project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 
-project.npmignore?.addPatterns('/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/');
+// The npm tarball holds what a user runs: lib/ (with the CLI bundle),
+// .jsii, API.md, README.md, LICENSE, docs/ and package.json.
+// test/package-contents.test.ts fails on anything else.
+project.npmignore?.addPatterns(
+  '/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/',
+  // Python test tools (moto, cfn-lint), the pinned CI Node, scratch and bench output.
+  '/.venv/', '/.venv-python-smoke/', '/.tools/', '/.tmp/', '/bench/',
+  '*.tgz', '/package-lock.json',
+  // The CLI's modules as jsii compiles them: the bin is the bundle in
+  // lib/bin/, and the library (lib/index.js) never loads these.
+  '/lib/cli/', '/lib/audit/', '/lib/replay/', '/lib/assembly/',
+);
 
 // examples/ (runnable CDK apps) and scripts/ (benchmark, generators) are
 // type-checked and linted like the tests, but never compiled into lib/.
@@ -97,11 +117,30 @@ for (const dir of ['examples', 'scripts']) {
 
 const tsNode = (dir: string) => `ts-node --prefer-ts-exts -P ${dir}/tsconfig.json`;
 
-// The main job: synthesize the bundled example offline and show what it defines.
-project.addTask('demo', {
-  description: 'Synthesize examples/demo-app.ts into cdk.out/ (offline, no credentials) and print its controls',
-  exec: `${tsNode('examples')} examples/demo-app.ts`,
+// The CLI as users run it: one esbuild bundle for the commands
+// (lib/bin/cis-monitoring.js, the package's `bin`) and one for the AWS SDK,
+// which only `audit --live` loads (lib/bin/aws-sdk.js).
+const bundleCli = project.addTask('bundle-cli', {
+  description: 'Bundle the cis-monitoring CLI and its dependencies into lib/bin/ with esbuild',
+  exec: `${tsNode('scripts')} scripts/bundle-cli.ts`,
 });
+project.tasks.tryFind('post-compile')!.spawn(bundleCli);
+
+// The CLI's dependencies are devDependencies (bundled into lib/bin/), so the
+// CLI sources, and of src/ only those, may import them; so may the build scripts.
+project.eslint?.addOverride({
+  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'scripts/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+
+// The main job: synthesize the bundled example offline and show what it defines.
+// It also bundles the CLI, so the README's `npx cis-monitoring ...` lines work
+// in a clone right after `npm ci && npm run demo`.
+const demo = project.addTask('demo', {
+  description: 'Synthesize examples/demo-app.ts into cdk.out/ (offline, no credentials) and print its controls; bundle the CLI',
+});
+demo.spawn(bundleCli);
+demo.exec(`${tsNode('examples')} examples/demo-app.ts`);
 
 // The organization example: management account (organization trail and
 // monitoring) and the StackSet rollout to members, with the member template.
@@ -121,11 +160,22 @@ const packageTask = project.tasks.tryFind('package')!;
 packageTask.reset();
 packageTask.spawn(packageAll);
 
+// Compatibility matrix, second set: the construct tests, the examples' tests
+// and the cdk-nag and cfn-lint gates on the newest aws-cdk-lib with cdk-nag 3
+// (exact versions in scripts/compat-newest/package.json; docs/cdk-nag.md).
+// The first set, the floor with cdk-nag 2, is the `test` task's jest run.
+const compatNewest = project.addTask('compat-newest', {
+  description: 'Run the construct tests, examples and cdk-nag/cfn-lint gates on the newest aws-cdk-lib with cdk-nag 3 (pinned in scripts/compat-newest/)',
+  exec: 'bash scripts/compat-newest.sh',
+  receiveArgs: true,
+});
+
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the README Python example on the built wheel',
+  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
     { spawn: 'build' },
+    { spawn: compatNewest.name },
     { exec: 'bash scripts/python-smoke.sh' },
   ],
 });

@@ -29,3 +29,9 @@ assert len(alarms) == 15, f"expected 15 alarms, got {len(alarms)}"
 assert [(a["Period"], a["Threshold"]) for a in unauthorized] == [(900, 10)], unauthorized
 print(f"python-smoke: the README Python example synthesized {len(alarms)} alarms with {sys.argv[2]}")
 PY
+
+# The wheel also installs the `cis-monitoring` CLI (jsii runs the package's bundled bin with node).
+want=$(node -p "require('./package.json').version")
+got=$("$VENV/bin/cis-monitoring" --version)
+[ "$got" = "$want" ] || { echo "python-smoke: $VENV/bin/cis-monitoring --version printed '$got', expected '$want'" >&2; exit 1; }
+echo "python-smoke: the wheel's cis-monitoring --version prints $got"

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { COMPLIANCE_PACKS, forPacks, suppressNagFindings } from './nag-suppressions';
 
 /**
  * Options for the CloudTrail trail that `CisTrail` (and `CisMonitoring`, when
@@ -77,6 +78,9 @@ export interface CisTrailOptions {
 
 /** Properties of `CisTrail`. */
 export interface CisTrailProps extends CisTrailOptions {}
+
+const ACCESS_LOGS_SSE_S3_ONLY = 'S3 server access logging delivers only to a target bucket whose default encryption is SSE-S3 (AES256); with SSE-KMS the access logs of the trail bucket would not be delivered. The trail log files themselves are KMS-encrypted.';
+const REPLICATION_IS_THE_USERS_CHOICE = 'Replication needs a destination bucket, usually in a separate log-archive account or Region, that only the user can choose; CIS and Security Hub do not require it. To replicate, pass your own bucket (the bucket option) with a replication rule.';
 
 // RetentionDays values below one year. INFINITE (undefined in CFN terms) is fine.
 const ONE_YEAR_DAYS = 365;
@@ -163,6 +167,23 @@ export class CisTrail extends Construct {
       }));
     }
 
+    // The role CloudTrail delivers to CloudWatch Logs with, its permissions in a
+    // customer-managed policy: the Trail construct's own role (sendToCloudWatchLogs)
+    // has an inline policy, which the NIST 800-53, PCI DSS and HIPAA packs of
+    // cdk-nag flag. The same actions on the same log group.
+    const logsRole = new iam.Role(this, 'LogsRole', {
+      assumedBy: new iam.ServicePrincipal('cloudtrail.amazonaws.com'),
+      description: 'CloudTrail delivery of the CIS trail to its CloudWatch Logs log group',
+    });
+    const logsPolicy = new iam.ManagedPolicy(this, 'LogsPolicy', {
+      description: 'Lets CloudTrail deliver the CIS trail to its CloudWatch Logs log group',
+      statements: [new iam.PolicyStatement({
+        actions: ['logs:PutLogEvents', 'logs:CreateLogStream'],
+        resources: [this.logGroup.logGroupArn],
+      })],
+      roles: [logsRole],
+    });
+
     this.trail = new cloudtrail.Trail(this, 'Trail', {
       trailName: props.trailName,
       bucket,
@@ -170,13 +191,18 @@ export class CisTrail extends Construct {
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
       enableFileValidation: true,
-      sendToCloudWatchLogs: true,
-      cloudWatchLogGroup: this.logGroup,
+      // Delivery to CloudWatch Logs is set on the CfnTrail below, with logsRole.
+      sendToCloudWatchLogs: false,
       // Without this the Trail writes no event selector, and Steampipe fails the trail.
       managementEvents: cloudtrail.ReadWriteType.ALL,
       isOrganizationTrail: organization !== undefined ? true : undefined,
       orgId: organization?.organizationId,
     });
+    const cfnTrail = this.trail.node.defaultChild as cloudtrail.CfnTrail;
+    cfnTrail.cloudWatchLogsLogGroupArn = this.logGroup.logGroupArn;
+    cfnTrail.cloudWatchLogsRoleArn = logsRole.roleArn;
+    // CloudTrail checks that it can deliver when the trail is created or updated.
+    cfnTrail.node.addDependency(logsPolicy);
     this.isOrganizationTrail = organization !== undefined;
   }
 
@@ -191,7 +217,7 @@ export class CisTrail extends Construct {
       removalPolicy,
       lifecycleRules: [{ expiration: Duration.days(365 * 2) }],
     });
-    return new s3.Bucket(this, 'Bucket', {
+    const bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: key,
       bucketKeyEnabled: true,
@@ -202,6 +228,13 @@ export class CisTrail extends Construct {
       serverAccessLogsPrefix: 'cloudtrail-bucket/',
       removalPolicy,
     });
+    // Findings of the compliance packs that do not apply (docs/cdk-nag.md).
+    suppressNagFindings(accessLogs.node.defaultChild as CfnResource, [
+      ...forPacks(COMPLIANCE_PACKS, 'S3DefaultEncryptionKMS', ACCESS_LOGS_SSE_S3_ONLY),
+      ...forPacks(COMPLIANCE_PACKS, 'S3BucketReplicationEnabled', REPLICATION_IS_THE_USERS_CHOICE),
+    ]);
+    suppressNagFindings(bucket.node.defaultChild as CfnResource, forPacks(COMPLIANCE_PACKS, 'S3BucketReplicationEnabled', REPLICATION_IS_THE_USERS_CHOICE));
+    return bucket;
   }
 }
 

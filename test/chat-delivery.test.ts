@@ -42,7 +42,10 @@ describe('CisChatDelivery', () => {
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'chatbot.amazonaws.com' } }] },
     });
     t.resourceCountIs('AWS::IAM::Role', 1);
-    t.hasResourceProperties('AWS::IAM::Policy', {
+    // A customer-managed policy, not an inline one (cdk-nag's compliance packs flag inline policies).
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ChatRole') }],
       PolicyDocument: {
         Statement: [{
           Sid: 'ReadCloudWatchAlarmsAndMetrics',

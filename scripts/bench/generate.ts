@@ -252,7 +252,7 @@ export class BufferedWriter {
     const chunk = this.pending.join('');
     this.pending = [];
     this.size = 0;
-    if (!this.stream.write(chunk)) await new Promise(resolve => this.stream.once('drain', resolve));
+    if (!this.stream.write(chunk)) await new Promise<void>(resolve => this.stream.once('drain', () => resolve()));
   }
   public async close(): Promise<void> {
     await this.flush();

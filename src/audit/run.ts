@@ -46,10 +46,7 @@ export interface AuditRunResult {
 export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult> {
   const read: Array<{ environment: StackEnvironment; model: AuditModel; labelled?: string }> = [];
   if (options.live) {
-    // Loaded only for --live: the AWS SDK is the heaviest part of the CLI.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { readLiveModel } = require('./live-reader') as typeof import('./live-reader');
-    const model = await readLiveModel({ region: options.region, profile: options.profile });
+    const model = await liveReader().readLiveModel({ region: options.region, profile: options.profile });
     read.push({ environment: { region: model.region }, model });
   } else {
     for (const t of readTemplateTargets(options.input!)) read.push({ environment: t.environment, model: t.model, labelled: t.benchmark });
@@ -67,4 +64,13 @@ export async function runAudit(options: AuditRunOptions): Promise<AuditRunResult
   });
   const failed = targets.some(t => t.report.failed);
   return { targets, exitCode: failed ? AUDIT_EXIT_CODES.NON_COMPLIANT : AUDIT_EXIT_CODES.OK };
+}
+
+/**
+ * The live reader, required on first use: it loads the AWS SDK, which a
+ * template audit (and the CLI's other commands) must not pay for at start-up.
+ */
+function liveReader(): typeof import('./live-reader') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./live-reader');
 }

@@ -63,11 +63,6 @@ export function asVersion(value: unknown, where: string): CisBenchmarkVersion {
   throw new Error(`${where} must be a CisBenchmarkVersion (for example CisBenchmarkVersion.V7_0_0), got ${describeValue(value)}.${hint}`);
 }
 
-/** Whether two controls are the same control (by key). */
-export function sameControl(a: CisControl, b: CisControl): boolean {
-  return a.key === b.key;
-}
-
 /** Whether `list` holds `control` (by key). */
 export function includesControl(list: readonly CisControl[], control: CisControl): boolean {
   return list.some(c => c.key === control.key);

@@ -3,6 +3,8 @@
  * `cis-monitoring`: the command-line companion of the construct library.
  * Each subcommand lives in its own module and registers itself here.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
 import { registerReplay } from './replay-command';
@@ -12,12 +14,23 @@ export function createProgram(): Command {
   program
     .name('cis-monitoring')
     .description('Preview and audit CIS AWS Foundations Benchmark monitoring (metric filters and alarms) offline or against an account.')
+    .version(packageVersion(), '-V, --version', 'print the version of cdk-cis-monitoring and exit')
     .showHelpAfterError()
     .exitOverride();
   // Subcommands: each module exports register<Name>(program).
   registerReplay(program);
   registerAudit(program);
   return program;
+}
+
+/**
+ * The version in the package's package.json. The sources (src/cli/), the
+ * compiled tree (lib/cli/) and the CLI bundle (lib/bin/) all sit two levels
+ * below the package root.
+ */
+export function packageVersion(): string {
+  const file = path.join(__dirname, '..', '..', 'package.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
 }
 
 export async function main(argv: string[]): Promise<number> {

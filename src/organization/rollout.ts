@@ -368,6 +368,7 @@ export class CisOrganizationRollout extends Construct {
     }
     const template = artifact.template;
     fs.rmSync(outdir, { recursive: true, force: true });
+    stripNagMetadata(template);
     const body = JSON.stringify(template);
     const problems = memberTemplateProblems(body);
     if (problems.length > 0) {
@@ -522,4 +523,17 @@ function forwardToSecurityAccount(member: Stack, cis: CisMonitoring, forward: Fo
     targets: [target],
   });
   for (const rule of cis.eventRules?.rules ?? []) rule.addTarget(target);
+}
+
+/**
+ * Drops the `cdk_nag` suppression metadata: only cdk-nag reads it, at synth
+ * time, and in a StackSet template it costs bytes of the 51,200 a
+ * `TemplateBody` may have (about 2.7 KB for the default member).
+ */
+function stripNagMetadata(template: { Resources?: { [id: string]: { Metadata?: { [key: string]: unknown } } } }): void {
+  for (const resource of Object.values(template.Resources ?? {})) {
+    if (!resource.Metadata || !('cdk_nag' in resource.Metadata)) continue;
+    delete resource.Metadata.cdk_nag;
+    if (Object.keys(resource.Metadata).length === 0) delete resource.Metadata;
+  }
 }

@@ -11,7 +11,9 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { CisBenchmarkVersion, CisControl, CisControlDefinition } from '../catalog';
 import { CONTROL_METADATA, REGIONAL, Regionality } from '../catalog/control-metadata';
 import { asControl, describeValue, includesControl, selectControls } from '../catalog/selection';
+import type { ControlOverrideOptions } from '../cis-monitoring';
 import { Exclusion } from '../exclusions';
+import { PAGING_METRIC_SUFFIX, ResourceLabel, ResourceRole } from './labels';
 import { compileExcludedPattern, validateExclusions } from '../exclusions/compile';
 import { CompiledFilterPattern, FilterPatternEngine } from '../filter-pattern';
 import { EventPatternTranslation, translateFilterPattern } from '../filter-pattern/translate/event-pattern';
@@ -23,7 +25,6 @@ import { ALL_SCANNERS } from '../scanners/rules';
 import { Scanner } from '../scanners/scanner';
 import { CisSeverity, severityOf, SeverityOverrideOptions, SeverityRouteOptions, validateSeverityRouting } from '../severity';
 import { validateEvaluationPeriods, validatePeriod, validateThreshold } from '../validation';
-import { PAGING_METRIC_SUFFIX, ResourceLabel, ResourceRole } from './labels';
 
 export { LABEL_METADATA_KEY, ResourceRole } from './labels';
 export type { ResourceLabel } from './labels';
@@ -67,14 +68,6 @@ export interface PlannedPaging {
   readonly exclusions: readonly Exclusion[];
 }
 
-/** Alarm settings for one control, as `CisMonitoringProps.controlOverrides` takes them. */
-export interface ControlOverrideInput {
-  readonly control: CisControl;
-  readonly period?: Duration;
-  readonly threshold?: number;
-  readonly evaluationPeriods?: number;
-}
-
 /** What a plan is built from: a construct's options. */
 export interface ControlPlanInput {
   readonly benchmarkVersion: CisBenchmarkVersion;
@@ -87,7 +80,7 @@ export interface ControlPlanInput {
   /** Scanners whose texts the metric filters must include. @default none */
   readonly scanners?: readonly Scanner[];
   readonly exclusions?: Exclusion[];
-  readonly controlOverrides?: ControlOverrideInput[];
+  readonly controlOverrides?: ControlOverrideOptions[];
   readonly severityOverrides?: SeverityOverrideOptions[];
   readonly severityRoutes?: SeverityRouteOptions[];
 }
@@ -255,9 +248,9 @@ function checkScanners(scanners: readonly Scanner[]): Scanner[] {
   return out;
 }
 
-function alarmSettings(overrides: ControlOverrideInput[], controls: CisControl[]): Map<string, PlannedAlarm> {
+function alarmSettings(overrides: ControlOverrideOptions[], controls: CisControl[]): Map<string, PlannedAlarm> {
   if (!Array.isArray(overrides)) throw new Error(`controlOverrides must be a list, got ${describeValue(overrides)}.`);
-  const byKey = new Map<string, ControlOverrideInput>();
+  const byKey = new Map<string, ControlOverrideOptions>();
   overrides.forEach((o, i) => {
     const control = asControl(o?.control, `controlOverrides[${i}].control`);
     if (byKey.has(control.key)) {

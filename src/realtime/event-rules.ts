@@ -96,11 +96,12 @@ export interface CisEventRulesProps {
   readonly severityOverrides?: SeverityOverrideOptions[];
 
   /**
-   * Where the rules of each severity notify, exactly as the alarms of
-   * `CisMonitoring` route: a route's `topic` (and `topic` too when the route
-   * sets `includeDefaultActions`); a severity without a route notifies
-   * `topic`. A route's `alarmActions` cannot be rule targets; a route with
-   * no topic falls back to `topic` with a warning
+   * Where the rules of each severity notify, routed exactly as the alarms of `CisMonitoring`.
+   *
+   * A rule notifies its severity route's `topic` (and `topic` too when the
+   * route sets `includeDefaultActions`); a severity without a route notifies
+   * `topic`. A route's `alarmActions` cannot be rule targets, so a route
+   * without a topic falls back to `topic` with a warning
    * (`cdk-cis-monitoring:ruleRouteWithoutTopic`).
    * @default - every rule notifies `topic`
    */

@@ -6,7 +6,8 @@ import { fixture } from './fixtures/replay/cli-harness';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 test('the real CLI entry point runs replay from stdin and exits with its code', () => {
-  // The bin (lib/cli/main.js) is main.ts compiled; run the source through ts-node (transpile only, for speed).
+  // The bin (lib/bin/cis-monitoring.js) is main.ts bundled; run the source through ts-node (transpile only, for speed).
+  // test/package-contents.test.ts and test/readme-cli.test.ts run the bundle itself.
   const r = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/cli/main.ts', 'replay', '--benchmark', '7.0.0', '--format', 'json', '--strict', '-'], {
     cwd: ROOT,
     input: fs.readFileSync(fixture('malformed-middle.ndjson')),

@@ -1,0 +1,93 @@
+/**
+ * The bundled CLI (lib/bin/cis-monitoring.js with its separate AWS SDK bundle,
+ * what users install) audits a deployed account exactly as the sources do:
+ * same report and exit code, against moto, for a compliant deployment and a
+ * broken one. Needs the build's lib/bin/ and python3 (moto).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { auditJson, cleanTmp, resourcesOfType, synthTemplate, tmpDir } from './audit/helpers';
+import { applyTemplateToMoto } from './audit/moto-apply';
+import { MotoServer, describeIfPython, startMoto } from './support/moto';
+
+const ROOT = path.resolve(__dirname, '..');
+const BIN = path.join(ROOT, 'lib', 'bin', 'cis-monitoring.js');
+const built = fs.existsSync(BIN);
+if (!built) {
+  if (process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0') {
+    throw new Error('lib/bin/cis-monitoring.js is missing: the build (post-compile) bundles it');
+  }
+  // eslint-disable-next-line no-console
+  console.warn('SKIPPED test/cli-bundle-live.test.ts: lib/bin/cis-monitoring.js is missing; run `npx projen bundle-cli` first');
+}
+
+const ENV_KEYS = [
+  'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE',
+  'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
+];
+
+(built ? describeIfPython : describe.skip)('bundled CLI: audit --live against moto', () => {
+  let moto: MotoServer;
+  let template: any;
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(async () => {
+    for (const k of ENV_KEYS) saved[k] = process.env[k];
+    moto = await startMoto();
+    template = synthTemplate({ emailAddresses: ['security@example.com'] });
+    const empty = path.join(tmpDir(), 'empty');
+    fs.writeFileSync(empty, '');
+    for (const k of ENV_KEYS) delete process.env[k];
+    // The in-process run (sources) and the spawned bundle see the same environment.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: empty,
+      AWS_SHARED_CREDENTIALS_FILE: empty,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+  });
+
+  afterAll(async () => {
+    await moto?.stop();
+    for (const k of ENV_KEYS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    cleanTmp();
+  });
+
+  function runBundle(args: string[]) {
+    const r = spawnSync(process.execPath, [BIN, 'audit', ...args, '--format', 'json'], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' }, timeout: 60_000,
+    });
+    return { code: r.status, json: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+  }
+
+  test('a compliant deployment: the bundle reports what the sources report, exit code 0', async () => {
+    await moto.reset();
+    await applyTemplateToMoto(template, moto.endpoint);
+    const source = await auditJson(['--live']);
+    const bundle = runBundle(['--live']);
+    expect(bundle.stderr).toBe('');
+    expect(source.code).toBe(0);
+    expect(bundle.code).toBe(source.code);
+    expect(bundle.json).toEqual(source.doc);
+  });
+
+  test('a metric filter deleted: the same FAIL and exit code 3 from both', async () => {
+    await moto.reset();
+    const applied = await applyTemplateToMoto(template, moto.endpoint);
+    const [id] = resourcesOfType(template, 'AWS::Logs::MetricFilter')[0];
+    await new CloudWatchLogsClient({}).send(new DeleteMetricFilterCommand({ logGroupName: applied.filterLogGroups[id], filterName: id }));
+    const source = await auditJson(['--live', '--region', 'us-east-1']);
+    const bundle = runBundle(['--live', '--region', 'us-east-1']);
+    expect(source.code).toBe(3);
+    expect(bundle.code).toBe(source.code);
+    expect(bundle.json).toEqual(source.doc);
+  });
+});
