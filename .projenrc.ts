@@ -66,18 +66,26 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch-logs@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sns@^3',
+    // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
+    '@aws-sdk/client-organizations@^3',
+    '@aws-sdk/client-sts@^3',
+    // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
+    '@duckdb/node-api@1.5.6-r.1',
   ],
   bin: {
     'cis-monitoring': 'lib/bin/cis-monitoring.js',
   },
 
-  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv/', '/.venv-python-smoke/', '/bench/out/', '/.tmp/', '/.tools/'],
+  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/bench/out/', '/.tmp/', '/.tools/'],
 
   jestOptions: {
     jestConfig: {
       // Two cores on CI; keep workers bounded so memory stays predictable.
       maxWorkers: 2,
       testTimeout: 120_000,
+      // Only these are crawled: the scanners' venvs (.venv-prowler/ alone has
+      // ~140,000 files) would add seconds to every jest start.
+      roots: ['<rootDir>/src', '<rootDir>/test'],
     },
   },
 
@@ -94,7 +102,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 project.npmignore?.addPatterns(
   '/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/',
   // Python test tools (moto, cfn-lint), the pinned CI Node, scratch and bench output.
-  '/.venv/', '/.venv-python-smoke/', '/.tools/', '/.tmp/', '/bench/',
+  '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/.tools/', '/.tmp/', '/bench/',
   '*.tgz', '/package-lock.json',
   // The CLI's modules as jsii compiles them: the bin is the bundle in
   // lib/bin/, and the library (lib/index.js) never loads these.
@@ -129,7 +137,7 @@ project.tasks.tryFind('post-compile')!.spawn(bundleCli);
 // The CLI's dependencies are devDependencies (bundled into lib/bin/), so the
 // CLI sources, and of src/ only those, may import them; so may the build scripts.
 project.eslint?.addOverride({
-  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'scripts/**/*.ts'],
+  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'scripts/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
@@ -171,9 +179,10 @@ const compatNewest = project.addTask('compat-newest', {
 });
 
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools, compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
+  description: 'Everything CI runs: Python test tools and real scanners (Prowler, checkov), compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
+    { exec: 'bash scripts/setup-scanner-tools.sh' },
     { spawn: 'build' },
     { spawn: compatNewest.name },
     { exec: 'bash scripts/python-smoke.sh' },

@@ -16,8 +16,14 @@ import { CisBenchmarkVersion, CisControl, CisMonitoring } from '../src';
 
 export const DEMO_STACK_NAME = 'CisMonitoringDemo';
 
-/** Builds the demo app; `outdir` defaults to ./cdk.out. */
-export function buildDemoApp(outdir = path.resolve(__dirname, '..', 'cdk.out')): { app: App; stack: Stack; monitoring: CisMonitoring } {
+/**
+ * Builds the demo app; `outdir` defaults to ./cdk.out. `benchmarkVersion`
+ * (default: the construct's, the latest) lets tests deploy older texts.
+ */
+export function buildDemoApp(
+  outdir = path.resolve(__dirname, '..', 'cdk.out'),
+  options: { benchmarkVersion?: CisBenchmarkVersion } = {},
+): { app: App; stack: Stack; monitoring: CisMonitoring } {
   const app = new App({ outdir });
   // Environment-agnostic on purpose: synthesis needs no account, region or credentials.
   const stack = new Stack(app, DEMO_STACK_NAME, {
@@ -43,6 +49,7 @@ export function buildDemoApp(outdir = path.resolve(__dirname, '..', 'cdk.out')):
     },
   });
   const monitoring = new CisMonitoring(stack, 'Cis', {
+    benchmarkVersion: options.benchmarkVersion,
     emailAddresses: ['security-alerts@example.com'],
     subscriptions: [new subscriptions.SqsSubscription(alarmQueue)],
   });

@@ -1,6 +1,6 @@
 /** Renders an AuditReport as a text matrix or as JSON. */
 import { AuditReport, CellStatus } from './evaluate';
-import { AuditRunResult } from './run';
+import { AuditRunResult, AuditTargetError, AuditTargetResult } from './run';
 import { scannerDisplayName } from '../scanners/rules';
 import { Scanner } from '../scanners/scanner';
 
@@ -8,6 +8,7 @@ const SHORT: Record<CellStatus, string> = { PASS: 'PASS', FAIL: 'FAIL', WARN: 'W
 
 /** The JSON document `audit --format json` prints: one target per audited account and Region. */
 export function auditToJson(result: AuditRunResult): unknown {
+  if (result.organization) return organizationToJson(result);
   return {
     targets: result.targets.map(t => ({
       account: t.environment.account ?? null,
@@ -22,6 +23,7 @@ export function auditToJson(result: AuditRunResult): unknown {
 
 /** The human-readable matrices, one per audited account and Region, and the overall result. */
 export function auditToText(result: AuditRunResult): string {
+  if (result.organization) return organizationToText(result);
   const blocks = result.targets.map(t => reportToText(t.report, result.targets.length > 1 ? t.environmentKey : undefined));
   const failed = result.targets.filter(t => t.report.failed).map(t => t.environmentKey);
   const summary = result.targets.length > 1
@@ -29,6 +31,110 @@ export function auditToText(result: AuditRunResult): string {
     : `Result: ${failed.length > 0 ? 'FAIL' : 'PASS'} (exit code ${result.exitCode}).`;
   return blocks.join('\n') + summary + '\n';
 }
+
+/** Audited and unaudited targets of an organization audit, in the order accounts × Regions. */
+function organizationEntries(result: AuditRunResult): Array<{ audited?: AuditTargetResult; error?: AuditTargetError }> {
+  const org = result.organization!;
+  const byKey = new Map<string, { audited?: AuditTargetResult; error?: AuditTargetError }>();
+  for (const t of result.targets) byKey.set(t.environmentKey, { audited: t });
+  for (const e of org.errors) byKey.set(e.environmentKey, { error: e });
+  const keys = [...org.order, ...[...byKey.keys()].filter(k => !org.order.includes(k))];
+  return keys.filter(k => byKey.has(k)).map(k => byKey.get(k)!);
+}
+
+const ERROR_KINDS: Record<number, string> = { 1: 'ERROR', 2: 'BAD_INPUT', 4: 'CREDENTIALS', 5: 'UNREACHABLE', 6: 'ACCESS_DENIED' };
+
+/** `{ targets: [...], exitCode }` as for one account; each target adds accountName and roleArn, unaudited ones `error` instead of controls. */
+function organizationToJson(result: AuditRunResult): unknown {
+  return {
+    targets: organizationEntries(result).map(({ audited, error }) => {
+      if (audited) {
+        return {
+          account: audited.environment.account ?? null,
+          accountName: audited.accountName ?? null,
+          region: audited.environment.region ?? null,
+          environment: audited.environmentKey,
+          roleArn: audited.roleArn ?? null,
+          benchmarkFrom: audited.benchmarkFrom,
+          ...reportToJson(audited.report),
+        };
+      }
+      return {
+        account: error!.environment.account ?? null,
+        accountName: error!.accountName ?? null,
+        region: error!.environment.region ?? null,
+        environment: error!.environmentKey,
+        roleArn: error!.roleArn ?? null,
+        benchmark: error!.benchmark,
+        error: { kind: ERROR_KINDS[error!.exitCode] ?? 'ERROR', exitCode: error!.exitCode, message: error!.message },
+      };
+    }),
+    exitCode: result.exitCode,
+  };
+}
+
+/** The worst of the selected scanners' verdicts on one control: FAIL, then WARN, then PASS, then N/A. */
+function worstCell(report: AuditReport, controlIndex: number): CellStatus {
+  const order: CellStatus[] = ['FAIL', 'WARN', 'PASS', 'NOT_APPLICABLE'];
+  const statuses = report.scanners.map(s => report.controls[controlIndex].results[s]!.status);
+  return order.find(o => statuses.includes(o)) ?? 'NOT_APPLICABLE';
+}
+
+/** Summary table (account × Region × control), then per-target details, then the unaudited targets. */
+function organizationToText(result: AuditRunResult): string {
+  const org = result.organization!;
+  const entries = organizationEntries(result);
+  const lines: string[] = [];
+  const first = result.targets[0]?.report;
+  lines.push(`Organization ${org.organizationId ?? '?'} (management account ${org.managementAccount ?? '?'}), audited as ${org.callerArn}`);
+  lines.push(`Accounts: ${org.accounts.length} active${org.inactive.length ? ` (${org.inactive.length} not active, skipped: ${org.inactive.map(a => `${a.id} ${a.state}`).join(', ')})` : ''}; Regions: ${org.regions.join(', ')}; role: ${org.roleName} (the caller's own account ${org.callerAccount} with its own credentials)`);
+  lines.push(`Targets: ${entries.length} (${result.targets.length} audited, ${org.errors.length} not audited)${first ? `; CIS AWS Foundations Benchmark v${first.benchmark}; scanners: ${first.scanners.map(scannerDisplayName).join(', ')}` : ''}`);
+  lines.push('');
+
+  const controls = first?.controls.map(c => c.cisId) ?? [];
+  const headers = ['Account', 'Name', 'Region', ...controls, 'Result'];
+  const rows = entries.map(({ audited, error }) => {
+    if (audited) {
+      const r = audited.report;
+      const cells = r.controls.map((_, i) => SHORT[worstCell(r, i)]);
+      return [audited.environment.account ?? '?', audited.accountName ?? '', audited.environment.region ?? '?', ...cells, r.failed ? 'FAIL' : 'PASS'];
+    }
+    return [error!.environment.account ?? '?', error!.accountName ?? '', error!.environment.region ?? '?', ...controls.map(() => '-'), `NOT AUDITED (${ERROR_KINDS[error!.exitCode] ?? 'ERROR'})`];
+  });
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)));
+  const fmt = (cells: string[]) => cells.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  lines.push(fmt(headers));
+  lines.push(fmt(widths.map(w => '-'.repeat(w))));
+  for (const r of rows) lines.push(fmt(r));
+  lines.push('');
+  lines.push('Each cell: the worst verdict of the selected scanners on that control (FAIL, then WARN, then PASS, then N/A); per-scanner detail below.');
+
+  if (org.errors.length) {
+    lines.push('');
+    lines.push('Not audited:');
+    for (const e of org.errors) lines.push(`  ${e.environmentKey}${e.accountName ? ` (${e.accountName})` : ''}: ${e.message}`);
+  }
+  for (const { audited } of entries) {
+    if (!audited) continue;
+    lines.push('');
+    lines.push(reportToText(audited.report, `${audited.environmentKey}${audited.accountName ? ` (${audited.accountName})` : ''}`, false).trimEnd());
+  }
+  lines.push('');
+  lines.push(...LEGEND);
+  const failed = result.targets.filter(t => t.report.failed).map(t => t.environmentKey);
+  const parts: string[] = [];
+  if (failed.length) parts.push(`FAIL in ${failed.join(', ')}`);
+  if (org.errors.length) parts.push(`not audited: ${org.errors.map(e => e.environmentKey).join(', ')}`);
+  lines.push('');
+  lines.push(`Result: ${parts.length ? parts.join('; ') : `PASS in all ${result.targets.length} targets`} (exit code ${result.exitCode}).`);
+  return lines.join('\n') + '\n';
+}
+
+const LEGEND = [
+  'Legend: PASS the scanner would pass this control; FAIL it would fail (reason above); WARN passes only once',
+  'an email/HTTP subscription is confirmed (Security Hub counts confirmed subscribers only); N/A the scanner',
+  'has no check for this control (Security Hub has none for Organizations changes).',
+];
 
 function reportToJson(report: AuditReport): Record<string, unknown> {
   return {
@@ -49,7 +155,7 @@ function reportToJson(report: AuditReport): Record<string, unknown> {
 }
 
 /** One environment's matrix with the reason for every FAIL and WARN, and a legend. */
-function reportToText(report: AuditReport, environment: string | undefined): string {
+function reportToText(report: AuditReport, environment: string | undefined, legend = true): string {
   const lines: string[] = [];
   if (environment) lines.push(`== ${environment} ==`);
   lines.push(`CIS AWS Foundations Benchmark v${report.benchmark}: audit of ${report.description} (${report.source === 'live' ? 'deployed account' : 'synthesized template'})`);
@@ -105,10 +211,10 @@ function reportToText(report: AuditReport, environment: string | undefined): str
     lines.push('Notes:');
     for (const n of report.notes) lines.push(`  ${n}`);
   }
-  lines.push('');
-  lines.push('Legend: PASS the scanner would pass this control; FAIL it would fail (reason above); WARN passes only once');
-  lines.push('an email/HTTP subscription is confirmed (Security Hub counts confirmed subscribers only); N/A the scanner');
-  lines.push('has no check for this control (Security Hub has none for Organizations changes).');
+  if (legend) {
+    lines.push('');
+    lines.push(...LEGEND);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -8,7 +8,7 @@ import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetT
 import { CloudWatchClient, DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand, MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand, SNSClient, Subscription } from '@aws-sdk/client-sns';
-import { AuditFailure, AwsCallContext, classifyAwsError } from './errors';
+import { AUDIT_EXIT_CODES, AuditFailure, AwsCallContext, classifyAwsError } from './errors';
 import { AlarmFacts, AuditModel, EventSelectorFacts, MetricFilterFacts, TopicFacts, TrailFacts, logGroupNameFromArn } from './model';
 
 export interface LiveReadOptions {
@@ -16,12 +16,101 @@ export interface LiveReadOptions {
   readonly region?: string;
   /** The shared-config profile. @default - the SDK's default credential chain */
   readonly profile?: string;
+  /**
+   * Credentials to use instead of the default chain (e.g. from AssumeRole
+   * into an organization member account).
+   */
+  readonly credentials?: LiveCredentials;
+  /** Named in the model's description, e.g. `111111111111 (workloads)`. */
+  readonly accountLabel?: string;
+  /** Timeouts of every AWS call. @default LIVE_CALL_TIMEOUTS */
+  readonly timeouts?: LiveCallTimeouts;
 }
 
+/** Static credentials (what STS AssumeRole returns). */
+export interface LiveCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** Per-call timeouts, in milliseconds. */
+export interface LiveCallTimeouts {
+  /** Until the TCP connection is open. */
+  readonly connectionTimeout: number;
+  /** The longest a call may take until its answer (and the longest silence on its socket). */
+  readonly requestTimeout: number;
+}
+
+/**
+ * No AWS call of the audit waits forever: 5 s to connect, 30 s for the
+ * answer (the SDK then retries, 3 attempts in all, and the audit exits 5).
+ */
+export const LIVE_CALL_TIMEOUTS: LiveCallTimeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+
 /** SDK client settings shared by every client. */
-interface ClientSettings {
+export interface ClientSettings {
   region?: string;
   profile?: string;
+  credentials?: LiveCredentials;
+  requestHandler?: SdkRequestHandlerTimeouts;
+}
+
+/**
+ * The SDK's request handler options for `timeouts`. @smithy/node-http-handler
+ * 4.x only logs an exceeded requestTimeout unless throwOnRequestTimeout is
+ * set; socketTimeout also ends a connection that goes silent.
+ */
+export interface SdkRequestHandlerTimeouts {
+  connectionTimeout: number;
+  requestTimeout: number;
+  socketTimeout: number;
+  throwOnRequestTimeout: true;
+}
+
+/** The request handler options that make every call end within `timeouts`. */
+export function requestHandlerTimeouts(timeouts: LiveCallTimeouts): SdkRequestHandlerTimeouts {
+  return {
+    connectionTimeout: timeouts.connectionTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    socketTimeout: timeouts.requestTimeout,
+    throwOnRequestTimeout: true,
+  };
+}
+
+/** Most pages the audit reads from one paginated call: far more than any account has. */
+const MAX_PAGES = 10_000;
+
+/**
+ * Reads every page of a paginated call. An endpoint that hands back a page
+ * token it has already given (or never stops) would make this loop forever
+ * and fill memory: it fails with exit code 5, as an endpoint that cannot be
+ * used.
+ */
+async function readPages<P>(
+  action: string,
+  ctx: AwsCallContext,
+  page: (token: string | undefined) => Promise<P>,
+  nextOf: (p: P) => string | undefined,
+  each: (p: P) => void,
+): Promise<void> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (let n = 1; ; n++) {
+    const p = await page(token);
+    each(p);
+    token = nextOf(p);
+    if (!token) return;
+    const where = ctx.endpoint ? `endpoint ${ctx.endpoint}` : `the ${action.split(':')[0]} endpoint of ${ctx.region ?? 'the default region'}`;
+    if (seen.has(token)) {
+      throw new AuditFailure(`${action}: ${where} returned a page token it had already returned (page ${n}), so paging would never end. The endpoint is not usable: check AWS_ENDPOINT_URL.`, AUDIT_EXIT_CODES.UNREACHABLE);
+    }
+    if (n >= MAX_PAGES) {
+      throw new AuditFailure(`${action}: ${where} still returns page tokens after ${MAX_PAGES} pages; stopped. The endpoint is not usable: check AWS_ENDPOINT_URL.`, AUDIT_EXIT_CODES.UNREACHABLE);
+    }
+    seen.add(token);
+  }
 }
 
 /** Endpoint override the SDK will use for a service, for messages only. */
@@ -36,7 +125,7 @@ function endpointFor(serviceEnvSuffix: string): string | undefined {
  * error named after `<Code>` instead, so the mapping to exit codes works.
  * Real AWS JSON services answer with JSON errors and are left alone.
  */
-function addXmlErrorReader(client: { middlewareStack: any }): void {
+export function addXmlErrorReader(client: { middlewareStack: any }): void {
   client.middlewareStack.addRelativeTo((next: any) => async (args: any) => {
     const out = await next(args);
     const response = out?.response;
@@ -67,7 +156,7 @@ async function readBody(body: any): Promise<string> {
 }
 
 /** Runs one SDK call, mapping its errors to AuditFailure. */
-async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>): Promise<T> {
+export async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -77,9 +166,13 @@ async function call<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>
 
 /** Reads the account and region into an AuditModel. */
 export async function readLiveModel(options: LiveReadOptions): Promise<AuditModel> {
-  const settings: ClientSettings = {};
+  const timeouts = options.timeouts ?? LIVE_CALL_TIMEOUTS;
+  const settings: ClientSettings = {
+    requestHandler: requestHandlerTimeouts(timeouts),
+  };
   if (options.region) settings.region = options.region;
-  if (options.profile) settings.profile = options.profile;
+  if (options.credentials) settings.credentials = options.credentials;
+  else if (options.profile) settings.profile = options.profile;
 
   const cloudTrail = new CloudTrailClient(settings);
   addXmlErrorReader(cloudTrail);
@@ -140,12 +233,10 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
   const logs = new CloudWatchLogsClient(settings);
   addXmlErrorReader(logs);
   const filters: MetricFilter[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await call('logs:DescribeMetricFilters', ctx('CLOUDWATCH_LOGS'), () => logs.send(new DescribeMetricFiltersCommand({ nextToken })));
-    filters.push(...(page.metricFilters ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  await readPages('logs:DescribeMetricFilters', ctx('CLOUDWATCH_LOGS'),
+    nextToken => call('logs:DescribeMetricFilters', ctx('CLOUDWATCH_LOGS'), () => logs.send(new DescribeMetricFiltersCommand({ nextToken }))),
+    page => page.nextToken,
+    page => filters.push(...(page.metricFilters ?? [])));
   const metricFilters: MetricFilterFacts[] = filters.map(f => ({
     name: f.filterName ?? '?',
     logGroup: { key: `name:${f.logGroupName}`, display: f.logGroupName ?? '?', resolved: true },
@@ -158,12 +249,10 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
   const cloudWatch = new CloudWatchClient(settings);
   addXmlErrorReader(cloudWatch);
   const metricAlarms: MetricAlarm[] = [];
-  let alarmToken: string | undefined;
-  do {
-    const page = await call('cloudwatch:DescribeAlarms', ctx('CLOUDWATCH'), () => cloudWatch.send(new DescribeAlarmsCommand({ NextToken: alarmToken })));
-    metricAlarms.push(...(page.MetricAlarms ?? []));
-    alarmToken = page.NextToken;
-  } while (alarmToken);
+  await readPages('cloudwatch:DescribeAlarms', ctx('CLOUDWATCH'),
+    NextToken => call('cloudwatch:DescribeAlarms', ctx('CLOUDWATCH'), () => cloudWatch.send(new DescribeAlarmsCommand({ NextToken }))),
+    page => page.NextToken,
+    page => metricAlarms.push(...(page.MetricAlarms ?? [])));
   const alarms: AlarmFacts[] = metricAlarms.map(a => ({
     name: a.AlarmName ?? '?',
     metricName: a.MetricName,
@@ -184,15 +273,14 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
     }
     const subscriptions: Subscription[] = [];
     let exists = true;
-    let token: string | undefined;
     try {
-      do {
-        const client = sns;
-        const page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken: token }));
-        subscriptions.push(...(page.Subscriptions ?? []));
-        token = page.NextToken;
-      } while (token);
+      const client = sns;
+      await readPages('sns:ListSubscriptionsByTopic', ctx('SNS'),
+        NextToken => client.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken })),
+        page => page.NextToken,
+        page => subscriptions.push(...(page.Subscriptions ?? [])));
     } catch (e) {
+      if (e instanceof AuditFailure) throw e;
       if ((e as { name?: string }).name === 'NotFoundException' || (e as { name?: string }).name === 'NotFound') {
         exists = false;
         notes.push(`Topic ${arn} does not exist.`);
@@ -213,7 +301,7 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
 
   return {
     source: 'live',
-    description: `${region}${options.profile ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
+    description: `${options.accountLabel ? `account ${options.accountLabel}, ` : ''}${region}${options.profile && !options.credentials ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
     region,
     trailsVisible: true,
     trails,

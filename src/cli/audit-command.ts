@@ -13,6 +13,13 @@ import { Scanner } from '../scanners/scanner';
 
 const FORMATS = ['text', 'json'];
 const REGION_RE = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
+const ACCOUNT_RE = /^\d{12}$/;
+// IAM role names: 1-64 of letters, digits and +=,.@_- (no path, no ARN).
+const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+const DEFAULT_ROLE = 'OrganizationAccountAccessRole';
+const DEFAULT_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 32;
+const MAX_TIMEOUT = 300;
 
 const EXIT_CODE_HELP = `
 Exit codes:
@@ -21,13 +28,18 @@ Exit codes:
   ${AUDIT_EXIT_CODES.BAD_INPUT}  bad input (option value, path, not a template)
   ${AUDIT_EXIT_CODES.NON_COMPLIANT}  at least one selected scanner fails
   ${AUDIT_EXIT_CODES.CREDENTIALS}  --live: no credentials, or AWS rejected them
-  ${AUDIT_EXIT_CODES.UNREACHABLE}  --live: the AWS endpoint cannot be reached
+  ${AUDIT_EXIT_CODES.UNREACHABLE}  --live: the AWS endpoint cannot be reached, does not answer within --timeout,
+     or hands back a page token it already gave (paging would never end)
   ${AUDIT_EXIT_CODES.ACCESS_DENIED}  --live: access denied (needs the SecurityAudit policy or equivalent read-only permissions)
+
+With --organization, unaudited targets decide first: ${AUDIT_EXIT_CODES.ACCESS_DENIED} if a target denied access (role
+refused), else ${AUDIT_EXIT_CODES.CREDENTIALS}, else ${AUDIT_EXIT_CODES.UNREACHABLE}, else ${AUDIT_EXIT_CODES.ERROR}; then ${AUDIT_EXIT_CODES.NON_COMPLIANT} if an audited target fails; else ${AUDIT_EXIT_CODES.OK}.
 
 Examples:
   cis-monitoring audit cdk.out
   cis-monitoring audit cdk.out/MyStack.template.json --scanners security-hub,prowler --format json
   cis-monitoring audit --live --region eu-west-1 --profile audit
+  cis-monitoring audit --live --organization --regions us-east-1,eu-west-1 --profile management
 `;
 
 interface AuditCliOptions {
@@ -37,7 +49,15 @@ interface AuditCliOptions {
   readonly scanners: string;
   readonly benchmark?: string;
   readonly format: string;
+  readonly organization?: boolean;
+  readonly roleName?: string;
+  readonly regions?: string;
+  readonly accounts?: string;
+  readonly concurrency?: string;
+  readonly timeout?: string;
 }
+
+type ValidatedOptions = Parameters<typeof runAudit>[0];
 
 /** Adds the `audit` subcommand to the program. */
 export function registerAudit(program: Command): void {
@@ -51,6 +71,12 @@ export function registerAudit(program: Command): void {
     .option('--scanners <list>', `comma-separated scanners: ${ALL_SCANNERS.map(scannerCliName).join(',')}`, ALL_SCANNERS.map(scannerCliName).join(','))
     .option('--benchmark <version>', `CIS AWS Foundations Benchmark version for control ids and selection (${CisBenchmarkVersion.all().map(v => v.version).join(', ')}; default: the version each stack was built for, from the labels CisMonitoring writes, else ${CisBenchmarkVersion.LATEST.version})`)
     .option('--format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
+    .option('--timeout <seconds>', `with --live: seconds an AWS call may wait for an answer, 1-${MAX_TIMEOUT} (default: 30; the SDK tries 3 times, then exit 5)`)
+    .option('--organization', 'with --live: audit every active account of the organization (run from the management or a delegated administrator account)')
+    .option('--role-name <name>', `with --organization: role to assume in each member account (default: ${DEFAULT_ROLE})`)
+    .option('--regions <list>', 'with --organization: comma-separated regions to audit in every account (default: the --region, AWS_REGION or profile region)')
+    .option('--accounts <list>', 'with --organization: comma-separated 12-digit account ids to audit (default: every active account)')
+    .option('--concurrency <n>', `with --organization: account/region targets read at once, 1-${MAX_CONCURRENCY} (default: ${DEFAULT_CONCURRENCY})`)
     .addHelpText('after', EXIT_CODE_HELP)
     // commander's own usage errors (unknown option, missing option value) are bad input too.
     .exitOverride(err => {
@@ -80,9 +106,7 @@ async function auditAction(path: string | undefined, options: AuditCliOptions): 
   }
 }
 
-function validate(path: string | undefined, options: AuditCliOptions): {
-  input?: string; live: boolean; region?: string; profile?: string; benchmark?: CisBenchmarkVersion; scanners: Scanner[];
-} {
+function validate(path: string | undefined, options: AuditCliOptions): ValidatedOptions {
   if (!FORMATS.includes(options.format)) {
     throw new AuditInputError(`--format "${options.format}" is not supported. Use --format text or --format json.`);
   }
@@ -114,5 +138,63 @@ function validate(path: string | undefined, options: AuditCliOptions): {
   if (options.profile !== undefined && (options.profile.trim() === '' || /\s/.test(options.profile))) {
     throw new AuditInputError(`--profile "${options.profile}" is not a profile name. Use the name of a profile in ~/.aws/config, without spaces.`);
   }
-  return { input: path, live, region: options.region, profile: options.profile, benchmark, scanners };
+  let callTimeoutSeconds: number | undefined;
+  if (options.timeout !== undefined) {
+    if (!live) throw new AuditInputError('--timeout only applies with --live; a template is audited offline. Add --live or drop --timeout.');
+    callTimeoutSeconds = /^\d+$/.test(options.timeout) ? Number(options.timeout) : NaN;
+    if (!Number.isInteger(callTimeoutSeconds) || callTimeoutSeconds < 1 || callTimeoutSeconds > MAX_TIMEOUT) {
+      throw new AuditInputError(`--timeout "${options.timeout}" is not a whole number of seconds from 1 to ${MAX_TIMEOUT}. Use e.g. --timeout 30.`);
+    }
+  }
+  const organization = validateOrganization(live, options);
+  return { input: path, live, region: options.region, profile: options.profile, benchmark, scanners, organization, callTimeoutSeconds };
+}
+
+function validateOrganization(live: boolean, options: AuditCliOptions): ValidatedOptions['organization'] {
+  const orgOnly: Array<[string, unknown]> = [
+    ['--role-name', options.roleName], ['--regions', options.regions], ['--accounts', options.accounts], ['--concurrency', options.concurrency],
+  ];
+  if (options.organization !== true) {
+    const used = orgOnly.find(([, v]) => v !== undefined);
+    if (used) throw new AuditInputError(`${used[0]} only applies with --organization (cis-monitoring audit --live --organization ${used[0]} …). Add --organization or drop ${used[0]}.`);
+    return undefined;
+  }
+  if (!live) {
+    throw new AuditInputError('--organization reads the accounts of an AWS Organization, so it needs --live (cis-monitoring audit --live --organization). A template is audited offline, one stack environment at a time.');
+  }
+  let roleName: string | undefined;
+  if (options.roleName !== undefined) {
+    if (/^arn:/.test(options.roleName)) {
+      throw new AuditInputError(`--role-name "${options.roleName}" is an ARN; pass the role's name only (e.g. --role-name ${options.roleName.split('/').pop() || DEFAULT_ROLE}): the audit builds the ARN for each account.`);
+    }
+    if (!ROLE_NAME_RE.test(options.roleName)) {
+      throw new AuditInputError(`--role-name "${options.roleName}" is not an IAM role name (1-64 letters, digits and +=,.@_- characters, no path). Use e.g. --role-name ${DEFAULT_ROLE} or AWSControlTowerExecution.`);
+    }
+    roleName = options.roleName;
+  }
+  const regions = options.regions === undefined ? undefined : parseList('--regions', options.regions, r => REGION_RE.test(r),
+    r => `"${r}" is not a region name. Use names such as us-east-1,eu-west-1`);
+  const accounts = options.accounts === undefined ? undefined : parseList('--accounts', options.accounts, a => ACCOUNT_RE.test(a),
+    a => `"${a}" is not an account id. Use 12-digit account ids such as 111111111111,222222222222`);
+  let concurrency: number | undefined;
+  if (options.concurrency !== undefined) {
+    concurrency = /^\d+$/.test(options.concurrency) ? Number(options.concurrency) : NaN;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      throw new AuditInputError(`--concurrency "${options.concurrency}" is not a whole number from 1 to ${MAX_CONCURRENCY}. Use e.g. --concurrency ${DEFAULT_CONCURRENCY}.`);
+    }
+  }
+  return { roleName, regions, accounts, concurrency };
+}
+
+/** A comma-separated list: no empty items, no duplicates, each valid. */
+function parseList(option: string, value: string, valid: (item: string) => boolean, invalid: (item: string) => string): string[] {
+  const items = value.split(',').map(v => v.trim());
+  if (items.some(i => i === '')) {
+    throw new AuditInputError(`${option} "${value}" has an empty item. Separate the values with single commas, e.g. ${option} ${option === '--regions' ? 'us-east-1,eu-west-1' : '111111111111,222222222222'}.`);
+  }
+  const bad = items.find(i => !valid(i));
+  if (bad !== undefined) throw new AuditInputError(`${option}: ${invalid(bad)}.`);
+  const dup = items.find((i, n) => items.indexOf(i) !== n);
+  if (dup !== undefined) throw new AuditInputError(`${option}: "${dup}" is listed twice. List each value once.`);
+  return items;
 }

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
 import { registerReplay } from './replay-command';
+import { registerSql } from './sql-command';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   // Subcommands: each module exports register<Name>(program).
   registerReplay(program);
   registerAudit(program);
+  registerSql(program);
   return program;
 }
 
@@ -41,11 +43,48 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e: any) {
     // commander has already printed usage errors; exitCode 0 means --help/--version.
     if (e && typeof e.exitCode === 'number') return e.exitCode;
-    process.stderr.write(`cis-monitoring: ${e?.message ?? e}\n`);
+    const out = outputErrorExit(e);
+    if (out !== undefined) return out;
+    process.stderr.write(`cis-monitoring: ${firstLine(e?.message ?? e)}\n`);
     return 1;
   }
 }
 
+function firstLine(message: unknown): string {
+  return String(message).split('\n')[0];
+}
+
+/**
+ * The exit code for an error writing the output, or undefined for other
+ * errors: a closed reader (EPIPE, as in `cis-monitoring replay ... | head`)
+ * ends quietly with 0; any other write error (ENOSPC: a full disk) is
+ * reported in one line with 1.
+ */
+export function outputErrorExit(e: any, stderr: { write(text: string): unknown } = process.stderr): number | undefined {
+  const code = e?.code;
+  if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') return 0;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' || (e?.syscall === 'write' && typeof code === 'string')) {
+    stderr.write(`cis-monitoring: cannot write the output: ${firstLine(e?.message ?? e)}\n`);
+    return 1;
+  }
+  return undefined;
+}
+
+/** Errors of the process's own output streams end the process with one line, never a stack trace. */
+export function guardOutputStreams(): void {
+  process.stdout.on('error', (e: any) => {
+    let code = outputErrorExit(e);
+    if (code === undefined) {
+      process.stderr.write(`cis-monitoring: cannot write the output: ${firstLine(e?.message ?? e)}\n`);
+      code = 1;
+    }
+    process.exit(code);
+  });
+  // stderr carries the progress bar and problems; if it is closed there is no one to tell.
+  process.stderr.on('error', () => undefined);
+}
+
 if (require.main === module) {
+  guardOutputStreams();
   void main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AUDIT_EXIT_CODES } from '../audit/errors';
 import { ReplayControl } from '../replay/controls';
 import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
+import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
 import { ReplayEngine } from '../replay/replay-engine';
 import { formatErrors, toJsonReport, toTable } from '../replay/report';
 import { readTemplates } from '../replay/template-reader';
@@ -28,6 +29,8 @@ export interface ReplayOptions {
   readonly format: 'table' | 'json';
   readonly eventIds?: boolean;
   readonly strict?: boolean;
+  /** Records longer than this many bytes are skipped and reported. @default 64 MiB */
+  readonly maxRecordSize?: string | number;
   /** Show a progress bar; undefined: only when stderr is a TTY. */
   readonly progress?: boolean;
 }
@@ -44,12 +47,18 @@ Exactly one of --template and --benchmark is required.
 
 Exit codes (the same as audit's for the same situations):
   0  the replay ran (malformed records, if any, are reported and counted)
-  1  unexpected error
+  1  unexpected error, or the report cannot be written (e.g. a full disk: one
+     line on stderr). A closed output (replay ... | head) ends quietly with 0.
   2  bad usage or unusable input: unknown option or --format, neither or both of
      --template and --benchmark, unknown benchmark version, unreadable template or
      template without metric filters, input path missing or unreadable, or no
      record could be read at all
   3  --strict, and at least one record, line or file was malformed or unreadable
+     (skipped entries of a walked directory and records over --max-record-size
+     included)
+
+Every problem is reported with its file and, for one record, its index in the
+file and byte offset; it is counted in "malformed" and the rest is read.
 
 Examples:
   cis-monitoring replay --benchmark 7.0.0 ./AWSLogs/
@@ -72,6 +81,7 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--event-ids', 'with --format json: list the eventID of every matching record per control')
     .option('--strict', 'exit with code 3 when any record, line or file is malformed')
+    .option('--max-record-size <size>', 'skip (and report) any record longer than this: bytes, or with a unit (KiB, MiB, GiB; K, M, G)', '64MiB')
     .option('--no-progress', 'never show the progress bar (shown on stderr only when it is a terminal)')
     .addHelpText('after', HELP_AFTER)
     // commander's own usage errors (unknown option, bad choice) are bad input too.
@@ -87,6 +97,7 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
         format: opts.format,
         eventIds: opts.eventIds === true,
         strict: opts.strict === true,
+        maxRecordSize: opts.maxRecordSize,
         progress: opts.progress === false ? false : undefined,
       }, io());
       if (code !== EXIT_OK) {
@@ -115,9 +126,15 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     return fail('give --template <file|cdk.out> (your synthesized stack) or --benchmark <version> (e.g. --benchmark 7.0.0).');
   }
 
+  const maxRecordBytes = parseSize(options.maxRecordSize ?? DEFAULT_MAX_RECORD_BYTES);
+  if (maxRecordBytes === undefined) {
+    return fail(`--max-record-size "${options.maxRecordSize}" is not a size: give bytes (e.g. 67108864) or a number with KiB, MiB or GiB (e.g. 64MiB).`);
+  }
+
   let controls: ReplayControl[];
   let warnings: string[] = [];
   let inputs: InputSource[];
+  const skipped: Array<{ file: string; message: string }> = [];
   try {
     if (options.template !== undefined) {
       const t = readTemplates(options.template);
@@ -129,13 +146,17 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
       const { benchmarkControls } = require('../replay/benchmark-controls') as typeof import('../replay/benchmark-controls');
       controls = benchmarkControls(options.benchmark!);
     }
-    inputs = resolveInputs(options.paths, io.stdin.isTTY === true);
+    inputs = resolveInputs(options.paths, io.stdin.isTTY === true, {
+      warning: m => warnings.push(m),
+      problem: (file, message) => skipped.push({ file, message }),
+    });
   } catch (e: any) {
     if (e instanceof UsageError) return fail(e.message);
     throw e;
   }
 
   const engine = new ReplayEngine(controls, { eventIds: options.eventIds });
+  for (const p of skipped) engine.addError(p.file, 0, p.message);
   const showProgress = options.progress ?? io.stderr.isTTY === true;
   const totalBytes = inputs.reduce((n, s) => n + s.size, 0);
   const bar = showProgress && totalBytes > 0 ? new SingleBar({
@@ -151,6 +172,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   for (const source of inputs) {
     await readSource(source, engine.sinkFor(source.display), {
       stdin: io.stdin,
+      maxRecordBytes,
       onProgress: bar ? (n) => bar.update(doneBytes + n, { done: mib(doneBytes + n), events: engine.events }) : undefined,
     });
     doneBytes += source.size;
@@ -175,6 +197,15 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     return EXIT_MALFORMED;
   }
   return EXIT_OK;
+}
+
+/** Bytes from `123`, `64MiB`, `512k`, `1G` (units are binary); undefined when not a positive size. */
+export function parseSize(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  const m = /^\s*(\d+)\s*(?:(k|m|g)(?:i?b)?|b)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]) * (m[2] === undefined ? 1 : 1024 ** (' kmg'.indexOf(m[2].toLowerCase())));
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 function mib(bytes: number): string {

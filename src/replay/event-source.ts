@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Readable } from 'stream';
-import * as zlib from 'zlib';
+import { GzipError, GzipNotice, gunzipMembers } from './gunzip';
 import { RecordSink, RecordSplitter } from './record-splitter';
 
 /** An input the replay reads: a file, or standard input (`path` = '-'). */
@@ -30,16 +29,30 @@ const DIGEST = /CloudTrail-Digest/;
 
 const STDIN: InputSource = { path: '-', display: '<stdin>', size: 0 };
 
+/** What `resolveInputs` tells besides the inputs. */
+export interface ResolveReport {
+  /** Something the user should know that loses nothing (an input given twice). */
+  warning(message: string): void;
+  /** An entry of a walked directory that cannot be read as an input (counted as a problem). */
+  problem(file: string, message: string): void;
+}
+
 /**
  * Expands the command-line paths into the list of inputs, in a deterministic
  * order: each path in the order given; a directory is walked recursively and
  * its files are taken in byte order of their relative paths. No path means
  * standard input, which must then not be a terminal.
  *
+ * A file reached twice (given twice, or given and inside a given directory,
+ * or through a symbolic link) is read once, where it is first reached, with a
+ * warning. Entries of a walked directory that look like inputs but are not
+ * regular files (dangling symbolic links, FIFOs, sockets, devices) are
+ * reported as problems and skipped.
+ *
  * @throws UsageError when a path does not exist or cannot be read, when a
  * directory holds no input file, or when there is no path and stdin is a terminal
  */
-export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean): InputSource[] {
+export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean, report?: ResolveReport): InputSource[] {
   if (paths.length === 0) {
     if (stdinIsTTY) {
       throw new UsageError('no input: give CloudTrail files or directories, or pipe records to standard input (use "-" to read it explicitly).');
@@ -47,6 +60,17 @@ export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean): In
     return [STDIN];
   }
   const out: InputSource[] = [];
+  const seen = new Map<string, string>(); // real path -> how it was first reached
+  const add = (source: InputSource): void => {
+    const key = realPath(source.path);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      report?.warning(`"${source.display}" is the same file as "${first}", which is already read: read once`);
+      return;
+    }
+    seen.set(key, source.display);
+    out.push(source);
+  };
   let stdinSeen = false;
   for (const p of paths) {
     if (p === '-') {
@@ -65,24 +89,36 @@ export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean): In
     }
     if (st.isDirectory()) {
       const files: InputSource[] = [];
-      walk(p, files);
-      if (files.length === 0) {
+      let skipped = 0;
+      walk(p, files, (file, message) => {
+        skipped++;
+        report?.problem(file, message);
+      });
+      if (files.length === 0 && skipped === 0) {
         throw new UsageError(`directory "${p}" holds no CloudTrail file (*.json, *.json.gz, *.ndjson, *.jsonl, *.gz; CloudTrail-Digest files are ignored).`);
       }
-      out.push(...files);
+      files.forEach(add);
     } else {
       try {
         fs.accessSync(p, fs.constants.R_OK);
       } catch (e: any) {
         throw new UsageError(`cannot read input file "${p}": ${e?.message ?? e}`);
       }
-      out.push({ path: p, display: p, size: st.size });
+      add({ path: p, display: p, size: st.isFile() ? st.size : 0 });
     }
   }
   return out;
 }
 
-function walk(dir: string, out: InputSource[]): void {
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function walk(dir: string, out: InputSource[], problem: (file: string, message: string) => void): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -95,16 +131,32 @@ function walk(dir: string, out: InputSource[]): void {
     const entry = byName.get(name)!;
     const full = path.join(dir, name);
     if (entry.isDirectory()) {
-      walk(full, out);
-    } else if ((entry.isFile() || entry.isSymbolicLink()) && INPUT_FILE.test(name) && !DIGEST.test(full)) {
+      walk(full, out, problem);
+    } else if (INPUT_FILE.test(name) && !DIGEST.test(full)) {
       let st: fs.Stats;
       try {
         st = fs.statSync(full);
-      } catch {
-        continue; // dangling symlink
+      } catch (e: any) {
+        problem(full, entry.isSymbolicLink() && e?.code === 'ENOENT'
+          ? `skipped: a symbolic link to "${safeReadlink(full)}", which does not exist`
+          : `skipped: cannot read it: ${e?.message ?? e}`);
+        continue;
       }
-      if (st.isFile()) out.push({ path: full, display: full, size: st.size });
+      if (st.isFile()) {
+        out.push({ path: full, display: full, size: st.size });
+      } else if (!st.isDirectory()) {
+        const kind = st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'a device';
+        problem(full, `skipped: ${kind}, not a regular file (a directory walk reads regular files only; give it by name to read it)`);
+      }
     }
+  }
+}
+
+function safeReadlink(p: string): string {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return '?';
   }
 }
 
@@ -120,6 +172,10 @@ export interface ReadOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** Chunk size for file reads. @default 1 MiB */
   readonly chunkSize?: number;
+  /** Records longer than this are skipped and reported. @default 64 MiB */
+  readonly maxRecordBytes?: number;
+  /** Opens a file for reading (tests inject read errors). @default fs.createReadStream */
+  readonly openFile?: (path: string, chunkSize: number) => NodeJS.ReadableStream & { bytesRead: number };
 }
 
 /**
@@ -128,32 +184,51 @@ export interface ReadOptions {
  * are reported to `sink.error`; this function does not throw for them.
  */
 export async function readSource(source: InputSource, sink: RecordSink, options: ReadOptions): Promise<void> {
-  const splitter = new RecordSplitter(sink);
+  const splitter = new RecordSplitter(sink, options.maxRecordBytes);
   let input: AsyncIterable<Buffer>;
   let bytesRead: () => number;
-  if (source.path === '-') {
-    const counted = countBytes(options.stdin as AsyncIterable<Buffer | string>);
-    input = await maybeGunzip(counted.chunks);
-    bytesRead = () => counted.bytes();
-  } else {
-    const gz = await startsWithGzipMagic(source.path);
-    const stream = fs.createReadStream(source.path, { highWaterMark: options.chunkSize ?? 1_048_576 });
-    input = gz ? stream.pipe(zlib.createGunzip()) : stream;
-    if (gz) stream.on('error', e => (input as zlib.Gunzip).destroy(e));
-    bytesRead = () => stream.bytesRead;
-  }
+  const gzNotice = (message: string): void => sink.error(0, message);
   try {
+    if (source.path === '-') {
+      const counted = countBytes(options.stdin as AsyncIterable<Buffer | string>);
+      input = await maybeGunzip(counted.chunks, gzNotice);
+      bytesRead = () => counted.bytes();
+    } else {
+      const st = await fs.promises.stat(source.path);
+      const chunkSize = options.chunkSize ?? 1_048_576;
+      const stream = options.openFile ? options.openFile(source.path, chunkSize) : fs.createReadStream(source.path, { highWaterMark: chunkSize });
+      bytesRead = () => stream.bytesRead;
+      if (st.isFile()) {
+        const gz = await startsWithGzipMagic(source.path);
+        input = gz ? gunzipMembers(stream as AsyncIterable<Buffer>, gzNotice) : stream as AsyncIterable<Buffer>;
+      } else {
+        // a pipe given by name (e.g. <(zcat ...)): it cannot be peeked at by position
+        input = await maybeGunzip(stream as AsyncIterable<Buffer>, gzNotice);
+      }
+    }
     for await (const chunk of input) {
       splitter.push(chunk);
       options.onProgress?.(bytesRead());
     }
   } catch (e: any) {
-    const line = splitter.currentLine;
-    splitter.end();
-    sink.error(line, `cannot read the input: ${e?.message ?? e}${e?.code === 'Z_BUF_ERROR' || /unexpected end/i.test(String(e?.message)) ? ' (the gzip data is truncated)' : ''}`);
+    // One report per defect: the read error, naming what was lost with it.
+    const lost = splitter.abort();
+    sink.error(splitter.currentLine, `${readErrorMessage(source, e)}${lost ? `; ${lost}` : ''}. The rest of this input is skipped`);
     return;
   }
   splitter.end();
+}
+
+/** A read or gzip error, in one line that names the input. */
+function readErrorMessage(source: InputSource, e: any): string {
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const what = source.path === '-' ? 'standard input' : `"${source.display}"`;
+  if (code === 'ENOENT') return `cannot read ${what}: it no longer exists (removed after the directory was walked?)`;
+  if (e instanceof GzipError) return `cannot read ${what}: ${e.message}`;
+  let message = String(e?.message ?? e);
+  // Node's messages repeat the syscall and path ("EIO: i/o error, read"): keep them, on one line.
+  message = message.split('\n')[0];
+  return `cannot read ${what}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`;
 }
 
 async function startsWithGzipMagic(file: string): Promise<boolean> {
@@ -180,7 +255,7 @@ function countBytes(src: AsyncIterable<Buffer | string>): { chunks: AsyncIterabl
 }
 
 /** Peeks at the first chunk of a stream and inserts a gunzip stage when it holds the gzip magic bytes. */
-async function maybeGunzip(src: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+async function maybeGunzip(src: AsyncIterable<Buffer>, notice: GzipNotice): Promise<AsyncIterable<Buffer>> {
   const it = src[Symbol.asyncIterator]();
   let first = await it.next();
   // a single-byte first chunk cannot tell; wait for a second byte
@@ -199,7 +274,7 @@ async function maybeGunzip(src: AsyncIterable<Buffer>): Promise<AsyncIterable<Bu
     }
   }
   if (joined.length >= 2 && joined[0] === 0x1f && joined[1] === 0x8b) {
-    return Readable.from(rest()).pipe(zlib.createGunzip());
+    return gunzipMembers(rest(), notice);
   }
   return rest();
 }

@@ -30,10 +30,18 @@
 
 /** Receives records and problems from a `RecordSplitter`. */
 export interface RecordSink {
-  /** One record's text (a JSON value, not yet parsed) and the line where it starts. */
-  record(text: string, line: number): void;
-  /** A structural problem; `line` is where the affected record or container starts. */
-  error(line: number, message: string): void;
+  /**
+   * One record's text (a JSON value, not yet parsed), the line where it
+   * starts, its ordinal in this input (1-based: the n-th record of the file,
+   * whether it is an element of "Records", of an array, or an NDJSON line) and
+   * the byte offset of its first byte (in the decompressed input).
+   */
+  record(text: string, line: number, index: number, offset: number): void;
+  /**
+   * A structural problem; `line` is where the affected record or container
+   * starts. `index` and `offset` are given when the problem is one record.
+   */
+  error(line: number, message: string, index?: number, offset?: number): void;
 }
 
 const QUOTE = 0x22;
@@ -48,6 +56,9 @@ const NL = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
 const TAB = 0x09;
+
+/** Default size limit of one record: far above CloudTrail's (a few hundred KiB at most). */
+export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 /** Bytes of `Records`, the CloudTrail wrapper key. */
 const RECORDS_KEY = Buffer.from('Records', 'latin1');
@@ -129,7 +140,19 @@ export class RecordSplitter {
   /** Where `scanString` found a raw line break (when it returns -2). */
   private brokenAt = 0;
 
-  constructor(private readonly sink: RecordSink) {}
+  /** Records handed over (or skipped) so far in this input. */
+  private recordCount = 0;
+  /** Bytes of a UTF-8 byte order mark seen at the end of the previous chunk, between top-level values. */
+  private bomPending = 0;
+
+  /** Whether the value being scanned is a record over the size limit, being skipped. */
+  private oversize = false;
+
+  /**
+   * @param maxRecordBytes records longer than this are skipped and reported,
+   * so that memory stays bounded whatever the input. @default 64 MiB
+   */
+  constructor(private readonly sink: RecordSink, private readonly maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES) {}
 
   /** The line the splitter has reached (1-based). */
   public get currentLine(): number {
@@ -142,9 +165,20 @@ export class RecordSplitter {
     this.nextNl = -1;
     this.nextRecordsKey = -1;
     let i = 0;
-    if (this.state === S_START) {
-      // a UTF-8 byte order mark at the start of the input is not part of the JSON
-      if (this.base === 0 && len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+    if (this.bomPending > 0) {
+      // the rest of a byte order mark split across chunks
+      const BOM = [0xef, 0xbb, 0xbf];
+      while (this.bomPending < 3 && i < len && buf[i] === BOM[this.bomPending]) {
+        this.bomPending++;
+        i++;
+      }
+      if (this.bomPending === 3 || i >= len) {
+        if (this.bomPending === 3) this.bomPending = 0;
+      } else {
+        this.bomPending = 0;
+        this.sink.error(this.line, 'unexpected bytes between records (an incomplete UTF-8 byte order mark); skipped to the next line');
+        this.state = S_SKIP_LINE;
+      }
     }
     while (i < len) {
       switch (this.state) {
@@ -174,8 +208,12 @@ export class RecordSplitter {
       }
     }
     if (this.state === S_VALUE && this.capture) {
-      const from = Math.max(0, this.recStart - this.base);
-      if (from < len) this.parts.push(buf.subarray(from));
+      if (this.base + len - this.recStart > this.maxRecordBytes) {
+        this.skipOversize();
+      } else {
+        const from = Math.max(0, this.recStart - this.base);
+        if (from < len) this.parts.push(buf.subarray(from));
+      }
     }
     this.base += len;
   }
@@ -190,7 +228,9 @@ export class RecordSplitter {
         this.sink.error(this.containerLine, `truncated: the input ends before the closing ']' of the ${this.inWrapper ? '"Records" array' : 'array'} that starts on this line`);
         break;
       case S_VALUE:
-        if (this.capture) {
+        if (this.oversize) {
+          break; // reported when it went over the limit
+        } else if (this.capture) {
           this.sink.error(this.recLine, 'truncated: the input ends inside the record that starts on this line');
         } else {
           this.sink.error(this.recLine, 'truncated: the input ends before the closing \'}\' of the {"Records":[...]} object that starts on this line');
@@ -201,6 +241,31 @@ export class RecordSplitter {
     }
     this.parts = [];
     this.state = S_SKIP_FILE;
+  }
+
+  /**
+   * Stops reading after a read error, without reporting: returns what was
+   * left open (for the caller's single report of the error), or undefined.
+   */
+  public abort(): string | undefined {
+    let lost: string | undefined;
+    if (this.state === S_CONTAINER) {
+      lost = `the input ends inside the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.containerLine}`;
+    } else if (this.state === S_VALUE && this.capture) {
+      lost = `the record that starts on line ${this.recLine} is cut short`;
+    }
+    this.parts = [];
+    this.state = S_SKIP_FILE;
+    return lost;
+  }
+
+  /** The record being captured is over the limit: report it once, drop its bytes, scan on to its end without keeping them. */
+  private skipOversize(): void {
+    this.sink.error(this.recLine, `record skipped: it is longer than the maximum record size of ${this.maxRecordBytes} bytes (--max-record-size)`, ++this.recordCount, this.recStart);
+    this.parts = [];
+    this.capture = false;
+    this.oversize = true;
+    this.keyState = KEY_OTHER;
   }
 
   private newLine(index: number): void {
@@ -215,11 +280,23 @@ export class RecordSplitter {
         this.newLine(i);
       } else if (c === SP || c === CR || c === TAB) {
         continue;
+      } else if (c === 0xef) {
+        // A UTF-8 byte order mark where a file starts: inputs concatenated (`cat a.json b.json`) may each begin with one.
+        if (i + 2 < len) {
+          if (buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
+            i += 2;
+            continue;
+          }
+        } else if (buf[i + 1] === undefined || buf[i + 1] === 0xbb) {
+          this.bomPending = len - i;
+          return len;
+        }
+        return this.unexpectedTop(buf, i, len);
       } else if (c === LBRACE) {
         if (this.lineMode) {
           const end = this.wholeLineRecord(buf, i, len);
           if (end >= 0) {
-            this.sink.record(buf.toString('utf8', i, end), this.line);
+            this.sink.record(buf.toString('utf8', i, end), this.line, ++this.recordCount, this.base + i);
             i = this.nextNl - 1; // the loop's i++ lands on the line break, which is counted there
             continue;
           }
@@ -234,16 +311,21 @@ export class RecordSplitter {
         this.containerLine = this.line;
         this.state = S_CONTAINER;
         return i + 1;
-      } else if (this.state === S_START) {
-        this.sink.error(this.line, `not JSON: the input starts with ${JSON.stringify(preview(buf, i, len))}; expected a {"Records":[...]} object, a JSON array or NDJSON records. The rest of this input is skipped`);
-        this.state = S_SKIP_FILE;
-        return len;
       } else {
-        this.sink.error(this.line, `unexpected text ${JSON.stringify(preview(buf, i, len))} between records (expected '{' or '['); skipped to the next line`);
-        this.state = S_SKIP_LINE;
-        return i;
+        return this.unexpectedTop(buf, i, len);
       }
     }
+    return i;
+  }
+
+  private unexpectedTop(buf: Buffer, i: number, len: number): number {
+    if (this.state === S_START) {
+      this.sink.error(this.line, `not JSON: the input starts with ${JSON.stringify(preview(buf, i, len))}; expected a {"Records":[...]} object, a JSON array or NDJSON records. The rest of this input is skipped`);
+      this.state = S_SKIP_FILE;
+      return len;
+    }
+    this.sink.error(this.line, `unexpected text ${JSON.stringify(preview(buf, i, len))} between records (expected '{' or '['); skipped to the next line`);
+    this.state = S_SKIP_LINE;
     return i;
   }
 
@@ -299,10 +381,13 @@ export class RecordSplitter {
     this.escCarry = 0;
     this.keyState = KEY_OTHER;
     this.parts = [];
+    this.oversize = false;
   }
 
   /** Emits the captured value ending before `end` (chunk index) and returns to the enclosing state. */
   private finishValue(buf: Buffer, end: number): void {
+    if (this.capture && this.base + end - this.recStart > this.maxRecordBytes) this.skipOversize();
+    this.oversize = false;
     if (this.capture) {
       let text: string;
       const from = this.recStart - this.base;
@@ -313,7 +398,7 @@ export class RecordSplitter {
         text = Buffer.concat(this.parts).toString('utf8');
       }
       this.parts = [];
-      this.sink.record(text, this.recLine);
+      this.sink.record(text, this.recLine, ++this.recordCount, this.recStart);
       if (this.topLevel && !this.lineMode && this.recLine === this.line && restOfLineIsBlank(buf, end)) this.lineMode = true;
     }
     this.state = this.topLevel ? S_TOP : S_CONTAINER;
@@ -333,7 +418,7 @@ export class RecordSplitter {
     if (nl >= len) return -1;
     let end = nl;
     while (end > i && (buf[end - 1] === CR || buf[end - 1] === SP || buf[end - 1] === TAB)) end--;
-    if (end <= i + 1 || buf[end - 1] !== RBRACE) return -1;
+    if (end <= i + 1 || buf[end - 1] !== RBRACE || end - i > this.maxRecordBytes) return -1;
     if (this.nextRecordsKey < i && this.nextRecordsKey !== len) {
       const k = buf.indexOf(RECORDS_QUOTED, i);
       this.nextRecordsKey = k < 0 ? len : k;

@@ -1,20 +1,34 @@
 import { countFirings, PeriodBuckets } from './alarm-simulator';
 import { AlarmSpec, FilterSpec, ReplayControl } from './controls';
+import { parseEventTime } from './event-time';
 import { RecordSink } from './record-splitter';
+import { SpaceSaving } from './top-k';
 
 /** One reported problem in the input. */
 export interface ReplayError {
   /** The input (file path, or `<stdin>`). */
   readonly file: string;
-  /** Line where the affected record (or container) starts, 1-based. */
+  /** Line where the affected record (or container) starts, 1-based; 0 when the problem is the whole file. */
   readonly line: number;
+  /** The record's ordinal in the file (1-based), when the problem is one record. */
+  readonly record?: number;
+  /** Byte offset of the record's first byte in the (decompressed) file, when the problem is one record. */
+  readonly offset?: number;
   readonly message: string;
 }
 
 /** A principal and how many matching records it made. */
 export interface PrincipalCount {
   readonly principal: string;
+  /**
+   * Matches counted for it. Exact unless `error` is present: principals are
+   * counted in bounded memory (Space-Saving, `principalCounters` counters), so
+   * with more distinct principals than counters the true count lies in
+   * `[count - error, count]`.
+   */
   readonly count: number;
+  /** Present (> 0) only when the count may be over by up to this much. */
+  readonly error?: number;
 }
 
 /** Result of one alarm on a control's metric. */
@@ -50,7 +64,10 @@ export interface ControlResult {
    * `matches` when every record adds exactly 1, as with `CisMonitoring`.
    */
   readonly sum: number;
-  /** Matching records without a valid `eventTime` (not placed in any period). */
+  /**
+   * Matching records without a valid `eventTime` (strict ISO 8601, see
+   * `parseEventTime`): counted in `matches`, not placed in any alarm period.
+   */
   readonly untimedMatches: number;
   /** Sum of the firings of the alarms on the metric; null when no alarm watches it. */
   readonly alarmFirings: number | null;
@@ -82,6 +99,11 @@ export interface ReplayEngineOptions {
   readonly maxErrors?: number;
   /** Number of top principals per control. @default 5 */
   readonly topPrincipals?: number;
+  /**
+   * Counters per control for the top principals (Space-Saving): memory is
+   * bounded by this, whatever the number of distinct principals. @default 1000
+   */
+  readonly principalCounters?: number;
 }
 
 class ControlState {
@@ -90,13 +112,14 @@ class ControlState {
   public datapoints = 0;
   public sum = 0;
   public untimed = 0;
-  public readonly principals = new Map<string, number>();
+  public readonly principals: SpaceSaving;
   public readonly eventIds: Array<string | null> | undefined;
   /** One bucket set per distinct alarm period. */
   public readonly buckets: PeriodBuckets[];
   public readonly filters: FilterSpec[];
 
-  constructor(public readonly control: ReplayControl, eventIds: boolean) {
+  constructor(public readonly control: ReplayControl, eventIds: boolean, counters: number) {
+    this.principals = new SpaceSaving(counters);
     this.filters = control.filters;
     this.eventIds = eventIds ? [] : undefined;
     const periods = [...new Set(control.alarms.map(a => a.period))];
@@ -120,7 +143,7 @@ export class ReplayEngine {
   private readonly anyRawText: boolean;
 
   constructor(controls: readonly ReplayControl[], options: ReplayEngineOptions = {}) {
-    this.states = controls.map(c => new ControlState(c, options.eventIds ?? false));
+    this.states = controls.map(c => new ControlState(c, options.eventIds ?? false, options.principalCounters ?? 1000));
     this.maxErrors = options.maxErrors ?? 1000;
     this.topN = options.topPrincipals ?? 5;
     this.anyRawText = controls.some(c => c.filters.some(f => f.needsRawText));
@@ -139,38 +162,56 @@ export class ReplayEngine {
   /** A sink for one input, for `readSource`. */
   public sinkFor(file: string): RecordSink {
     return {
-      record: (text, line) => this.addRecordText(text, file, line),
-      error: (line, message) => this.addError(file, line, message),
+      record: (text, line, index, offset) => this.addRecordText(text, file, line, index, offset),
+      error: (line, message, index, offset) => this.addError(file, line, message, index, offset),
     };
   }
 
   /** Records a problem (counted as malformed). */
-  public addError(file: string, line: number, message: string): void {
+  public addError(file: string, line: number, message: string, record?: number, offset?: number): void {
     this.malformedCount++;
-    if (this.errorList.length < this.maxErrors) this.errorList.push({ file, line, message });
+    if (this.errorList.length < this.maxErrors) {
+      this.errorList.push(record === undefined ? { file, line, message } : { file, line, record, offset, message });
+    }
   }
 
   /** Parses one record's text and evaluates it; reports it when it is not a JSON object. */
-  public addRecordText(text: string, file: string, line: number): void {
+  public addRecordText(text: string, file: string, line: number, index?: number, offset?: number): void {
     let record: unknown;
     try {
       record = JSON.parse(text);
     } catch (e: any) {
-      this.addError(file, line, `malformed record: ${e?.message ?? e}`);
+      // V8's "at position N" counts from the record's first character, not the file's.
+      this.addError(file, line, `malformed record: ${String(e?.message ?? e).replace(/ in JSON at position (\d+)/, ' at character $1 of the record')}`, index, offset);
       return;
     }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      this.addError(file, line, `malformed record: expected a JSON object (a CloudTrail record), got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)?.slice(0, 40)}`);
+      this.addError(file, line, `malformed record: expected a JSON object (a CloudTrail record), got ${Array.isArray(record) ? 'an array' : JSON.stringify(record)?.slice(0, 40)}`, index, offset);
       return;
     }
-    this.addRecord(record, text);
+    if (Object.prototype.hasOwnProperty.call(record, 'Records')) {
+      // A CloudTrail wrapper whose "Records" is not an array (`{"Records": null}`): not an event.
+      const v = (record as any).Records;
+      this.addError(file, line, `malformed file: "Records" must be an array of records, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v).slice(0, 40)}`, index, offset);
+      return;
+    }
+    try {
+      this.addRecord(record, text);
+    } catch (e: any) {
+      // One record must not stop the file: e.g. JSON nested thousands deep overflows the stack when its text is rebuilt.
+      const why = e instanceof RangeError && /call stack/i.test(String(e.message))
+        ? 'it is nested too deeply to evaluate (Maximum call stack size exceeded)'
+        : `it cannot be evaluated (${String(e?.message ?? e).split('\n')[0]})`;
+      this.addError(file, line, `record skipped: ${why}`, index, offset);
+    }
   }
 
   /** Evaluates one parsed record. `text` is its source, used by term and space-delimited patterns. */
   public addRecord(record: any, text?: string): void {
-    this.eventCount++;
     let raw: string | undefined;
+    // before anything is counted: rebuilding the text is what throws on absurdly deep records
     if (this.anyRawText) raw = text !== undefined && text.indexOf('\n') < 0 ? text : JSON.stringify(record);
+    this.eventCount++;
     let time: number | undefined; // eventTime in ms, parsed on the first match
     const states = this.states;
     for (let ci = 0; ci < states.length; ci++) {
@@ -181,7 +222,7 @@ export class ReplayEngine {
       for (let fi = 0; fi < filters.length; fi++) {
         const f = filters[fi];
         if (!f.pattern.matchesRecord(record, raw)) continue;
-        if (time === undefined) time = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : NaN;
+        if (time === undefined) time = parseEventTime(record.eventTime);
         if (!f.counts) {
           zeroOnly = !hit;
         } else if (!hit) {
@@ -210,7 +251,7 @@ export class ReplayEngine {
       const p = u.arn ?? u.principalId ?? u.type;
       if (typeof p === 'string' && p !== '') principal = p;
     }
-    s.principals.set(principal, (s.principals.get(principal) ?? 0) + 1);
+    s.principals.add(principal);
     if (s.eventIds) s.eventIds.push(typeof record.eventID === 'string' ? record.eventID : null);
   }
 
@@ -219,10 +260,8 @@ export class ReplayEngine {
     const controls = this.states.map((s): ControlResult => {
       const c = s.control;
       const alarms = c.alarms.map(a => ({ ...a, firings: countFirings(s.buckets.find(b => b.period === a.period)!, a) }));
-      const top = [...s.principals.entries()]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .slice(0, this.topN)
-        .map(([principal, count]) => ({ principal, count }));
+      const top = s.principals.top(this.topN)
+        .map(({ key, count, error }) => (error > 0 ? { principal: key, count, error } : { principal: key, count }));
       return {
         key: c.key,
         cisId: c.cisId ?? null,

@@ -1,4 +1,9 @@
-import { ReplayError, ReplayResult } from './replay-engine';
+import { PrincipalCount, ReplayError, ReplayResult } from './replay-engine';
+
+/** `name (count)`, or `name (low-high)` when the count is approximate. */
+function principalCell(p: PrincipalCount): string {
+  return p.error ? `${p.principal} (${p.count - p.error}-${p.count})` : `${p.principal} (${p.count})`;
+}
 
 /** The `--format json` document: exactly one JSON object. */
 export function toJsonReport(result: ReplayResult, warnings: readonly string[]): string {
@@ -44,18 +49,22 @@ export function toTable(result: ReplayResult, inputs: number): string {
   // Metrics of different accounts or Regions are different metrics: name the environment of each row.
   const envs = new Set(result.controls.map(c => c.environment));
   const withEnv = envs.size > 1;
-  const header = [...(withEnv ? ['ENVIRONMENT'] : []), 'CONTROL', 'CIS', 'METRIC', 'MATCHES', 'SUM', 'FIRINGS', 'TOP PRINCIPAL'];
+  // Matches without a valid eventTime are in MATCHES but in no alarm period: show them when there are any.
+  const untimed = result.controls.reduce((n, c) => n + c.untimedMatches, 0);
+  const withUntimed = untimed > 0;
+  const header = [...(withEnv ? ['ENVIRONMENT'] : []), 'CONTROL', 'CIS', 'METRIC', 'MATCHES', ...(withUntimed ? ['UNTIMED'] : []), 'SUM', 'FIRINGS', 'TOP PRINCIPAL'];
   const rows = result.controls.map(c => [
     ...(withEnv ? [c.environment ?? '-'] : []),
     c.key,
     c.cisId ?? '-',
     c.metricName,
     String(c.matches),
+    ...(withUntimed ? [String(c.untimedMatches)] : []),
     String(c.sum),
     c.alarmFirings === null ? '-' : String(c.alarmFirings),
-    c.topPrincipals.length > 0 ? `${c.topPrincipals[0].principal} (${c.topPrincipals[0].count})` : '-',
+    c.topPrincipals.length > 0 ? principalCell(c.topPrincipals[0]) : '-',
   ]);
-  const numeric = [...(withEnv ? [false] : []), false, false, false, true, true, true, false];
+  const numeric = [...(withEnv ? [false] : []), false, false, false, true, ...(withUntimed ? [true] : []), true, true, false];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
   const fmt = (r: string[]): string => r
     .map((cell, i) => (i === r.length - 1 ? cell : numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
@@ -66,12 +75,15 @@ export function toTable(result: ReplayResult, inputs: number): string {
   const only = envs.size === 1 ? [...envs][0] : null;
   lines.push(`${result.events} event${result.events === 1 ? '' : 's'} from ${inputs} input${inputs === 1 ? '' : 's'}; ${result.malformed} malformed.`
     + (only ? ` Metrics of ${only}.` : ''));
+  if (withUntimed) {
+    lines.push(`${untimed} match${untimed === 1 ? '' : 'es'} without a valid eventTime (ISO 8601, e.g. 2024-03-01T10:00:05Z): counted in MATCHES, placed in no alarm period (UNTIMED).`);
+  }
   return lines.join('\n') + '\n';
 }
 
 /** Problems, one per line (`file:line: message`), for stderr. */
 export function formatErrors(errors: readonly ReplayError[], omitted: number, limit = 20): string {
-  const shown = errors.slice(0, limit).map(e => `${e.file}:${e.line}: ${e.message}`);
+  const shown = errors.slice(0, limit).map(e => `${e.file}${e.line > 0 ? `:${e.line}` : ''}${e.record !== undefined ? ` (record ${e.record}, byte ${e.offset})` : ''}: ${e.message}`);
   const more = errors.length - shown.length + omitted;
   if (more > 0) shown.push(`... and ${more} more (use --format json to list up to 1000)`);
   return shown.length > 0 ? shown.join('\n') + '\n' : '';

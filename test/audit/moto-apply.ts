@@ -4,8 +4,10 @@
  * AWS::CloudWatch::Alarm, AWS::SNS::Subscription, AWS::SNS::TopicPolicy and
  * AWS::CloudTrail::Trail, so the resources the audit reads are created one by
  * one here: log groups, topics, subscriptions, the trail's bucket, trails
- * (with event selectors and logging state), metric filters and alarms.
- * Everything else in the template (KMS keys, IAM, bucket policies) is ignored.
+ * (with event selectors and logging state), metric filters (with each
+ * one's MetricValue) and alarms. SQS queues only get an ARN, for the
+ * subscriptions to them. Everything else in the template (KMS keys, IAM,
+ * bucket policies) is ignored.
  */
 import { CloudTrailClient, CreateTrailCommand, PutEventSelectorsCommand, ReadWriteType, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, ComparisonOperator, PutMetricAlarmCommand, Statistic } from '@aws-sdk/client-cloudwatch';
@@ -13,7 +15,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } f
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { createBucket } from '../support/moto';
 
-const ACCOUNT = '123456789012';
+const DEFAULT_ACCOUNT = '123456789012';
 
 /** Names and ARNs given to the template's resources in moto. */
 export interface AppliedTemplate {
@@ -26,8 +28,20 @@ export interface AppliedTemplate {
   readonly topicArns: string[];
 }
 
-/** Creates the template's monitoring resources in moto (the SDK reads AWS_ENDPOINT_URL). */
-export async function applyTemplateToMoto(template: any, endpoint: string, region = 'us-east-1'): Promise<AppliedTemplate> {
+/** Another account of moto: its id and credentials from AssumeRole into it. */
+export interface MotoAccount {
+  readonly account: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/**
+ * Creates the template's monitoring resources in moto (the SDK reads
+ * AWS_ENDPOINT_URL), in the default account or, with `as`, in the account
+ * whose AssumeRole credentials are given.
+ */
+export async function applyTemplateToMoto(template: any, endpoint: string, region = 'us-east-1', as?: MotoAccount): Promise<AppliedTemplate> {
+  const ACCOUNT = as?.account ?? DEFAULT_ACCOUNT;
+  const clientConfig = { region, ...(as ? { credentials: as.credentials } : {}) };
   const resources: Record<string, any> = template.Resources;
   const physical: Record<string, string> = {};
   const arns: Record<string, string> = {};
@@ -45,7 +59,12 @@ export async function applyTemplateToMoto(template: any, endpoint: string, regio
     throw new Error(`applyTemplateToMoto cannot resolve ${JSON.stringify(value)}`);
   };
 
-  const logs = new CloudWatchLogsClient({ region });
+  // Queues are not created (no subscriber reads them); their ARNs let SQS subscriptions resolve.
+  for (const [id, r] of ofType('AWS::SQS::Queue')) {
+    arns[id] = `arn:aws:sqs:${region}:${ACCOUNT}:${r.Properties?.QueueName ?? id}`;
+  }
+
+  const logs = new CloudWatchLogsClient(clientConfig);
   for (const [id, r] of ofType('AWS::Logs::LogGroup')) {
     const name = r.Properties?.LogGroupName ?? `/cis-test/${id}`;
     await logs.send(new CreateLogGroupCommand({ logGroupName: name }));
@@ -53,7 +72,7 @@ export async function applyTemplateToMoto(template: any, endpoint: string, regio
     arns[id] = `arn:aws:logs:${region}:${ACCOUNT}:log-group:${name}:*`;
   }
 
-  const sns = new SNSClient({ region });
+  const sns = new SNSClient(clientConfig);
   for (const [id, r] of ofType('AWS::SNS::Topic')) {
     const out = await sns.send(new CreateTopicCommand({ Name: r.Properties?.TopicName ?? id }));
     arns[id] = out.TopicArn!;
@@ -67,14 +86,14 @@ export async function applyTemplateToMoto(template: any, endpoint: string, regio
     await sns.send(new SubscribeCommand({ TopicArn: resolve(p.TopicArn), Protocol: p.Protocol, Endpoint: resolve(p.Endpoint) }));
   }
 
-  const cloudTrail = new CloudTrailClient({ region });
+  const cloudTrail = new CloudTrailClient(clientConfig);
   let trailName: string | undefined;
   for (const [id, r] of ofType('AWS::CloudTrail::Trail')) {
     const p = r.Properties;
     const bucketId = p.S3BucketName?.Ref;
     const bucket = bucketId ? `${bucketId.toLowerCase()}-${ACCOUNT}` : p.S3BucketName;
     if (bucketId) physical[bucketId] = bucket;
-    await createBucket(endpoint, bucket);
+    await createBucket(endpoint, bucket, as?.credentials.accessKeyId);
     const name = p.TrailName ?? id;
     await cloudTrail.send(new CreateTrailCommand({
       Name: name,
@@ -116,7 +135,7 @@ export async function applyTemplateToMoto(template: any, endpoint: string, regio
     filterLogGroups[id] = logGroupName;
   }
 
-  const cloudWatch = new CloudWatchClient({ region });
+  const cloudWatch = new CloudWatchClient(clientConfig);
   for (const [id, r] of ofType('AWS::CloudWatch::Alarm')) {
     const p = r.Properties;
     const name = p.AlarmName ?? id;

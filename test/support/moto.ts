@@ -142,9 +142,11 @@ async function motoApi(endpoint: string, route: string, body: string): Promise<v
  */
 export async function rawRequest(
   endpoint: string, service: string, method: string, pathAndQuery: string, form?: Record<string, string>,
+  /** moto picks the account from the access key: one returned by AssumeRole acts in the role's account. */
+  accessKeyId = 'AKIAIOSFODNN7EXAMPLE',
 ): Promise<string> {
   const headers: Record<string, string> = {
-    Authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    Authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
   };
   let body: string | undefined;
   if (form) {
@@ -158,8 +160,8 @@ export async function rawRequest(
 }
 
 /** Creates an S3 bucket (moto's CreateTrail checks that the bucket exists). */
-export async function createBucket(endpoint: string, bucket: string): Promise<void> {
-  await rawRequest(endpoint, 's3', 'PUT', `/${bucket}`);
+export async function createBucket(endpoint: string, bucket: string, accessKeyId?: string): Promise<void> {
+  await rawRequest(endpoint, 's3', 'PUT', `/${bucket}`, undefined, accessKeyId);
 }
 
 /** Creates an IAM user without any policy and returns an access key of it. */
