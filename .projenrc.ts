@@ -76,7 +76,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cis-monitoring': 'lib/bin/cis-monitoring.js',
   },
 
-  gitignore: ['/cdk.out/', '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/bench/out/', '/.tmp/', '/.tools/'],
+  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/bench/out/', '/.tmp/', '/.tools/'],
 
   jestOptions: {
     jestConfig: {
@@ -100,7 +100,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 // .jsii, API.md, README.md, LICENSE, docs/ and package.json.
 // test/package-contents.test.ts fails on anything else.
 project.npmignore?.addPatterns(
-  '/examples/', '/scripts/', '/.ci/', '/cdk.out/',
+  '/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/',
   // Python test tools (moto, cfn-lint), the pinned CI Node, scratch and bench output.
   '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/.tools/', '/.tmp/', '/bench/',
   '*.tgz', '/package-lock.json',
@@ -149,6 +149,13 @@ const demo = project.addTask('demo', {
 });
 demo.spawn(bundleCli);
 demo.exec(`${tsNode('examples')} examples/demo-app.ts`);
+
+// The organization example: management account (organization trail and
+// monitoring) and the StackSet rollout to members, with the member template.
+project.addTask('demo:organization', {
+  description: 'Synthesize examples/organization-app.ts into cdk.out.organization/ (offline) and write the StackSet member template',
+  exec: `${tsNode('examples')} examples/organization-app.ts`,
+});
 
 // jsii packages for every language, the same with or without CI=true. Python
 // and Java build fully from PyPI and Maven Central; Go's module proxy here

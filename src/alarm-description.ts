@@ -74,6 +74,11 @@ export interface AlarmDescriptionInput {
   readonly insights?: InsightsFilter;
   /** User options. */
   readonly options?: AlarmDescriptionOptions;
+  /**
+   * The log group receives an organization trail: the alarm counts the
+   * events of every member account, which `recipientAccountId` names.
+   */
+  readonly organizationTrail?: boolean;
 }
 
 /** Characters counted for each unresolved token (account, region, tag values): their value is unknown at synth time. */
@@ -164,7 +169,9 @@ export function buildAlarmDescription(scope: IConstruct, input: AlarmDescription
   const evals = input.evaluationPeriods ?? 1;
   const window = evals > 1 ? `${evals} consecutive periods of ${input.period.toHumanString()}` : input.period.toHumanString();
   const where = input.logGroupName && !Token.isUnresolved(input.logGroupName) ? ` in ${input.logGroupName}` : '';
-  const trigger = `Account ${stack.account}, region ${stack.region}: ${input.threshold} or more matching CloudTrail events within ${window}${where}.`;
+  const trigger = input.organizationTrail
+    ? `Organization trail of account ${stack.account}, region ${stack.region}: ${input.threshold} or more matching CloudTrail events of any member account within ${window}${where}; the events' recipientAccountId names the member account.`
+    : `Account ${stack.account}, region ${stack.region}: ${input.threshold} or more matching CloudTrail events within ${window}${where}.`;
 
   let roleLine = '';
   const exclusions = input.exclusions ?? [];
@@ -179,7 +186,9 @@ export function buildAlarmDescription(scope: IConstruct, input: AlarmDescription
   const why = meta ? `Why: ${meta.whyItMatters}` : '';
   const steps = [...(meta?.firstSteps ?? [])];
   const runbook = options.runbookUrl ? `Runbook: ${options.runbookUrl}` : '';
-  const queryText = options.includeInsightsQuery === false || !input.insights ? undefined : insightsQueryFor(input.insights);
+  const queryText = options.includeInsightsQuery === false || !input.insights
+    ? undefined
+    : insightsQueryFor(input.insights, input.organizationTrail === true);
   const query = queryText ? `Logs Insights: ${queryText}` : '';
 
   const parts = {

@@ -243,6 +243,17 @@ export interface CisMonitoringProps {
    * @default - none
    */
   readonly extendedDetections?: ExtendedDetection[];
+
+  /**
+   * The log group receives an organization trail, so the alarms count the
+   * events of every member account: alarm descriptions say so and their
+   * Insights query counts by `recipientAccountId`, real-time messages name the
+   * member account, and the saved queries break results down by it. Security
+   * Hub reports CloudWatch.1-14 in this account only; members get NO_DATA
+   * (see `CisOrganizationRollout` and docs/organizations.md for PASS per member).
+   * @default - true when `trailOptions.isOrganizationTrail` is true, otherwise false
+   */
+  readonly organizationTrail?: boolean;
 }
 
 /** What the construct created for one control. */
@@ -280,6 +291,8 @@ export class CisMonitoring extends Construct {
   public readonly trail?: cloudtrail.Trail;
   /** The topic the alarms notify. */
   public readonly topic: sns.ITopic;
+  /** Whether the log group receives an organization trail (every member account). */
+  public readonly organizationTrail: boolean;
   /** The namespace of every control metric. */
   public readonly metricNamespace: string;
   /** The deployed controls, in benchmark order. */
@@ -346,6 +359,14 @@ export class CisMonitoring extends Construct {
     if (props.logGroup && props.trailOptions) {
       throw new Error('trailOptions only apply when CisMonitoring creates the trail; remove trailOptions or logGroup.');
     }
+    const trailIsOrganization = props.trailOptions?.isOrganizationTrail === true;
+    if (props.organizationTrail !== undefined && typeof props.organizationTrail !== 'boolean') {
+      throw new Error(`organizationTrail must be true or false, got ${JSON.stringify(props.organizationTrail)}.`);
+    }
+    if (props.organizationTrail === false && trailIsOrganization) {
+      throw new Error('organizationTrail is false but trailOptions.isOrganizationTrail is true: the created trail records every member account. Remove organizationTrail (it follows the trail) or set isOrganizationTrail to false.');
+    }
+    this.organizationTrail = props.organizationTrail ?? trailIsOrganization;
     if (props.logGroup) {
       this.logGroup = props.logGroup;
     } else {
@@ -393,10 +414,14 @@ export class CisMonitoring extends Construct {
     }
 
     if (props.realtimeRules) {
-      this.eventRules = CisEventRules._fromPlans(this, 'RealTime', plans, { topic: this.topic });
+      if (this.organizationTrail) {
+        Annotations.of(this).addWarningV2('cdk-cis-monitoring:organizationRealtimeRules',
+          'realtimeRules with an organization trail: EventBridge delivers each CloudTrail event in the account where it happened, so these rules see this account\'s events only, while the alarms count every member. For real-time alerts on members, roll out member stacks with realtimeRules (CisOrganizationRollout).');
+      }
+      this.eventRules = CisEventRules._fromPlans(this, 'RealTime', plans, { topic: this.topic, nameMemberAccount: this.organizationTrail || undefined });
     }
     if (props.investigationQueries) {
-      this.investigationQueries = CisInvestigationQueries._fromPlans(this, 'Queries', plans, { logGroup: this.logGroup });
+      this.investigationQueries = CisInvestigationQueries._fromPlans(this, 'Queries', plans, { logGroup: this.logGroup, organizationTrail: this.organizationTrail || undefined });
     }
     if (props.extendedDetections && props.extendedDetections.length > 0) {
       this.extendedDetections = new CisExtendedDetections(this, 'Extended', {
@@ -481,6 +506,7 @@ export class CisMonitoring extends Construct {
       exclusions: role === AlarmRole.PAGING ? [...plan.exclusions] : [],
       insights,
       options: wiring.descriptionOptions,
+      organizationTrail: this.organizationTrail,
     });
 
     claimMetric(this, this.metricNamespace, plan.metricName);

@@ -44,6 +44,36 @@ export interface CisTrailOptions {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Create an organization trail: one trail, owned by the management
+   * account, that records every account of the AWS Organization into this
+   * trail's bucket and log group (log streams `<organization id>_<account id>_CloudTrail_<region>`).
+   * Deploy it from the management account, or from the account registered
+   * as CloudTrail delegated administrator (then also set `managementAccountId`).
+   * Needs `organizationId` and `trailName`. Security Hub then reports
+   * CloudWatch.1-14 in the trail's account only; members get NO_DATA
+   * (see docs/organizations.md).
+   * @default false
+   */
+  readonly isOrganizationTrail?: boolean;
+
+  /**
+   * Id of the AWS Organization (`o-` and 10-32 lower-case letters or digits),
+   * needed by an organization trail: the bucket policy lets CloudTrail write
+   * `AWSLogs/<organization id>/*`.
+   * @default - none; required when `isOrganizationTrail` is true
+   */
+  readonly organizationId?: string;
+
+  /**
+   * The organization's management account (12 digits), when the
+   * organization trail is deployed from a delegated administrator account:
+   * the trail is then owned by the management account, and the key and
+   * bucket policies must admit CloudTrail acting for it too.
+   * @default - the stack's account (the trail is deployed from the management account)
+   */
+  readonly managementAccountId?: string;
 }
 
 /** Properties of `CisTrail`. */
@@ -69,6 +99,8 @@ export class CisTrail extends Construct {
   public readonly logGroup: logs.ILogGroup;
   /** The key that encrypts log files and the log group. */
   public readonly encryptionKey: kms.IKey;
+  /** Whether the trail records every account of the organization. */
+  public readonly isOrganizationTrail: boolean;
 
   constructor(scope: Construct, id: string, props: CisTrailProps = {}) {
     super(scope, id);
@@ -78,6 +110,11 @@ export class CisTrail extends Construct {
       throw new Error(`logRetention of ${retention} days is too short: CIS and Security Hub (CloudWatch.16) need at least one year. Use logs.RetentionDays.ONE_YEAR or longer.`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const organization = validateOrganizationOptions(props);
+    // Accounts CloudTrail acts for: the stack's, and the management account that owns a delegated organization trail.
+    const owners = [...new Set([stack.account, ...(organization?.managementAccountId ? [organization.managementAccountId] : [])])];
+    const ownerCondition = owners.length === 1 ? owners[0] : owners;
+    const trailArnPattern = (account: string) => `arn:${stack.partition}:cloudtrail:*:${account}:trail/*`;
 
     const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: 'Encrypts the CIS CloudTrail trail log files and its CloudWatch Logs log group',
@@ -92,8 +129,8 @@ export class CisTrail extends Construct {
       actions: ['kms:GenerateDataKey*', 'kms:DescribeKey'],
       resources: ['*'],
       conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*` },
+        StringEquals: { 'aws:SourceAccount': ownerCondition },
+        StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': owners.length === 1 ? trailArnPattern(owners[0]) : owners.map(trailArnPattern) },
       },
     }));
     key.addToResourcePolicy(new iam.PolicyStatement({
@@ -113,6 +150,22 @@ export class CisTrail extends Construct {
     });
 
     const bucket = props.bucket ?? this.createBucket(key, removalPolicy);
+    if (organization?.managementAccountId && organization.managementAccountId !== stack.account) {
+      // aws-cdk-lib's organization statement names the trail in the deploying
+      // account; a delegated administrator's trail belongs to the management account.
+      bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'AllowDelegatedOrganizationTrailWrite',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`AWSLogs/${organization.organizationId}/*`)],
+        conditions: {
+          StringEquals: {
+            's3:x-amz-acl': 'bucket-owner-full-control',
+            'aws:SourceArn': `arn:${stack.partition}:cloudtrail:${stack.region}:${organization.managementAccountId}:trail/${props.trailName}`,
+          },
+        },
+      }));
+    }
 
     // The role CloudTrail delivers to CloudWatch Logs with, its permissions in a
     // customer-managed policy: the Trail construct's own role (sendToCloudWatchLogs)
@@ -142,12 +195,15 @@ export class CisTrail extends Construct {
       sendToCloudWatchLogs: false,
       // Without this the Trail writes no event selector, and Steampipe fails the trail.
       managementEvents: cloudtrail.ReadWriteType.ALL,
+      isOrganizationTrail: organization !== undefined ? true : undefined,
+      orgId: organization?.organizationId,
     });
     const cfnTrail = this.trail.node.defaultChild as cloudtrail.CfnTrail;
     cfnTrail.cloudWatchLogsLogGroupArn = this.logGroup.logGroupArn;
     cfnTrail.cloudWatchLogsRoleArn = logsRole.roleArn;
     // CloudTrail checks that it can deliver when the trail is created or updated.
     cfnTrail.node.addDependency(logsPolicy);
+    this.isOrganizationTrail = organization !== undefined;
   }
 
   private createBucket(key: kms.IKey, removalPolicy: RemovalPolicy): s3.IBucket {
@@ -187,4 +243,36 @@ export class CisTrail extends Construct {
     suppressNagFindings(bucket.node.defaultChild as CfnResource, forPacks(COMPLIANCE_PACKS, 'S3BucketReplicationEnabled', REPLICATION_IS_THE_USERS_CHOICE));
     return bucket;
   }
+}
+
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Checks the organization options; undefined for an ordinary trail. */
+function validateOrganizationOptions(props: CisTrailOptions): { organizationId: string; managementAccountId?: string } | undefined {
+  const org = props.isOrganizationTrail;
+  if (org !== undefined && typeof org !== 'boolean') {
+    throw new Error(`isOrganizationTrail must be true or false, got ${JSON.stringify(org)}.`);
+  }
+  if (!org) {
+    if (props.organizationId !== undefined || props.managementAccountId !== undefined) {
+      throw new Error(`organizationId and managementAccountId only apply to an organization trail (organizationId ${JSON.stringify(props.organizationId)}, managementAccountId ${JSON.stringify(props.managementAccountId)}). Set isOrganizationTrail: true or remove them.`);
+    }
+    return undefined;
+  }
+  const id = props.organizationId;
+  if (id === undefined) {
+    throw new Error('isOrganizationTrail needs organizationId, the id of your AWS Organization (for example "o-a1b2c3d4e5"; `aws organizations describe-organization` shows it): the bucket policy lets CloudTrail write AWSLogs/<organization id>/.');
+  }
+  if (!Token.isUnresolved(id) && !ORGANIZATION_ID.test(id)) {
+    throw new Error(`organizationId "${id}" is not an AWS Organizations id: use "o-" followed by 10-32 lower-case letters or digits (for example "o-a1b2c3d4e5").`);
+  }
+  if (props.trailName === undefined) {
+    throw new Error('isOrganizationTrail needs trailName: the bucket policy names the organization trail (aws:SourceArn), so its name must be known at synth time (for example "cis-organization-trail").');
+  }
+  const mgmt = props.managementAccountId;
+  if (mgmt !== undefined && !Token.isUnresolved(mgmt) && !ACCOUNT_ID.test(mgmt)) {
+    throw new Error(`managementAccountId "${mgmt}" is not an AWS account id: use the 12 digits of the organization's management account.`);
+  }
+  return { organizationId: id, managementAccountId: mgmt };
 }

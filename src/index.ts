@@ -17,3 +17,4 @@ export type { CisDashboardOptions } from './dashboard';
 export { CisChatDelivery } from './chat-delivery';
 export type { ChatDeliveryOptions, CisChatDeliveryProps, MicrosoftTeamsChannelOptions, SlackChannelOptions } from './chat-delivery';
 export * from './extended';
+export * from './organization';

@@ -49,6 +49,14 @@ export interface CisInvestigationQueriesProps {
    * @default true
    */
   readonly includeInvestigationQueries?: boolean;
+
+  /**
+   * The log group receives an organization trail, so every query breaks its
+   * results down by member account: the control queries show
+   * `recipientAccountId` first, and the investigation queries count `by recipientAccountId, ...`.
+   * @default false
+   */
+  readonly organizationTrail?: boolean;
 }
 
 /** Plans handed over by `CisMonitoring` (never set from outside the package). */
@@ -128,6 +136,12 @@ export class CisInvestigationQueries extends Construct {
     validateRoleNames(roleNames);
 
     const logGroups = [props.logGroup];
+    if (props.organizationTrail !== undefined && typeof props.organizationTrail !== 'boolean') {
+      throw new Error(`organizationTrail must be true or false, got ${JSON.stringify(props.organizationTrail)}.`);
+    }
+    const org = props.organizationTrail === true;
+    // An organization trail's log group holds every member account: group by it.
+    const by = (fields: string) => (org ? `recipientAccountId, ${fields}` : fields);
     const defs: logs.QueryDefinition[] = [];
     for (const plan of plans) {
       const control = plan.control;
@@ -137,7 +151,7 @@ export class CisInvestigationQueries extends Construct {
       const q = new logs.QueryDefinition(this, controlConstructId(control.key), {
         queryDefinitionName: this.queryName(`CIS ${d.recommendationId} ${d.title}`),
         queryString: new logs.QueryString({
-          fields: [...CONTROL_QUERY_FIELDS],
+          fields: org ? ['recipientAccountId', ...CONTROL_QUERY_FIELDS] : [...CONTROL_QUERY_FIELDS],
           filterStatements: [expression],
           sort: '@timestamp desc',
           limit: 1000,
@@ -154,7 +168,7 @@ export class CisInvestigationQueries extends Construct {
         queryDefinitionName: this.queryName('Investigation - principals assuming powerful roles'),
         queryString: new logs.QueryString({
           filterStatements: [powerfulRoleFilter(roleNames)],
-          stats: 'count(*) as assumptions, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by userIdentity.arn, requestParameters.roleArn',
+          stats: `count(*) as assumptions, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by ${by('userIdentity.arn, requestParameters.roleArn')}`,
           sort: 'firstSeen desc',
           limit: 1000,
         }),
@@ -163,7 +177,7 @@ export class CisInvestigationQueries extends Construct {
       this.rootUsageQuery = new logs.QueryDefinition(this, 'RootUsage', {
         queryDefinitionName: this.queryName('Investigation - any root user activity'),
         queryString: new logs.QueryString({
-          fields: ['@timestamp', 'eventSource', 'eventName', 'eventType', 'sourceIPAddress', 'userAgent', 'userIdentity.invokedBy', 'awsRegion', 'errorCode'],
+          fields: [...(org ? ['recipientAccountId'] : []), '@timestamp', 'eventSource', 'eventName', 'eventType', 'sourceIPAddress', 'userAgent', 'userIdentity.invokedBy', 'awsRegion', 'errorCode'],
           filterStatements: ['userIdentity.type = "Root"'],
           sort: '@timestamp desc',
           limit: 1000,
@@ -174,7 +188,7 @@ export class CisInvestigationQueries extends Construct {
         queryDefinitionName: this.queryName('Investigation - S3 public exposure and uploads per bucket'),
         queryString: new logs.QueryString({
           filterStatements: [s3ExposureFilter()],
-          stats: 'count(*) as events, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by requestParameters.bucketName, eventName',
+          stats: `count(*) as events, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by ${by('requestParameters.bucketName, eventName')}`,
           sort: 'requestParameters.bucketName asc',
           limit: 1000,
         }),

@@ -9,13 +9,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
  *
  * @param headline first line: what was detected, e.g. `CIS 5.3 Ensure usage of the 'root' account is monitored`
  */
-export function alertMessage(headline: string): events.RuleTargetInput {
+export function alertMessage(headline: string, memberAccount = false): events.RuleTargetInput {
   const f = (path: string): string => events.EventField.fromPath(path);
+  // In an organization the member account is what the reader needs first:
+  // CloudTrail's recipientAccountId, kept when the event is forwarded to another account's bus.
+  const where = memberAccount
+    ? `Where: member account ${f('$.detail.recipientAccountId')}, region ${f('$.region')}`
+    : `Where: account ${f('$.account')}, region ${f('$.region')}`;
   return events.RuleTargetInput.fromText([
     headline,
     `Who: ${f('$.detail.userIdentity.arn')} (${f('$.detail.userIdentity.type')})`,
     `What: ${f('$.detail.eventName')} on ${f('$.detail.eventSource')}`,
-    `Where: account ${f('$.account')}, region ${f('$.region')}`,
+    where,
     `When: ${f('$.time')}`,
     `Source IP: ${f('$.detail.sourceIPAddress')}`,
     `Error: ${f('$.detail.errorCode')} ${f('$.detail.errorMessage')}`,

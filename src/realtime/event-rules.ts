@@ -106,6 +106,15 @@ export interface CisEventRulesProps {
    * @default - every rule notifies `topic`
    */
   readonly severityRoutes?: SeverityRouteOptions[];
+
+  /**
+   * Messages name the member account the event happened in (CloudTrail's
+   * `recipientAccountId`) instead of the account the rule runs in. Set it
+   * where the rules run for an AWS Organization: on a bus that receives the
+   * members' events, or in member stacks rolled out by `CisOrganizationRollout`.
+   * @default false
+   */
+  readonly nameMemberAccount?: boolean;
 }
 
 /** Plans handed over by `CisMonitoring` (never set from outside the package). */
@@ -182,6 +191,9 @@ export class CisEventRules extends Construct {
     this.benchmarkVersion = plans[0].version;
     this.controls = plans.map(p => p.control);
     validateRuleNamePrefix(props.ruleNamePrefix);
+    if (props.nameMemberAccount !== undefined && typeof props.nameMemberAccount !== 'boolean') {
+      throw new Error(`nameMemberAccount must be true or false, got ${JSON.stringify(props.nameMemberAccount)}.`);
+    }
     this.checkEventBus(props.eventBus);
 
     const granted = new Set<sns.ITopic>();
@@ -223,7 +235,7 @@ export class CisEventRules extends Construct {
           `The ${plan.severity} route of control "${control.key}" has alarm actions but no topic, and an EventBridge rule can only notify a topic here, so its rule notifies the default topic. Give the route a topic to route the rule too.`);
         topics = [props.topic];
       }
-      const message = alertMessage(`[${plan.severity}] CIS ${definition.recommendationId} ${definition.title} (${plan.version}, control ${control.key})`);
+      const message = alertMessage(`[${plan.severity}] CIS ${definition.recommendationId} ${definition.title} (${plan.version}, control ${control.key})`, props.nameMemberAccount === true);
       for (const topic of topics) {
         grant(topic);
         rule.addTarget(new TopicRuleTarget(topic, message));

@@ -20,6 +20,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildAlertQualityApp } from '../../examples/alert-quality-app';
 import { buildDemoApp } from '../../examples/demo-app';
+import { buildOrganizationApp } from '../../examples/organization-app';
 import { buildRealtimeApp } from '../../examples/realtime-app';
 import * as lib from '../../src';
 import * as nagSuppressions from '../../src/nag-suppressions';
@@ -36,6 +37,8 @@ const EXAMPLES: Record<string, Example> = {
   // The example's own Lambda function and queue are scaffolding, not the library's.
   'alert-quality': { build: d => buildAlertQualityApp(d).app, clean: false },
   'realtime': { build: d => buildRealtimeApp(d).app, clean: true },
+  // Organization trail and monitoring, the StackSet rollout, the security account.
+  'organization': { build: d => buildOrganizationApp(d).app, clean: true },
 };
 
 test(`the matrix set is the intended one (aws-cdk-lib ${CDK_LIB_VERSION}, cdk-nag ${NAG_VERSION})`, () => {
@@ -77,12 +80,18 @@ describe.each(Object.entries(EXAMPLES))('%s example', (name, example) => {
       }
     });
     let unsuppressed: NagFinding[];
+    let stacks: Set<string>;
     try {
       const app = example.build(path.join(tmp, `${name}-unsuppressed`));
       unsuppressed = under(nagFindings(app), libraryRoots(app, lib));
+      stacks = new Set(app.node.children.map(c => c.node.id));
     } finally {
       spy.mockRestore();
     }
+    // Only the example's own stacks: CisOrganizationRollout synthesizes its
+    // StackSet member stack in an app of its own, which nag does not visit
+    // (and whose template drops the cdk_nag metadata).
+    applied.splice(0, applied.length, ...applied.filter(a => stacks.has(a.path.split('/')[0])));
     // Every example creates a trail, whose buckets carry suppressions: the switch-off took effect.
     expect(applied.length).toBeGreaterThan(0);
     expect(formatFindings(unsuppressed)).toEqual(applied.map(a => `${a.finding} ${a.path}`).sort());

@@ -11,6 +11,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { buildAlertQualityApp } from '../../examples/alert-quality-app';
 import { buildDemoApp } from '../../examples/demo-app';
+import { buildOrganizationApp } from '../../examples/organization-app';
 import { buildRealtimeApp } from '../../examples/realtime-app';
 import { CisBenchmarkVersion, CisMonitoring } from '../../src';
 import { pythonTool } from '../support/python-tools';
@@ -51,6 +52,15 @@ test('the alert-quality example (every alerting option) has no cfn-lint error', 
 
 test('the real-time example (both regions) has no cfn-lint error', () => {
   for (const template of synthTemplates(buildRealtimeApp(path.join(tmp, 'realtime')).app)) {
+    expect(errorsOf(lint(template))).toEqual([]);
+  }
+});
+
+test('the organization example (management stack, StackSet stack and the member template it deploys) has no cfn-lint error', () => {
+  const { app, rollout } = buildOrganizationApp(path.join(tmp, 'organization'));
+  const member = path.join(tmp, 'organization-member.template.json');
+  fs.writeFileSync(member, rollout.memberTemplateBody);
+  for (const template of [...synthTemplates(app), member]) {
     expect(errorsOf(lint(template))).toEqual([]);
   }
 });

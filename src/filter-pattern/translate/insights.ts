@@ -63,7 +63,11 @@ export function insightsFilterFor(pattern: string | CompiledFilterPattern): Insi
  * matches, newest first: short enough for an alarm description. Run it on the
  * trail's log group over the alarm's period.
  */
-export function insightsQueryFor(filter: InsightsFilter): string {
+export function insightsQueryFor(filter: InsightsFilter, byAccount = false): string {
+  if (byAccount) {
+    // An organization trail's log group holds every member: count per member account first.
+    return `filter ${filter.expression} | stats count(*) as events, latest(@timestamp) as lastSeen by recipientAccountId, eventName, userIdentity.arn | sort lastSeen desc | limit 100`;
+  }
   return `filter ${filter.expression} | fields @timestamp, eventName, userIdentity.arn, sourceIPAddress, errorCode | sort @timestamp desc | limit 100`;
 }
 

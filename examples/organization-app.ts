@@ -1,0 +1,101 @@
+/**
+ * CIS monitoring for an AWS Organization (README "Organizations"):
+ *
+ * - CisOrganizationManagement, in the management account: one organization
+ *   trail that records every account, and CisMonitoring on its log group
+ *   (alarms name the member through recipientAccountId). Security Hub
+ *   reports CloudWatch.1-14 PASSED here; members get NO_DATA from it.
+ * - CisOrganizationMembers, also in the management account: a
+ *   service-managed StackSet that gives every account of the workload OUs its
+ *   own trail, metric filters, alarms and topic, so each member's Security
+ *   Hub reports PASSED too. Accounts that join the OUs get it automatically.
+ *
+ * - CisOrganizationSecurity, in the security (audit) account: an event bus
+ *   only the organization may put events on, and one topic per severity;
+ *   members forward their alarm state changes to it through a cross-account
+ *   EventBridge target (and keep their own topic for Security Hub).
+ *
+ * Synthesizes offline (no credentials, no lookups) into cdk.out.organization/
+ * and writes the member template next to it for review.
+ *
+ *   npm run demo:organization
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { CisMonitoring, CisOrganizationRollout, CisSecurityAccount, CisSeverity } from '../src';
+
+// Any values work offline; a real deployment uses its own (`aws organizations describe-organization`, `list-roots`).
+export const ORGANIZATION = {
+  managementAccountId: '111111111111',
+  securityAccountId: '222222222222',
+  organizationId: 'o-a1b2c3d4e5',
+  homeRegion: 'us-east-1',
+  workloadOus: ['ou-ab12-prod1234', 'ou-ab12-test5678'],
+};
+
+export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk.out.organization')) {
+  const app = new App({ outdir });
+  const env = { account: ORGANIZATION.managementAccountId, region: ORGANIZATION.homeRegion };
+
+  const management = new Stack(app, 'CisOrganizationManagement', {
+    env,
+    description: 'cdk-cis-monitoring: organization trail and CIS monitoring of every account, in the management account',
+  });
+  const monitoring = new CisMonitoring(management, 'Cis', {
+    trailOptions: {
+      isOrganizationTrail: true,
+      organizationId: ORGANIZATION.organizationId,
+      trailName: 'cis-organization-trail',
+    },
+    emailAddresses: ['security-alerts@example.com'],
+    investigationQueries: true,
+  });
+
+  const members = new Stack(app, 'CisOrganizationMembers', {
+    env,
+    description: 'cdk-cis-monitoring: CIS monitoring in every member account (CloudFormation StackSet)',
+  });
+  const rollout = new CisOrganizationRollout(members, 'Members', {
+    organizationalUnitIds: ORGANIZATION.workloadOus,
+    // Each member's own multi-Region trail lives in one Region; its log group gets every Region's events.
+    regions: [ORGANIZATION.homeRegion],
+    managementAccountId: ORGANIZATION.managementAccountId,
+    stackSetName: 'cis-monitoring-members',
+    maxConcurrentPercentage: 25,
+    failureTolerancePercentage: 10,
+    securityAccountId: ORGANIZATION.securityAccountId,
+    securityEventBusName: 'cis-monitoring',
+    monitoring: {
+      emailAddresses: ['security-alerts@example.com'],
+      alarmDescription: { tags: { scope: 'member' } },
+    },
+  });
+
+  const security = new Stack(app, 'CisOrganizationSecurity', {
+    env: { account: ORGANIZATION.securityAccountId, region: ORGANIZATION.homeRegion },
+    description: 'cdk-cis-monitoring: central CIS alerting for the organization, in the security account',
+  });
+  const central = new CisSecurityAccount(security, 'Central', {
+    organizationId: ORGANIZATION.organizationId,
+    eventBusName: 'cis-monitoring',
+  });
+  central.topicFor(CisSeverity.CRITICAL).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
+  central.topicFor(CisSeverity.HIGH).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
+  central.topicFor(CisSeverity.MEDIUM).addSubscription(new subscriptions.EmailSubscription('security-alerts@example.com'));
+  central.topicFor(CisSeverity.LOW).addSubscription(new subscriptions.EmailSubscription('security-alerts@example.com'));
+  return { app, management, members, security, monitoring, rollout, central };
+}
+
+if (require.main === module) {
+  const { app, rollout } = buildOrganizationApp();
+  const assembly = app.synth();
+  const memberFile = path.join(assembly.directory, 'member.template.json');
+  fs.writeFileSync(memberFile, `${JSON.stringify(JSON.parse(rollout.memberTemplateBody), undefined, 1)}\n`);
+  process.stdout.write([
+    `Synthesized CisOrganizationManagement, CisOrganizationMembers and CisOrganizationSecurity into ${path.relative(process.cwd(), assembly.directory)}/`,
+    `Member template: ${rollout.memberTemplateSize} bytes (${rollout.inlineTemplate ? 'inline TemplateBody' : 'S3 asset TemplateURL'}; limit 51200 inline), ${rollout.memberControls.length} controls, written to ${path.relative(process.cwd(), memberFile)}`,
+    '',
+  ].join('\n'));
+}
