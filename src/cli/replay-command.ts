@@ -2,11 +2,11 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { AUDIT_EXIT_CODES } from '../audit/errors';
 import { ReplayControl } from '../replay/controls';
+import { loadControls } from '../replay/controls-source';
 import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
 import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
 import { ReplayEngine } from '../replay/replay-engine';
 import { formatErrors, toJsonReport, toTable } from '../replay/report';
-import { readTemplates } from '../replay/template-reader';
 
 /** Exit codes of `cis-monitoring replay`: the same numbers `audit` uses for the same situations. */
 export const EXIT_OK = AUDIT_EXIT_CODES.OK;
@@ -119,13 +119,6 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   if (options.format !== 'table' && options.format !== 'json') {
     return fail(`--format "${options.format}" is not supported; use "table" or "json".`);
   }
-  if (options.template !== undefined && options.benchmark !== undefined) {
-    return fail('--template and --benchmark are mutually exclusive: give one (the template\'s filters and alarms, or a CIS version\'s default patterns).');
-  }
-  if (options.template === undefined && options.benchmark === undefined) {
-    return fail('give --template <file|cdk.out> (your synthesized stack) or --benchmark <version> (e.g. --benchmark 7.0.0).');
-  }
-
   const maxRecordBytes = parseSize(options.maxRecordSize ?? DEFAULT_MAX_RECORD_BYTES);
   if (maxRecordBytes === undefined) {
     return fail(`--max-record-size "${options.maxRecordSize}" is not a size: give bytes (e.g. 67108864) or a number with KiB, MiB or GiB (e.g. 64MiB).`);
@@ -136,16 +129,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   let inputs: InputSource[];
   const skipped: Array<{ file: string; message: string }> = [];
   try {
-    if (options.template !== undefined) {
-      const t = readTemplates(options.template);
-      controls = t.controls;
-      warnings = t.warnings;
-    } else {
-      // Loaded only for --benchmark: the plan needs aws-cdk-lib, --template does not.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { benchmarkControls } = require('../replay/benchmark-controls') as typeof import('../replay/benchmark-controls');
-      controls = benchmarkControls(options.benchmark!);
-    }
+    ({ controls, warnings } = loadControls(options));
     inputs = resolveInputs(options.paths, io.stdin.isTTY === true, {
       warning: m => warnings.push(m),
       problem: (file, message) => skipped.push({ file, message }),

@@ -2,8 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { AUDIT_EXIT_CODES } from '../audit/errors';
 import { ATHENA_TABLE_NAME, athenaConditionForAny, athenaQuery, AthenaSqlCondition } from '../filter-pattern/translate/athena-sql';
 import { ReplayControl } from '../replay/controls';
+import { loadControls } from '../replay/controls-source';
 import { UsageError } from '../replay/event-source';
-import { readTemplates } from '../replay/template-reader';
 
 /** Exit codes of `cis-monitoring sql` (the numbers replay and audit use). */
 export const SQL_EXIT_OK = AUDIT_EXIT_CODES.OK;
@@ -102,12 +102,6 @@ export function runSql(options: SqlOptions, io: SqlIo): number {
   if (options.format !== 'text' && options.format !== 'json') {
     return fail(`--format "${options.format}" is not supported; use "text" or "json".`);
   }
-  if (options.template !== undefined && options.benchmark !== undefined) {
-    return fail('--template and --benchmark are mutually exclusive: give one (the template\'s metric filters, or a CIS version\'s default patterns).');
-  }
-  if (options.template === undefined && options.benchmark === undefined) {
-    return fail('give --template <file|cdk.out> (your synthesized stack) or --benchmark <version> (e.g. --benchmark 7.0.0).');
-  }
   const table = options.table ?? DEFAULT_ATHENA_TABLE;
   if (!ATHENA_TABLE_NAME.test(table)) {
     return fail(`--table "${table}" is not an Athena table name: give table, db.table or catalog.db.table, each part letters, digits and _ (not starting with a digit).`);
@@ -116,16 +110,10 @@ export function runSql(options: SqlOptions, io: SqlIo): number {
   let controls: ReplayControl[];
   let warnings: string[] = [];
   try {
-    if (options.template !== undefined) {
-      const t = readTemplates(options.template);
-      controls = t.controls;
-      warnings = t.warnings.filter(w => !w.startsWith('no alarm watches'));
-    } else {
-      // Loaded only for --benchmark: the plan needs aws-cdk-lib, --template does not.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { benchmarkControls } = require('../replay/benchmark-controls') as typeof import('../replay/benchmark-controls');
-      controls = benchmarkControls(options.benchmark!);
-    }
+    const source = loadControls(options);
+    controls = source.controls;
+    // Alarms do not matter to SQL.
+    warnings = source.warnings.filter(w => !w.startsWith('no alarm watches'));
   } catch (e: any) {
     if (e instanceof UsageError) return fail(e.message);
     throw e;
