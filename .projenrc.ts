@@ -69,6 +69,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
     '@aws-sdk/client-organizations@^3',
     '@aws-sdk/client-sts@^3',
+    // The security account's alert relay (plain JavaScript on the Lambda runtime's SDK) is tested against moto with these.
+    '@aws-sdk/client-dynamodb@^3',
+    '@aws-sdk/client-sqs@^3',
     // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
     '@duckdb/node-api@1.5.6-r.1',
   ],
@@ -132,6 +135,8 @@ const bundleCli = project.addTask('bundle-cli', {
   description: 'Bundle the cis-monitoring CLI and its dependencies into lib/bin/ with esbuild',
   exec: `${tsNode('scripts')} scripts/bundle-cli.ts`,
 });
+// The alert relay's Lambda code is plain JavaScript that tsc does not copy: the same file is the asset from src/ and from lib/.
+project.tasks.tryFind('post-compile')!.exec('node -e "require(\'fs\').cpSync(\'src/organization/relay-handler\', \'lib/organization/relay-handler\', { recursive: true })"');
 project.tasks.tryFind('post-compile')!.spawn(bundleCli);
 
 // The CLI's dependencies are devDependencies (bundled into lib/bin/), so the

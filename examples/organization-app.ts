@@ -13,7 +13,10 @@
  * - CisOrganizationSecurity, in the security (audit) account: an event bus
  *   only the organization may put events on, and one topic per severity;
  *   members forward their alarm state changes to it through a cross-account
- *   EventBridge target (and keep their own topic for Security Hub).
+ *   EventBridge target (and keep their own topic for Security Hub). An alert
+ *   relay holds back repeats per principal + action + outcome for 15 minutes
+ *   and names the member account and its tags (prod, sandbox) in each
+ *   message; a Slack channel gets every severity.
  *
  * Synthesizes offline (no credentials, no lookups) into cdk.out.organization/
  * and writes the member template next to it for review.
@@ -22,7 +25,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CisMonitoring, CisOrganizationRollout, CisSecurityAccount, CisSeverity } from '../src';
 
@@ -80,6 +83,10 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
   const central = new CisSecurityAccount(security, 'Central', {
     organizationId: ORGANIZATION.organizationId,
     eventBusName: 'cis-monitoring',
+    // The security account is a delegated administrator, so the relay reads account names and tags itself.
+    enrichment: true,
+    throttleWindow: Duration.minutes(15),
+    chatDelivery: { slackChannels: [{ slackWorkspaceId: 'T0123ABCDE', slackChannelId: 'C0123ABCDE', configurationName: 'cis-organization-alerts' }] },
   });
   central.topicFor(CisSeverity.CRITICAL).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
   central.topicFor(CisSeverity.HIGH).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));

@@ -119,6 +119,8 @@ export interface CisEventRulesProps {
 
 /** Plans handed over by `CisMonitoring` (never set from outside the package). */
 const PLANS = Symbol('cdk-cis-monitoring.plans');
+/** Who receives each rule's events instead of the topics (never set from outside the package). */
+const TARGETS = Symbol('cdk-cis-monitoring.targets');
 
 /** Rule state that also delivers read-only management events (not modelled by `events.Rule` in aws-cdk-lib 2.176). */
 const ALL_MANAGEMENT_EVENTS_STATE = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
@@ -165,6 +167,16 @@ export class CisEventRules extends Construct {
     return new CisEventRules(scope, id, { ...props, [PLANS]: plans } as CisEventRulesProps);
   }
 
+  /**
+   * Rules whose events go to the given targets instead of the topics (the
+   * security account's alert relay, which notifies the topics itself).
+   * @internal
+   */
+  public static _withTargets(scope: Construct, id: string, props: CisEventRulesProps,
+    targets: (plan: ControlPlan, headline: string) => events.IRuleTarget[]): CisEventRules {
+    return new CisEventRules(scope, id, { ...props, [TARGETS]: targets } as CisEventRulesProps);
+  }
+
   /** The benchmark version in use. */
   public readonly benchmarkVersion: CisBenchmarkVersion;
   /** The controls that have a rule, in benchmark order. */
@@ -196,13 +208,14 @@ export class CisEventRules extends Construct {
     }
     this.checkEventBus(props.eventBus);
 
+    const relayTargets = (props as { [TARGETS]?: (plan: ControlPlan, headline: string) => events.IRuleTarget[] })[TARGETS];
     const granted = new Set<sns.ITopic>();
     const grant = (topic: sns.ITopic) => {
       if (granted.has(topic)) return;
       granted.add(topic);
       allowServiceToPublish(this, topic, 'events.amazonaws.com');
     };
-    grant(props.topic);
+    if (!relayTargets) grant(props.topic);
 
     this.rules = plans.map(plan => {
       const control = plan.control;
@@ -229,13 +242,19 @@ export class CisEventRules extends Construct {
         // Escape hatch: events.Rule only knows ENABLED/DISABLED.
         (rule.node.defaultChild as events.CfnRule).state = ALL_MANAGEMENT_EVENTS_STATE;
       }
+      const headline = `[${plan.severity}] CIS ${definition.recommendationId} ${definition.title} (${plan.version}, control ${control.key})`;
+      if (relayTargets) {
+        for (const target of relayTargets(plan, headline)) rule.addTarget(target);
+        this.byControl.set(control.key, { rule, plan });
+        return rule;
+      }
       let topics = routeTopics(plan, props.topic);
       if (!topics) {
         Annotations.of(rule).addWarningV2('cdk-cis-monitoring:ruleRouteWithoutTopic',
           `The ${plan.severity} route of control "${control.key}" has alarm actions but no topic, and an EventBridge rule can only notify a topic here, so its rule notifies the default topic. Give the route a topic to route the rule too.`);
         topics = [props.topic];
       }
-      const message = alertMessage(`[${plan.severity}] CIS ${definition.recommendationId} ${definition.title} (${plan.version}, control ${control.key})`, props.nameMemberAccount === true);
+      const message = alertMessage(headline, props.nameMemberAccount === true);
       for (const topic of topics) {
         grant(topic);
         rule.addTarget(new TopicRuleTarget(topic, message));
