@@ -56,11 +56,15 @@ test('the real-time example (both regions) has no cfn-lint error', () => {
   }
 });
 
-test('the organization example (management stack, StackSet stack and the member template it deploys) has no cfn-lint error', () => {
+test('the organization example (management, StackSet and security stacks, and the member template it deploys) has no cfn-lint error', () => {
   const { app, rollout } = buildOrganizationApp(path.join(tmp, 'organization'));
   const member = path.join(tmp, 'organization-member.template.json');
   fs.writeFileSync(member, rollout.memberTemplateBody);
-  for (const template of [...synthTemplates(app), member]) {
+  const templates = synthTemplates(app);
+  expect(templates.map(t => path.basename(t)).sort()).toEqual([
+    'CisOrganizationManagement.template.json', 'CisOrganizationMembers.template.json', 'CisOrganizationSecurity.template.json',
+  ]);
+  for (const template of [...templates, member]) {
     expect(errorsOf(lint(template))).toEqual([]);
   }
 });
