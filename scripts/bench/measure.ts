@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   let events = 0;
   if (mode === 'baseline') {
     let errors = 0;
-    await readSource({ path: file, display: file, size: fs.statSync(file).size }, {
+    const source = file === '-' ? { path: '-', display: '<stdin>', size: 0 } : { path: file, display: file, size: fs.statSync(file).size };
+    await readSource(source, {
       record: (text) => {
         const o = JSON.parse(text);
         if (typeof o === 'object' && o !== null) events++;

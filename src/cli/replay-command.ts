@@ -33,6 +33,12 @@ export interface ReplayOptions {
   readonly maxRecordSize?: string | number;
   /** Show a progress bar; undefined: only when stderr is a TTY. */
   readonly progress?: boolean;
+  /**
+   * Count records that provably match no filter without parsing them (same
+   * results; see src/replay/prefilter.ts). undefined: on, unless the
+   * environment variable CIS_MONITORING_REPLAY_PREFILTER is `off`.
+   */
+  readonly prefilter?: boolean;
 }
 
 const HELP_AFTER = `
@@ -139,7 +145,8 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     throw e;
   }
 
-  const engine = new ReplayEngine(controls, { eventIds: options.eventIds });
+  const prefilter = options.prefilter ?? process.env.CIS_MONITORING_REPLAY_PREFILTER !== 'off';
+  const engine = new ReplayEngine(controls, { eventIds: options.eventIds, prefilter });
   for (const p of skipped) engine.addError(p.file, 0, p.message);
   const showProgress = options.progress ?? io.stderr.isTTY === true;
   const totalBytes = inputs.reduce((n, s) => n + s.size, 0);

@@ -112,7 +112,8 @@ export async function* gunzipMembers(src: AsyncIterable<Buffer>, notice: GzipNot
     consume(pos);
 
     // deflate body
-    const inflate = zlib.createInflateRaw({ chunkSize: 256 * 1024 });
+    // 1 MiB of output per chunk, like the file reads: fewer, larger chunks for the splitter and the async iteration
+    const inflate = zlib.createInflateRaw({ chunkSize: 1024 * 1024 });
     const out: Buffer[] = [];
     let ended = false;
     let failure: Error | undefined;

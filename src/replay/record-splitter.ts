@@ -38,6 +38,14 @@ export interface RecordSink {
    */
   record(text: string, line: number, index: number, offset: number): void;
   /**
+   * Optional: the same record as bytes, `buf[start, end)` (UTF-8, not decoded),
+   * valid only during the call. When present the splitter calls it instead of
+   * `record`, so that a sink can reject records before paying for decoding.
+   */
+  recordBytes?(buf: Buffer, start: number, end: number, line: number, index: number, offset: number): void;
+  /** Optional: a new chunk is being split (what a sink learnt about the previous buffer's bytes no longer holds). */
+  newChunk?(): void;
+  /**
    * A structural problem; `line` is where the affected record or container
    * starts. `index` and `offset` are given when the problem is one record.
    */
@@ -162,6 +170,7 @@ export class RecordSplitter {
   /** Feeds the next chunk of bytes. */
   public push(buf: Buffer): void {
     const len = buf.length;
+    this.sink.newChunk?.();
     this.nextNl = -1;
     this.nextRecordsKey = -1;
     let i = 0;
@@ -296,7 +305,8 @@ export class RecordSplitter {
         if (this.lineMode) {
           const end = this.wholeLineRecord(buf, i, len);
           if (end >= 0) {
-            this.sink.record(buf.toString('utf8', i, end), this.line, ++this.recordCount, this.base + i);
+            if (this.sink.recordBytes) this.sink.recordBytes(buf, i, end, this.line, ++this.recordCount, this.base + i);
+            else this.sink.record(buf.toString('utf8', i, end), this.line, ++this.recordCount, this.base + i);
             i = this.nextNl - 1; // the loop's i++ lands on the line break, which is counted there
             continue;
           }
@@ -389,16 +399,18 @@ export class RecordSplitter {
     if (this.capture && this.base + end - this.recStart > this.maxRecordBytes) this.skipOversize();
     this.oversize = false;
     if (this.capture) {
-      let text: string;
-      const from = this.recStart - this.base;
-      if (from >= 0) {
-        text = buf.toString('utf8', from, end);
-      } else {
+      let bytes = buf;
+      let from = this.recStart - this.base;
+      let to = end;
+      if (from < 0) {
         this.parts.push(buf.subarray(0, end));
-        text = Buffer.concat(this.parts).toString('utf8');
+        bytes = Buffer.concat(this.parts);
+        from = 0;
+        to = bytes.length;
       }
       this.parts = [];
-      this.sink.record(text, this.recLine, ++this.recordCount, this.recStart);
+      if (this.sink.recordBytes) this.sink.recordBytes(bytes, from, to, this.recLine, ++this.recordCount, this.recStart);
+      else this.sink.record(bytes.toString('utf8', from, to), this.recLine, ++this.recordCount, this.recStart);
       if (this.topLevel && !this.lineMode && this.recLine === this.line && restOfLineIsBlank(buf, end)) this.lineMode = true;
     }
     this.state = this.topLevel ? S_TOP : S_CONTAINER;

@@ -1,6 +1,7 @@
 import { countFirings, PeriodBuckets } from './alarm-simulator';
 import { AlarmSpec, FilterSpec, ReplayControl } from './controls';
 import { parseEventTime } from './event-time';
+import { RecordPrefilter } from './prefilter';
 import { RecordSink } from './record-splitter';
 import { SpaceSaving } from './top-k';
 
@@ -80,7 +81,7 @@ export interface ControlResult {
 
 /** Everything the replay found. */
 export interface ReplayResult {
-  /** Records read and parsed (JSON objects). */
+  /** Records read that are JSON objects (parsed, or checked by the prefilter's validator). */
   readonly events: number;
   readonly controls: ControlResult[];
   /** Malformed records, lines and files, and read errors. */
@@ -104,6 +105,12 @@ export interface ReplayEngineOptions {
    * bounded by this, whatever the number of distinct principals. @default 1000
    */
   readonly principalCounters?: number;
+  /**
+   * Count records that provably match no filter without parsing them (see
+   * `RecordPrefilter`). Results are identical either way; false is for
+   * checking exactly that. @default true
+   */
+  readonly prefilter?: boolean;
 }
 
 class ControlState {
@@ -132,6 +139,8 @@ class ControlState {
  * and handed to every filter's compiled predicate as an object (term and
  * space-delimited patterns get the record's text: its original line when it is
  * a single line, as CloudWatch Logs receives it, else `JSON.stringify`).
+ * Records reaching it as bytes first go through the `RecordPrefilter`: those
+ * that provably match nothing are only counted, never parsed.
  */
 export class ReplayEngine {
   private eventCount = 0;
@@ -141,12 +150,14 @@ export class ReplayEngine {
   private readonly maxErrors: number;
   private readonly topN: number;
   private readonly anyRawText: boolean;
+  private readonly prefilter: RecordPrefilter | undefined;
 
   constructor(controls: readonly ReplayControl[], options: ReplayEngineOptions = {}) {
     this.states = controls.map(c => new ControlState(c, options.eventIds ?? false, options.principalCounters ?? 1000));
     this.maxErrors = options.maxErrors ?? 1000;
     this.topN = options.topPrincipals ?? 5;
     this.anyRawText = controls.some(c => c.filters.some(f => f.needsRawText));
+    this.prefilter = options.prefilter === false ? undefined : RecordPrefilter.forControls(controls);
   }
 
   /** Records parsed so far. */
@@ -161,8 +172,18 @@ export class ReplayEngine {
 
   /** A sink for one input, for `readSource`. */
   public sinkFor(file: string): RecordSink {
+    const pf = this.prefilter;
     return {
       record: (text, line, index, offset) => this.addRecordText(text, file, line, index, offset),
+      recordBytes: pf ? (buf, start, end, line, index, offset) => {
+        if (pf.canSkip(buf, start, end)) {
+          // a JSON object no filter can match: all it changes is the count of records read
+          this.eventCount++;
+        } else {
+          this.addRecordText(buf.toString('utf8', start, end), file, line, index, offset);
+        }
+      } : undefined,
+      newChunk: pf ? () => pf.newChunk() : undefined,
       error: (line, message, index, offset) => this.addError(file, line, message, index, offset),
     };
   }
