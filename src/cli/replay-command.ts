@@ -34,11 +34,12 @@ export interface ReplayOptions {
   /** Show a progress bar; undefined: only when stderr is a TTY. */
   readonly progress?: boolean;
   /**
-   * Count records that provably match no filter without parsing them (same
-   * results; see src/replay/prefilter.ts). undefined: on, unless the
-   * environment variable CIS_MONITORING_REPLAY_PREFILTER is `off`.
+   * Parse every record, so that every malformed one is reported. By default
+   * records that provably match no filter are counted without being parsed
+   * (see src/replay/prefilter.ts): the same matches, much faster, but damage
+   * inside such a record goes unreported.
    */
-  readonly prefilter?: boolean;
+  readonly validate?: boolean;
 }
 
 const HELP_AFTER = `
@@ -65,6 +66,9 @@ Exit codes (the same as audit's for the same situations):
 
 Every problem is reported with its file and, for one record, its index in the
 file and byte offset; it is counted in "malformed" and the rest is read.
+Records that contain none of the text any filter needs are counted without being
+parsed (the matches are the same): a truncated line or file is still reported,
+damage inside such a record is not, unless --validate parses every record.
 
 Examples:
   cis-monitoring replay --benchmark 7.0.0 ./AWSLogs/
@@ -88,6 +92,7 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
     .option('--event-ids', 'with --format json: list the eventID of every matching record per control')
     .option('--strict', 'exit with code 3 when any record, line or file is malformed')
     .option('--max-record-size <size>', 'skip (and report) any record longer than this: bytes, or with a unit (KiB, MiB, GiB; K, M, G)', '64MiB')
+    .option('--validate', 'parse every record, also those no filter can match, to report every malformed one (slower)')
     .option('--no-progress', 'never show the progress bar (shown on stderr only when it is a terminal)')
     .addHelpText('after', HELP_AFTER)
     // commander's own usage errors (unknown option, bad choice) are bad input too.
@@ -104,6 +109,7 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
         eventIds: opts.eventIds === true,
         strict: opts.strict === true,
         maxRecordSize: opts.maxRecordSize,
+        validate: opts.validate === true,
         progress: opts.progress === false ? false : undefined,
       }, io());
       if (code !== EXIT_OK) {
@@ -145,8 +151,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     throw e;
   }
 
-  const prefilter = options.prefilter ?? process.env.CIS_MONITORING_REPLAY_PREFILTER !== 'off';
-  const engine = new ReplayEngine(controls, { eventIds: options.eventIds, prefilter });
+  const engine = new ReplayEngine(controls, { eventIds: options.eventIds, prefilter: options.validate !== true });
   for (const p of skipped) engine.addError(p.file, 0, p.message);
   const showProgress = options.progress ?? io.stderr.isTTY === true;
   const totalBytes = inputs.reduce((n, s) => n + s.size, 0);

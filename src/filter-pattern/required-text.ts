@@ -36,6 +36,14 @@ export type RequiredText = ReadonlyArray<readonly RequiredLiteral[]>;
 export interface RequiredLiteral {
   readonly kind: 'text' | 'value' | 'valueStart' | 'valueEnd';
   readonly text: string;
+  /**
+   * For a JSON comparison, the last property name of its selector: the string
+   * value must then be the value of some property of that name (`$.a.eventName`
+   * needs `"eventName": "<value>"` somewhere), which lets a scanner look only
+   * at those properties' values. A `text` literal with a key must occur inside
+   * that value (`*x*`).
+   */
+  readonly key?: string;
 }
 
 /** The literal as text the raw event must contain (the quotes of JSON string values included). */
@@ -95,15 +103,18 @@ function json(e: JsonExpression): RequiredText | undefined {
 function comparison(e: ComparisonNode): RequiredText | undefined {
   if (e.operator !== '=') return undefined;
   const v = e.value;
+  // String tests match string values only: the value of the selector's last property (an index selects inside an array: no key).
+  const last = e.selector.path[e.selector.path.length - 1];
+  const key = typeof last === 'string' && usable(last) ? { key: last } : {};
   // A string value also matches a JSON number whose string form it is (or, for
   // wildcards, contains), and numbers have many spellings: require nothing.
   switch (v.kind) {
     case 'string':
-      return NUMBER_TEXT_CHARS.test(v.value) || !usable(v.value) ? undefined : [[{ kind: 'value', text: v.value }]];
+      return NUMBER_TEXT_CHARS.test(v.value) || !usable(v.value) ? undefined : [[{ kind: 'value', text: v.value, ...key }]];
     case 'wildcard': {
       if (NUMBER_TEXT_CHARS.test(v.text) || !usable(v.text)) return undefined;
       const kind = v.match === 'startsWith' ? 'valueStart' : v.match === 'endsWith' ? 'valueEnd' : 'text';
-      return [[{ kind, text: v.text }]];
+      return [[{ kind, text: v.text, ...key }]];
     }
     default:
       return undefined;
@@ -147,9 +158,9 @@ function best(r: RequiredText): readonly RequiredLiteral[] {
 function simplify(clause: readonly RequiredLiteral[]): RequiredLiteral[] {
   const seen = new Set<string>();
   return clause.filter(l => {
-    const key = `${l.kind}:${l.text}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const id = `${l.kind}:${l.key ?? ''}:${l.text}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
     return true;
   });
 }

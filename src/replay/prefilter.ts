@@ -3,28 +3,33 @@ import { literalText, RequiredLiteral, RequiredText, requiredText } from '../fil
 
 /**
  * Decides, from a record's raw bytes, that no filter of the replay can match
- * it, so that the engine counts it without `JSON.parse` (most of a replay's
- * time, and nearly all CloudTrail records match no CIS control).
+ * it, so that the engine counts it without decoding or `JSON.parse` (most of
+ * a replay's time: nearly all CloudTrail records match no CIS control).
  *
- * Skipping must not change any reported number, so a record is only skipped when:
- * 1. it has no backslash, because an escape can spell a value differently
- *    from the literal (`\u0043onsoleLogin`), and no control character: inside
- *    a string `JSON.parse` rejects one, and a line break would make term
- *    patterns see `JSON.stringify`'s text rather than the record's own;
- * 2. `JSON.parse` would accept it and return a plain object without a
- *    `Records` key (which the engine reports as a broken wrapper): checked by
- *    a validator that follows the JSON grammar but builds nothing;
- * 3. for every filter, some clause of its required text (see `requiredText`)
- *    is not satisfied. Value literals are compared with the JSON string values
- *    the validator walks over (keys are not values), text literals are
- *    searched in the whole record.
- * When in doubt (nesting deeper than MAX_DEPTH) the record takes the full path.
+ * A record is skipped only when no filter can match it:
+ * - it is `{...}` without a `"Records"` key (what else the engine reports as
+ *   malformed), has no backslash (an escape can spell a value differently
+ *   from the literal: `\u0043onsoleLogin`) and no line break (term patterns
+ *   of a multi-line record see `JSON.stringify`'s text, not the record's own);
+ * - for every filter, some clause of its required text (`requiredText`) has
+ *   none of its literals in the record. A keyed literal (`$.eventName =
+ *   "ConsoleLogin"`) is looked for only among the string values of properties
+ *   of that name; a property of that name whose value is not a string (an
+ *   object, an array, a number) counts as holding every literal of the key,
+ *   which keeps the check sound whatever the shape. Other literals are
+ *   searched as text in the whole record.
  *
- * Bytes are looked at before any decoding: backslashes and control bytes are
- * found with `Buffer.indexOf` once per chunk, and the validator reads the
- * record as a Latin-1 string (a copy of the bytes, no UTF-8 decoding) with the
- * literals' UTF-8 bytes spelled the same way. Only records that may match are
- * decoded.
+ * Everything is searched with `Buffer.indexOf` over the whole chunk, once per
+ * property name and text literal, before any decoding; a record then costs a
+ * few comparisons of positions. Property values are decoded as Latin-1 (a copy
+ * of the bytes) and compared with the literals' UTF-8 bytes spelled the same way.
+ *
+ * What a skipped record is not checked for: whether it is valid JSON. The
+ * splitter has already seen that it is `{...}` on its own line without a
+ * `"Records"` key, or a balanced object inside a `Records` array; damage
+ * inside such a record, which no filter could match anyway, makes it count as
+ * an event rather than as a malformed record. `replay --validate` parses
+ * every record and reports every malformed one.
  */
 export class RecordPrefilter {
   /**
@@ -43,310 +48,343 @@ export class RecordPrefilter {
     return cnfs.length === 0 ? undefined : new RecordPrefilter(cnfs);
   }
 
-  /** Value literals (Latin-1 spelling), their first character, id and kind. */
-  private readonly vText: string[] = [];
-  private readonly vFirst: number[] = [];
-  private readonly vId: number[] = [];
-  /** Exact values by length: `exactBy[len]` lists indexes into vText (lengths above MAX_VALUE_LENGTH share the last slot). */
-  private readonly exactBy: number[][] = Array.from({ length: MAX_VALUE_LENGTH + 1 }, () => []);
-  /** Prefixes by their first character code, suffixes by their last (Latin-1: below 256). */
-  private readonly startBy: number[][] = Array.from({ length: 256 }, () => []);
-  private readonly endBy: number[][] = Array.from({ length: 256 }, () => []);
-  /** Any text literal (null when there is none), and the id of each. */
-  private readonly anyText: RegExp | null;
-  private readonly textIds = new Map<string, number>();
-  /** For each text literal, the ids of it and of the text literals that are prefixes of it (they occur at the same place). */
-  private readonly textPrefixes: Map<string, number[]>;
-  /** Filters as clauses of literal ids. */
-  private readonly filters: number[][][];
+  /** Where literals are looked for: property values (by name) or text. */
+  private readonly sources: Source[] = [];
+  /** Filters as clauses; a clause is its source and the literal ids any of which satisfies it. */
+  private readonly filters: Clause[][];
   /** `seen[id] === stamp` when the literal occurs in the current record. */
   private readonly seen: Int32Array;
   private stamp = 0;
-  private hit = false;
-
-  // backslash and control bytes: next position of each in `unsafeBuf` (from `unsafeFrom` on)
-  private unsafeBuf: Buffer | undefined;
-  private readonly unsafeNext = new Float64Array(UNSAFE_BYTES.length);
-  private nextUnsafe = -1;
+  /** The buffer the needles' positions refer to. */
+  private buf: Buffer | undefined;
+  private readonly backslash: Needle = { bytes: 0x5c, length: 1, next: -1 };
+  private readonly lineBreak: Needle = { bytes: 0x0a, length: 1, next: -1 };
+  private readonly records: Needle = needle('"Records"');
+  private anchored = false;
 
   private constructor(cnfs: RequiredText[]) {
     const ids = new Map<string, number>();
+    const keys = new Map<string, KeySource>();
+    const texts = new Map<string, TextSource>();
     const idOf = (l: RequiredLiteral): number => {
-      const text = latin1(l.text);
-      const key = `${l.kind}:${text}`;
-      let id = ids.get(key);
-      if (id !== undefined) return id;
-      id = ids.size;
-      ids.set(key, id);
-      const v = this.vText.length;
-      const add = (table: number[][], k: number): void => {
-        this.vText.push(text);
-        this.vFirst.push(text.charCodeAt(0));
-        this.vId.push(id!);
-        table[k].push(v);
-      };
-      switch (l.kind) {
-        case 'value': add(this.exactBy, Math.min(text.length, MAX_VALUE_LENGTH)); break;
-        case 'valueStart': add(this.startBy, text.charCodeAt(0)); break;
-        case 'valueEnd': add(this.endBy, text.charCodeAt(text.length - 1)); break;
-        case 'text': this.textIds.set(latin1(literalText(l)), id); break;
-      }
+      const name = `${l.kind}:${l.key ?? ''}:${l.text}`;
+      let id = ids.get(name);
+      if (id === undefined) ids.set(name, id = ids.size);
       return id;
     };
-    this.filters = cnfs.map(cnf => cnf.map(clause => clause.map(idOf)));
+    const textSource = (l: RequiredLiteral): TextSource => {
+      const t = latin1(literalText(l));
+      let src = texts.get(t);
+      if (!src) texts.set(t, src = { kind: 'text', needle: needle(t), ids: [], scanned: 0, hit: 0 });
+      const id = idOf(l);
+      if (!src.ids.includes(id)) src.ids.push(id);
+      return src;
+    };
+    const keySource = (key: string): KeySource => {
+      const k = latin1(key);
+      let src = keys.get(k);
+      if (!src) {
+        keys.set(k, src = {
+          kind: 'key',
+          needle: needle(`"${k}"`),
+          exact: new Map(),
+          exactShape: new Uint8Array(SHAPE_LENGTHS * 256),
+          starts: [],
+          ends: [],
+          contains: [],
+          all: [],
+          scanned: 0,
+          hit: 0,
+        });
+      }
+      return src;
+    };
+    // Literals of a property that a clause names several times (`eventName`: one of 20 names) are found by
+    // reading that property's values once per record; any other literal by its own text, whose one pass over the
+    // input finds all of it (`"Root"`, found by one search per buffer when it is rare).
+    const manyInOneClause = new Set<string>();
+    for (const cnf of cnfs) {
+      for (const clause of cnf) {
+        const seenKeys = new Set<string>();
+        for (const l of clause) {
+          if (l.key === undefined) continue;
+          if (seenKeys.has(l.key)) manyInOneClause.add(l.key);
+          seenKeys.add(l.key);
+        }
+      }
+    }
+    const byKey = (l: RequiredLiteral): boolean => l.key !== undefined && manyInOneClause.has(l.key);
+    const addToKey = (src: KeySource, l: RequiredLiteral): void => {
+      const id = idOf(l);
+      if (src.all.includes(id)) return;
+      src.all.push(id);
+      const text = latin1(l.text);
+      switch (l.kind) {
+        case 'value': {
+          const list = src.exact.get(text);
+          if (list) list.push(id);
+          else src.exact.set(text, [id]);
+          src.exactShape[shapeOf(text.length, text.charCodeAt(0))] = 1;
+          break;
+        }
+        case 'valueStart': src.starts.push({ text, id }); break;
+        case 'valueEnd': src.ends.push({ text, id }); break;
+        case 'text': src.contains.push({ text, id }); break;
+      }
+    };
+    const clauseOf = (clause: readonly RequiredLiteral[]): Clause => {
+      const sources = new Set<Source>();
+      for (const l of clause) {
+        if (byKey(l)) {
+          const src = keySource(l.key!);
+          addToKey(src, l);
+          sources.add(src);
+        } else {
+          sources.add(textSource(l));
+        }
+      }
+      return { sources: [...sources], ids: clause.map(idOf) };
+    };
+    // Within a filter, clauses on the most shared sources first: they are read for other filters anyway.
+    const shared = new Map<Source, number>();
+    const built = cnfs.map(cnf => cnf.map(clauseOf));
+    for (const cnf of built) for (const c of cnf) for (const src of c.sources) shared.set(src, (shared.get(src) ?? 0) + 1);
+    const cost = (c: Clause): number => c.sources.reduce((n, src) => n + 1 / shared.get(src)!, 0);
+    // Scanner variants often require the same text as the CIS filter: one check serves them all.
+    const distinct = new Map<string, Clause[]>();
+    for (const cnf of built) {
+      const sorted = [...cnf].sort((a, b) => cost(a) - cost(b));
+      distinct.set(JSON.stringify(sorted.map(c => [...c.ids].sort((x, y) => x - y))), sorted);
+    }
+    this.filters = [...distinct.values()];
+    this.sources = [...keys.values(), ...texts.values()];
     this.seen = new Int32Array(ids.size);
-    // longest first: a match is then the longest text literal starting there (shorter ones are checked by `alsoAt`)
-    const texts = [...this.textIds.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-    this.anyText = texts.length > 0 ? new RegExp(texts.map(escapeRegExp).join('|'), 'g') : null;
-    this.textPrefixes = new Map(texts.map(t => [t, texts.filter(p => t.startsWith(p)).map(p => this.textIds.get(p)!)]));
   }
 
   /** A new chunk of input starts: positions found in earlier buffers are forgotten. */
   public newChunk(): void {
-    this.unsafeBuf = undefined;
+    this.buf = undefined;
   }
 
   /**
    * Whether the record in `buf[start, end)` can be counted without being
-   * parsed. Call `newChunk()` whenever `buf`'s content may have changed.
+   * parsed. Records of one buffer come in order; call `newChunk()` whenever
+   * `buf`'s content may have changed.
    */
   public canSkip(buf: Buffer, start: number, end: number): boolean {
-    if (this.hasUnsafeByte(buf, start, end)) return false;
-    return this.canSkipText(buf.toString('latin1', start, end));
-  }
-
-  /** Same, for a record's bytes as a Latin-1 string that has no backslash and no control character. */
-  public canSkipText(s: string): boolean {
-    this.hit = false;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.backslash.next = -1;
+      this.lineBreak.next = -1;
+      this.records.next = -1;
+      if (!this.anchored) {
+        this.anchored = true;
+        anchorNeedles([this.records, ...this.sources.map(src => src.needle)], buf);
+      }
+      for (const src of this.sources) src.needle.next = -1;
+    }
+    // Only an object (a scalar or array element is a malformed record), and never a "Records" wrapper, which is
+    // reported; then nothing whose text could differ from the literals.
+    if (buf[start] !== LBRACE || buf[end - 1] !== RBRACE) return false;
+    if (nextAt(buf, this.backslash, start) < end || nextAt(buf, this.lineBreak, start) < end || nextAt(buf, this.records, start) < end) return false;
     if (++this.stamp === 0x7fffffff) {
       this.seen.fill(0);
+      for (const src of this.sources) src.scanned = src.hit = 0;
       this.stamp = 1;
     }
-    if (!this.walk(s)) return false;
-    if (this.anyText !== null) this.findTexts(s);
-    return !this.hit || !this.mayMatch();
-  }
-
-  /** Whether `buf[start, end)` holds a backslash or a control byte (searched once per buffer, not per record). */
-  private hasUnsafeByte(buf: Buffer, start: number, end: number): boolean {
-    const next = this.unsafeNext;
-    if (buf !== this.unsafeBuf) {
-      this.unsafeBuf = buf;
-      next.fill(-1);
-      this.nextUnsafe = -1;
-    }
-    if (this.nextUnsafe < start) {
-      let min = Infinity;
-      for (let k = 0; k < UNSAFE_BYTES.length; k++) {
-        let p = next[k];
-        if (p < start) {
-          p = buf.indexOf(UNSAFE_BYTES[k], start);
-          next[k] = p = p < 0 ? Infinity : p;
-        }
-        if (p < min) min = p;
-      }
-      this.nextUnsafe = min;
-    }
-    return this.nextUnsafe < end;
-  }
-
-  private findTexts(s: string): void {
-    const re = this.anyText!;
-    re.lastIndex = 0;
-    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-      for (const id of this.textPrefixes.get(m[0])!) this.seen[id] = this.stamp;
-      this.hit = true;
-      // overlapping occurrences (one literal's tail is another's head) must be found too
-      re.lastIndex = m.index + 1;
-    }
-  }
-
-  /** Notes the value literals that the string value `s[a, b)` (quotes included) satisfies. */
-  private value(s: string, a: number, b: number): void {
-    const len = b - a - 2;
-    if (len <= 0) return;
-    const first = s.charCodeAt(a + 1);
-    const exact = this.exactBy[len < MAX_VALUE_LENGTH ? len : MAX_VALUE_LENGTH];
-    for (let k = 0; k < exact.length; k++) {
-      const v = exact[k];
-      const t = this.vText[v];
-      if (this.vFirst[v] === first && t.length === len && s.startsWith(t, a + 1)) this.mark(this.vId[v]);
-    }
-    const st = this.startBy[first];
-    for (let k = 0; k < st.length; k++) {
-      const t = this.vText[st[k]];
-      if (t.length <= len && s.startsWith(t, a + 1)) this.mark(this.vId[st[k]]);
-    }
-    const en = this.endBy[s.charCodeAt(b - 2)];
-    for (let k = 0; k < en.length; k++) {
-      const t = this.vText[en[k]];
-      if (t.length <= len && s.startsWith(t, b - 1 - t.length)) this.mark(this.vId[en[k]]);
-    }
-  }
-
-  private mark(id: number): void {
-    this.seen[id] = this.stamp;
-    this.hit = true;
-  }
-
-  /** Whether some filter has every clause satisfied by the literals seen. */
-  private mayMatch(): boolean {
-    const seen = this.seen;
-    const stamp = this.stamp;
+    // Sources are read lazily: a filter refuted by its first clause never reads the others'.
     for (const cnf of this.filters) {
       let all = true;
       for (const clause of cnf) {
-        let one = false;
-        for (const id of clause) {
-          if (seen[id] === stamp) {
-            one = true;
-            break;
-          }
-        }
-        if (!one) {
+        if (!this.satisfied(clause, buf, start, end)) {
           all = false;
           break;
         }
       }
-      if (all) return true;
+      if (all) return false;
     }
+    return true;
+  }
+
+  private satisfied(clause: Clause, buf: Buffer, start: number, end: number): boolean {
+    const stamp = this.stamp;
+    const sources = clause.sources;
+    let any = false;
+    for (let i = 0; i < sources.length; i++) {
+      const src = sources[i];
+      if (src.scanned !== stamp) {
+        src.scanned = stamp;
+        if (src.kind === 'text') {
+          if (nextAt(buf, src.needle, start) + src.needle.length <= end) this.markAll(src, src.ids);
+        } else {
+          this.values(buf, src, start, end);
+        }
+      }
+      if (src.hit === stamp) any = true;
+    }
+    // Most records hold none of a clause's literals: no need to look at which.
+    if (!any) return false;
+    const ids = clause.ids;
+    for (let i = 0; i < ids.length; i++) if (this.seen[ids[i]] === stamp) return true;
     return false;
   }
 
-  /**
-   * Whether `JSON.parse(s)` returns a plain object without an own `Records`
-   * key, reporting each string value to `value()` on the way. `s` has no
-   * backslash and no control character, so a string ends at the next quote.
-   * Exact for such text, except that nesting deeper than MAX_DEPTH says false.
-   */
-  private walk(s: string): boolean {
-    const n = s.length;
-    let i = skipSpace(s, 0);
-    if (s.charCodeAt(i) !== 0x7b) return false;
-    let depth = 0;
-    for (;;) {
-      // a value starts at i (after blanks)
-      let c = s.charCodeAt(i);
-      while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = s.charCodeAt(++i);
-      if (c === 0x22) {
-        const e = closingQuote(s, i, n);
-        if (e < 0) return false;
-        this.value(s, i, e + 1);
-        i = e + 1;
-      } else if (c === 0x7b || c === 0x5b) {
-        const j = skipSpace(s, i + 1);
-        if (s.charCodeAt(j) === c + 2) { // `}` is `{` + 2, `]` is `[` + 2
-          i = j + 1;
-        } else {
-          if (depth === MAX_DEPTH) return false;
-          stack[depth++] = c;
-          if (c === 0x7b) {
-            i = skipKey(s, j, depth);
-            if (i < 0) return false;
-          } else {
-            i = j;
-          }
-          continue;
-        }
-      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-        i = skipNumber(s, i);
-        if (i < 0) return false;
-      } else if (c === 0x74 && s.startsWith('true', i)) {
-        i += 4;
-      } else if (c === 0x66 && s.startsWith('false', i)) {
-        i += 5;
-      } else if (c === 0x6e && s.startsWith('null', i)) {
-        i += 4;
-      } else {
-        return false;
+  /** Notes the literals satisfied by the values of property `k` in `buf[start, end)`. */
+  private values(buf: Buffer, k: KeySource, start: number, end: number): void {
+    const n = k.needle;
+    for (let p = nextAt(buf, n, start); p + n.length <= end; p = nextAt(buf, n, p + 1)) {
+      let i = skipBlanks(buf, p + n.length, end);
+      if (buf[i] !== COLON) continue; // the name as a value, not as a key
+      i = skipBlanks(buf, i + 1, end);
+      if (buf[i] !== QUOTE) {
+        // not a string: be conservative rather than follow the value's shape
+        this.markAll(k, k.all);
+        continue;
       }
-      // after a value: commas and closing brackets until the next value starts
-      for (;;) {
-        if (depth === 0) return skipSpace(s, i) === n;
-        let d = s.charCodeAt(i);
-        while (d === 0x20 || d === 0x09 || d === 0x0a || d === 0x0d) d = s.charCodeAt(++i);
-        const open = stack[depth - 1];
-        if (d === 0x2c) {
-          if (open === 0x7b) {
-            i = skipKey(s, i + 1, depth);
-            if (i < 0) return false;
-          } else {
-            i++;
-          }
-          break;
-        }
-        if (d !== open + 2) return false;
-        depth--;
-        i++;
+      // no backslash in the record: the next quote closes the string
+      const close = buf.indexOf(QUOTE, i + 1);
+      if (close < 0 || close >= end) {
+        this.markAll(k, k.all);
+        continue;
       }
+      // Decode only values that could be one of the literals: most records' values are not.
+      const wildcards = k.starts.length + k.ends.length + k.contains.length;
+      if (wildcards === 0 && k.exactShape[shapeOf(close - i - 1, buf[i + 1])] === 0) continue;
+      const v = buf.toString('latin1', i + 1, close);
+      const exact = k.exact.get(v);
+      if (exact) this.markAll(k, exact);
+      if (wildcards === 0) continue;
+      for (const s of k.starts) if (v.startsWith(s.text)) this.markAll(k, [s.id]);
+      for (const s of k.ends) if (v.endsWith(s.text)) this.markAll(k, [s.id]);
+      for (const s of k.contains) if (v.includes(s.text)) this.markAll(k, [s.id]);
     }
+  }
+
+  private markAll(src: Source, ids: readonly number[]): void {
+    const stamp = this.stamp;
+    for (let i = 0; i < ids.length; i++) this.seen[ids[i]] = stamp;
+    src.hit = stamp;
   }
 }
 
-/** Backslash and the control bytes. */
-const UNSAFE_BYTES = [0x5c, 0x0a, ...Array.from({ length: 32 }, (_, b) => b).filter(b => b !== 0x0a)];
+interface Clause {
+  readonly sources: Source[];
+  readonly ids: number[];
+}
 
-const MAX_DEPTH = 256;
-const MAX_VALUE_LENGTH = 128;
-/** Open brackets of the value being walked (one walk at a time: JavaScript is single-threaded). */
-const stack = new Uint8Array(MAX_DEPTH);
+type Source = KeySource | TextSource;
+
+interface TextSource {
+  readonly kind: 'text';
+  readonly needle: Needle;
+  readonly ids: number[];
+  /** The stamp of the record it was last looked for in, and of the last record it found a literal in. */
+  scanned: number;
+  hit: number;
+}
+
+interface KeySource {
+  readonly kind: 'key';
+  readonly needle: Needle;
+  readonly exact: Map<string, number[]>;
+  /** `exactShape[shapeOf(length, first byte)]` is 1 when some exact literal has that length and first byte. */
+  readonly exactShape: Uint8Array;
+  readonly starts: Array<{ text: string; id: number }>;
+  readonly ends: Array<{ text: string; id: number }>;
+  readonly contains: Array<{ text: string; id: number }>;
+  /** Every literal of the key. */
+  readonly all: number[];
+  scanned: number;
+  hit: number;
+}
+
+/** Bytes searched in a buffer, with the position of the next occurrence found (Infinity: none). */
+interface Needle {
+  readonly bytes: Buffer | number;
+  readonly length: number;
+  next: number;
+  /**
+   * The part searched for, from the needle's rarest byte on (`Root"` for
+   * `"Root"`): `Buffer.indexOf` stops at every occurrence of a needle's first
+   * byte, and a quote is everywhere in JSON. Its hits are then checked against
+   * the whole needle.
+   */
+  anchor?: Buffer;
+  anchorAt?: number;
+}
+
+const QUOTE = 0x22;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+/** Value lengths told apart by the shape table; longer ones share its last row. */
+const SHAPE_LENGTHS = 64;
+
+function shapeOf(length: number, firstByte: number): number {
+  return (length < SHAPE_LENGTHS ? length : SHAPE_LENGTHS - 1) * 256 + firstByte;
+}
+const COLON = 0x3a;
+
+function needle(latin1Text: string): Needle {
+  const bytes = Buffer.from(latin1Text, 'latin1');
+  return { bytes, length: bytes.length, next: -1 };
+}
+
+/**
+ * The first occurrence of `n` at or after `from` (Infinity: none in the
+ * buffer). Searches only when the remembered one lies before `from`, so each
+ * buffer is scanned about once per needle.
+ */
+function nextAt(buf: Buffer, n: Needle, from: number): number {
+  if (n.next < from) n.next = search(buf, n, from);
+  return n.next;
+}
+
+function search(buf: Buffer, n: Needle, from: number): number {
+  const anchor = n.anchor;
+  if (anchor === undefined || n.anchorAt === 0) {
+    const p = buf.indexOf(n.bytes, from);
+    return p < 0 ? Infinity : p;
+  }
+  const at = n.anchorAt!;
+  const whole = n.bytes as Buffer;
+  for (let q = buf.indexOf(anchor, from + at); q >= 0; q = buf.indexOf(anchor, q + 1)) {
+    const p = q - at;
+    let k = 0;
+    while (k < at && buf[p + k] === whole[k]) k++;
+    if (k === at) return p;
+  }
+  return Infinity;
+}
+
+/**
+ * Chooses each needle's anchor: the suffix that starts at its byte rarest in
+ * `sample` (the first buffer of the input, at most 1 MiB of it).
+ */
+const SAMPLE_BYTES = 1024 * 1024;
+
+function anchorNeedles(needles: Needle[], sample: Buffer): void {
+  const counts = new Uint32Array(256);
+  const n = Math.min(sample.length, SAMPLE_BYTES);
+  for (let i = 0; i < n; i++) counts[sample[i]]++;
+  for (const n of needles) {
+    const bytes = n.bytes;
+    if (typeof bytes === 'number' || bytes.length < 2) continue;
+    let best = 0;
+    for (let k = 1; k < bytes.length - 1; k++) if (counts[bytes[k]] < counts[bytes[best]]) best = k;
+    n.anchor = bytes.subarray(best);
+    n.anchorAt = best;
+  }
+}
+
+function skipBlanks(buf: Buffer, i: number, end: number): number {
+  while (i < end) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return i;
+    i++;
+  }
+  return i;
+}
 
 function latin1(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** Index of the quote that closes the string opening at `i`, or -1 (no escapes: see `walk`). */
-function closingQuote(s: string, i: number, n: number): number {
-  // most strings are short: a loop beats a call to indexOf
-  for (let e = i + 1; e < n; e++) if (s.charCodeAt(e) === 0x22) return e;
-  return -1;
-}
-
-function skipSpace(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = s.charCodeAt(++i);
-  return i;
-}
-
-/** End of the number at `i` (JSON grammar: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`), or -1. */
-function skipNumber(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  if (c === 0x2d) c = s.charCodeAt(++i);
-  if (c === 0x30) {
-    c = s.charCodeAt(++i);
-  } else if (c >= 0x31 && c <= 0x39) {
-    do c = s.charCodeAt(++i); while (c >= 0x30 && c <= 0x39);
-  } else {
-    return -1;
-  }
-  if (c === 0x2e) {
-    c = s.charCodeAt(++i);
-    if (!(c >= 0x30 && c <= 0x39)) return -1;
-    do c = s.charCodeAt(++i); while (c >= 0x30 && c <= 0x39);
-  }
-  if (c === 0x65 || c === 0x45) {
-    c = s.charCodeAt(++i);
-    if (c === 0x2b || c === 0x2d) c = s.charCodeAt(++i);
-    if (!(c >= 0x30 && c <= 0x39)) return -1;
-    do c = s.charCodeAt(++i); while (c >= 0x30 && c <= 0x39);
-  }
-  return i;
-}
-
-/** After `{` or `,` in an object: the end of the key and colon (blanks included), or -1. A top-level `Records` key is refused. */
-function skipKey(s: string, i: number, depth: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = s.charCodeAt(++i);
-  if (c !== 0x22) return -1;
-  const e = closingQuote(s, i, s.length);
-  if (e < 0) return -1;
-  if (depth === 1 && e - i === 8 && s.startsWith('Records', i + 1)) return -1;
-  i = e + 1;
-  c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = s.charCodeAt(++i);
-  return c === 0x3a ? i + 1 : -1;
 }

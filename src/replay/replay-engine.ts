@@ -81,7 +81,7 @@ export interface ControlResult {
 
 /** Everything the replay found. */
 export interface ReplayResult {
-  /** Records read that are JSON objects (parsed, or checked by the prefilter's validator). */
+  /** Records read that are JSON objects (parsed), or that no filter can match (counted by the prefilter without parsing). */
   readonly events: number;
   readonly controls: ControlResult[];
   /** Malformed records, lines and files, and read errors. */
@@ -107,8 +107,8 @@ export interface ReplayEngineOptions {
   readonly principalCounters?: number;
   /**
    * Count records that provably match no filter without parsing them (see
-   * `RecordPrefilter`). Results are identical either way; false is for
-   * checking exactly that. @default true
+   * `RecordPrefilter`): the same matches either way; false also reports
+   * damage inside records no filter could match. @default true
    */
   readonly prefilter?: boolean;
 }
@@ -177,7 +177,7 @@ export class ReplayEngine {
       record: (text, line, index, offset) => this.addRecordText(text, file, line, index, offset),
       recordBytes: pf ? (buf, start, end, line, index, offset) => {
         if (pf.canSkip(buf, start, end)) {
-          // a JSON object no filter can match: all it changes is the count of records read
+          // a record no filter can match: all it changes is the count of records read
           this.eventCount++;
         } else {
           this.addRecordText(buf.toString('utf8', start, end), file, line, index, offset);

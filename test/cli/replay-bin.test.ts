@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 test('the real CLI entry point runs replay from stdin and exits with its code', () => {
   // The bin (lib/bin/cis-monitoring.js) is main.ts bundled; run the source through ts-node (transpile only, for speed).
   // test/package-contents.test.ts and test/readme-cli.test.ts run the bundle itself.
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/cli/main.ts', 'replay', '--benchmark', '7.0.0', '--format', 'json', '--strict', '-'], {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/cli/main.ts', 'replay', '--benchmark', '7.0.0', '--format', 'json', '--strict', '--validate', '-'], {
     cwd: ROOT,
     input: fs.readFileSync(fixture('malformed-middle.ndjson')),
     env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },

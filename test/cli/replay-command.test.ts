@@ -148,9 +148,9 @@ describe('replay: input formats', () => {
 });
 
 describe('replay: malformed input', () => {
-  test('malformed lines in the middle are reported with file and line; the rest is processed', async () => {
+  test('--validate: malformed lines in the middle are reported with file and line; the rest is processed', async () => {
     const file = fixture('malformed-middle.ndjson');
-    const r = await runJson([...BENCH, file]);
+    const r = await runJson([...BENCH, '--validate', file]);
     expect(r.code).toBe(0);
     expect(r.json.events).toBe(3);
     expect(r.json.malformed).toBe(3);
@@ -158,8 +158,20 @@ describe('replay: malformed input', () => {
     expect(r.json.errors[2].message).toMatch(/^malformed record: /);
   });
 
+  test('by default, damage inside a record that no filter can match makes it an event; the matches are the same', async () => {
+    const file = fixture('malformed-middle.ndjson');
+    const fast = await runJson([...BENCH, file]);
+    const validated = await runJson([...BENCH, '--validate', file]);
+    // line 5, {"eventName": "X", "eventTime": }, holds no text any CIS filter needs: counted, not parsed
+    expect(fast.json.errors.map((e: any) => e.line)).toEqual([2, 3]);
+    expect(fast.json.events).toBe(4);
+    // every record is counted once either way, and what matches does not change
+    expect(fast.json.events + fast.json.malformed).toBe(validated.json.events + validated.json.malformed);
+    expect(fast.json.controls).toEqual(validated.json.controls);
+  });
+
   test('--strict turns any malformed input into exit code 3 (the report is still printed)', async () => {
-    const r = await runJson([...BENCH, '--strict', fixture('malformed-middle.ndjson')]);
+    const r = await runJson([...BENCH, '--strict', '--validate', fixture('malformed-middle.ndjson')]);
     expect(r.code).toBe(3);
     expect(r.json.events).toBe(3);
     expect(r.stderr).toContain('--strict: the input has 3 malformed');
@@ -202,7 +214,7 @@ describe('replay: malformed input', () => {
   });
 
   test('table mode lists problems on stderr as file:line: message', async () => {
-    const r = await runCli([...BENCH, fixture('malformed-middle.ndjson')]);
+    const r = await runCli([...BENCH, '--validate', fixture('malformed-middle.ndjson')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`${fixture('malformed-middle.ndjson')}:3: unexpected text "this line is not JSON"`);
     expect(r.stdout).toContain('3 events from 1 input; 3 malformed.');
@@ -378,7 +390,7 @@ describe('replay through main()', () => {
   test('the replay subcommand is registered and returns its exit code', async () => {
     expect(await main(['replay', ...BENCH, '--format', 'json', fixture('records.json')])).toBe(0);
     expectSixRecordVerdicts(JSON.parse(stdout));
-    expect(await main(['replay', ...BENCH, '--strict', '--format', 'json', fixture('malformed-middle.ndjson')])).toBe(3);
+    expect(await main(['replay', ...BENCH, '--strict', '--validate', '--format', 'json', fixture('malformed-middle.ndjson')])).toBe(3);
     expect(await main(['replay', '--format', 'yaml', fixture('records.json')])).toBe(2);
     expect(stderr).toContain("argument 'yaml' is invalid");
   });
