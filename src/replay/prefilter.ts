@@ -364,8 +364,8 @@ const SAMPLE_BYTES = 1024 * 1024;
 
 function anchorNeedles(needles: Needle[], sample: Buffer): void {
   const counts = new Uint32Array(256);
-  const n = Math.min(sample.length, SAMPLE_BYTES);
-  for (let i = 0; i < n; i++) counts[sample[i]]++;
+  const size = Math.min(sample.length, SAMPLE_BYTES);
+  for (let i = 0; i < size; i++) counts[sample[i]]++;
   for (const n of needles) {
     const bytes = n.bytes;
     if (typeof bytes === 'number' || bytes.length < 2) continue;
