@@ -9,7 +9,8 @@
  *    `{"Records":[...]}` files of N/4 and N/2 events for the memory curve.
  * 2. Measures, each run in a fresh child process:
  *    (a) baseline: the replay's streaming reader + JSON.parse of every record, nothing else;
- *    (b) replay: the `replay` command with every control of CIS 7.0.0 (15);
+ *    (b) replay: the bundled CLI as users run it (lib/bin/cis-monitoring.js, start-up included; run
+ *        `npx projen bundle-cli` first) with every control of CIS 7.0.0 (15);
  *    (c) jq: `jq -n -f scripts/bench/cis-7.0.0.jq` over the NDJSON (the 15 CIS patterns as jq).
  *    On NDJSON, {"Records":[...]} and gzipped NDJSON. Throughput is the best of R runs
  *    (default 3; runs alternate so that load from other processes hits all).
@@ -30,6 +31,7 @@ import { CisBenchmarkVersion } from '../src/catalog';
 import { BufferedWriter, generateEvents } from './bench/generate';
 
 const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'lib', 'bin', 'cis-monitoring.js');
 const OUT = path.join(ROOT, 'bench', 'out');
 const SEED = 20240301;
 const BENCHMARK_VERSION = '7.0.0';
@@ -112,6 +114,11 @@ async function generate(n: number, sizes: number[], reuse: boolean): Promise<{ n
 }
 
 function measure(mode: 'baseline' | 'replay', file: string): Measurement {
+  if (mode === 'replay') {
+    const r = spawnSync(process.execPath, cliArgs(file), { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`replay ${file} failed (${r.status}): ${r.stderr}`);
+    return logMeasurement(toMeasurement(file, JSON.parse(r.stdout).events, r.stderr));
+  }
   const r = spawnSync(process.execPath, ['-r', 'ts-node/register', path.join('scripts', 'bench', 'measure.ts'), '--mode', mode, '--file', file, '--benchmark', BENCHMARK_VERSION], {
     cwd: ROOT,
     env: { ...process.env, TS_NODE_PROJECT: 'scripts/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
@@ -119,20 +126,47 @@ function measure(mode: 'baseline' | 'replay', file: string): Measurement {
     maxBuffer: 16 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`measure ${mode} ${file} failed (${r.status}): ${r.stderr}`);
-  const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measurement;
-  process.stderr.write(`  ${mode.padEnd(8)} ${path.basename(file).padEnd(24)} ${Math.round(m.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s  ${m.seconds.toFixed(2)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB\n`);
+  return logMeasurement(JSON.parse(r.stdout.trim().split('\n').pop()!) as Measurement);
+}
+
+/** The bundled CLI as users run it, with scripts/bench/process-stats.js preloaded to measure it. */
+function cliArgs(file: string): string[] {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx projen bundle-cli\` first`);
+  return ['-r', path.join(__dirname, 'bench', 'process-stats.js'), CLI, 'replay', '--benchmark', BENCHMARK_VERSION, '--format', 'json', '--no-progress', file];
+}
+
+function toMeasurement(file: string, events: number, stderr: string): Measurement {
+  const line = /^BENCH_STATS (.*)$/m.exec(stderr);
+  if (!line) throw new Error(`replay printed no BENCH_STATS line: ${stderr}`);
+  const s = JSON.parse(line[1]);
+  return {
+    mode: 'replay',
+    file,
+    events,
+    seconds: s.seconds,
+    eventsPerSecond: events / s.seconds,
+    cpuSeconds: s.cpuSeconds,
+    eventsPerCpuSecond: events / s.cpuSeconds,
+    startRssMiB: s.startRssMiB,
+    peakRssMiB: s.peakRssMiB,
+    sampledRssMiB: s.peakRssMiB,
+  };
+}
+
+function logMeasurement(m: Measurement): Measurement {
+  process.stderr.write(`  ${m.mode.padEnd(8)} ${path.basename(m.file).padEnd(24)} ${Math.round(m.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s  ${m.seconds.toFixed(2)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB\n`);
   return m;
 }
 
 /** Replay reading `events` NDJSON events from stdin: the first lines of `ndjson`, or the whole file repeated. */
 async function measureStdin(ndjson: string, n: number, events: number): Promise<Measurement> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join('scripts', 'bench', 'measure.ts'), '--mode', 'replay', '--file', '-', '--benchmark', BENCHMARK_VERSION], {
-    cwd: ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: 'scripts/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(process.execPath, cliArgs('-'), { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  // one writable end for all the copies piped in (a pipeline per copy would add listeners to it each time)
+  child.stdin.setMaxListeners(0);
   const done = new Promise<number>((resolve) => child.on('close', resolve));
   if (events <= n) {
     // the byte offset just past the events-th line
@@ -155,7 +189,7 @@ async function measureStdin(ndjson: string, n: number, events: number): Promise<
   }
   const code = await done;
   if (code !== 0) throw new Error(`measure replay <stdin> (${events} events) failed (${code})`);
-  const m = JSON.parse(out.trim().split('\n').pop()!) as Measurement;
+  const m = toMeasurement('<stdin>', JSON.parse(out).events, err);
   if (m.events !== events) throw new Error(`replay read ${m.events} events from stdin, expected ${events}`);
   process.stderr.write(`  replay   <stdin> ${fmtInt(events).padStart(12)} events  ${m.seconds.toFixed(1)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB\n`);
   return m;
@@ -219,7 +253,7 @@ async function run(): Promise<void> {
   lines.push('');
   lines.push(`Command: \`npx ts-node -P scripts/tsconfig.json scripts/bench-replay.ts --events ${n} --runs ${runs}\``);
   lines.push('');
-  lines.push(`Node ${process.version}, ${cpu}, ${os.cpus().length} cores (shared), ${new Date().toISOString().slice(0, 10)}. Replay evaluates all ${CisBenchmarkVersion.of(BENCHMARK_VERSION).controls().length} controls of CIS ${BENCHMARK_VERSION}; baseline is the same streaming reader plus \`JSON.parse\` of each record. Best of ${runs} run(s), each in a fresh process (replay's time includes loading the controls).`);
+  lines.push(`Node ${process.version}, ${cpu}, ${os.cpus().length} cores (shared), ${new Date().toISOString().slice(0, 10)}. Replay evaluates all ${CisBenchmarkVersion.of(BENCHMARK_VERSION).controls().length} controls of CIS ${BENCHMARK_VERSION}; baseline is the same streaming reader plus \`JSON.parse\` of each record. Best of ${runs} run(s), each in a fresh process; replay is the bundled CLI (lib/bin/cis-monitoring.js) and its time includes start-up and loading the controls.`);
   lines.push('');
   lines.push('| input | file size (MiB) | baseline events/s | replay events/s | replay / baseline | goal |');
   lines.push('|---|---:|---:|---:|---:|---:|');

@@ -169,9 +169,10 @@ export class RecordPrefilter {
   /**
    * Whether the record in `buf[start, end)` can be counted without being
    * parsed. Records of one buffer come in order; call `newChunk()` whenever
-   * `buf`'s content may have changed.
+   * `buf`'s content may have changed. `plainLine`: the record is known to be
+   * a whole line `{...}` without a line break or a `"Records"` key.
    */
-  public canSkip(buf: Buffer, start: number, end: number): boolean {
+  public canSkip(buf: Buffer, start: number, end: number, plainLine = false): boolean {
     if (buf !== this.buf) {
       this.buf = buf;
       this.backslash.next = -1;
@@ -185,8 +186,12 @@ export class RecordPrefilter {
     }
     // Only an object (a scalar or array element is a malformed record), and never a "Records" wrapper, which is
     // reported; then nothing whose text could differ from the literals.
-    if (buf[start] !== LBRACE || buf[end - 1] !== RBRACE) return false;
-    if (nextAt(buf, this.backslash, start) < end || nextAt(buf, this.lineBreak, start) < end || nextAt(buf, this.records, start) < end) return false;
+    // (`plainLine`: the splitter has checked all but the backslash for an NDJSON line.)
+    if (!plainLine) {
+      if (buf[start] !== LBRACE || buf[end - 1] !== RBRACE) return false;
+      if (nextAt(buf, this.lineBreak, start) < end || nextAt(buf, this.records, start) < end) return false;
+    }
+    if (nextAt(buf, this.backslash, start) < end) return false;
     if (++this.stamp === 0x7fffffff) {
       this.seen.fill(0);
       for (const src of this.sources) src.scanned = src.hit = 0;
@@ -361,16 +366,30 @@ function search(buf: Buffer, n: Needle, from: number): number {
  * `sample` (the first buffer of the input, at most 1 MiB of it).
  */
 const SAMPLE_BYTES = 1024 * 1024;
+/** What a hit of an anchor costs, in stops at its first byte (a call and a comparison against about a memchr step). */
+const HIT_COST = 16;
 
 function anchorNeedles(needles: Needle[], sample: Buffer): void {
   const counts = new Uint32Array(256);
   const size = Math.min(sample.length, SAMPLE_BYTES);
   for (let i = 0; i < size; i++) counts[sample[i]]++;
+  const window = sample.subarray(0, size);
   for (const n of needles) {
     const bytes = n.bytes;
     if (typeof bytes === 'number' || bytes.length < 2) continue;
+    // The search stops at each occurrence of the anchor's first byte, and each hit of the anchor costs a
+    // check: weigh both, as counted in the sample (`Name"` is rarer as a byte than `ventName"` but has more hits).
     let best = 0;
-    for (let k = 1; k < bytes.length - 1; k++) if (counts[bytes[k]] < counts[bytes[best]]) best = k;
+    let bestScore = Infinity;
+    for (let k = 0; k < bytes.length - 1; k++) {
+      const anchor = bytes.subarray(k);
+      let score = counts[bytes[k]];
+      for (let p = window.indexOf(anchor); p >= 0 && score < bestScore; p = window.indexOf(anchor, p + 1)) score += HIT_COST;
+      if (score < bestScore) {
+        bestScore = score;
+        best = k;
+      }
+    }
     n.anchor = bytes.subarray(best);
     n.anchorAt = best;
   }

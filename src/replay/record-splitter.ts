@@ -42,7 +42,7 @@ export interface RecordSink {
    * valid only during the call. When present the splitter calls it instead of
    * `record`, so that a sink can reject records before paying for decoding.
    */
-  recordBytes?(buf: Buffer, start: number, end: number, line: number, index: number, offset: number): void;
+  recordBytes?(buf: Buffer, start: number, end: number, line: number, index: number, offset: number, plainLine?: boolean): void;
   /** Optional: a new chunk is being split (what a sink learnt about the previous buffer's bytes no longer holds). */
   newChunk?(): void;
   /**
@@ -70,7 +70,8 @@ export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 /** Bytes of `Records`, the CloudTrail wrapper key. */
 const RECORDS_KEY = Buffer.from('Records', 'latin1');
-const RECORDS_QUOTED = Buffer.from('"Records"', 'latin1');
+/** `Records"`: searched without its opening quote, which is everywhere in JSON and would stop the search at every string. */
+const RECORDS_TAIL = Buffer.from('Records"', 'latin1');
 
 /** 1 for the bytes that end or interrupt a run of ordinary string content: `"`, `\\`, line feed. */
 const STRING_SPECIAL = new Uint8Array(256);
@@ -305,7 +306,8 @@ export class RecordSplitter {
         if (this.lineMode) {
           const end = this.wholeLineRecord(buf, i, len);
           if (end >= 0) {
-            if (this.sink.recordBytes) this.sink.recordBytes(buf, i, end, this.line, ++this.recordCount, this.base + i);
+            // `plainLine`: the whole line, `{...}`, without a line break or a "Records" key (checked above)
+            if (this.sink.recordBytes) this.sink.recordBytes(buf, i, end, this.line, ++this.recordCount, this.base + i, true);
             else this.sink.record(buf.toString('utf8', i, end), this.line, ++this.recordCount, this.base + i);
             i = this.nextNl - 1; // the loop's i++ lands on the line break, which is counted there
             continue;
@@ -432,8 +434,9 @@ export class RecordSplitter {
     while (end > i && (buf[end - 1] === CR || buf[end - 1] === SP || buf[end - 1] === TAB)) end--;
     if (end <= i + 1 || buf[end - 1] !== RBRACE || end - i > this.maxRecordBytes) return -1;
     if (this.nextRecordsKey < i && this.nextRecordsKey !== len) {
-      const k = buf.indexOf(RECORDS_QUOTED, i);
-      this.nextRecordsKey = k < 0 ? len : k;
+      let k = buf.indexOf(RECORDS_TAIL, i + 1);
+      while (k >= 0 && buf[k - 1] !== QUOTE) k = buf.indexOf(RECORDS_TAIL, k + 1);
+      this.nextRecordsKey = k < 0 ? len : k - 1;
     }
     return this.nextRecordsKey < end ? -1 : end;
   }

@@ -175,8 +175,8 @@ export class ReplayEngine {
     const pf = this.prefilter;
     return {
       record: (text, line, index, offset) => this.addRecordText(text, file, line, index, offset),
-      recordBytes: pf ? (buf, start, end, line, index, offset) => {
-        if (pf.canSkip(buf, start, end)) {
+      recordBytes: pf ? (buf, start, end, line, index, offset, plainLine) => {
+        if (pf.canSkip(buf, start, end, plainLine)) {
           // a record no filter can match: all it changes is the count of records read
           this.eventCount++;
         } else {
