@@ -19,10 +19,12 @@ import { literalText, RequiredLiteral, RequiredText, requiredText } from '../fil
  *   which keeps the check sound whatever the shape. Other literals are
  *   searched as text in the whole record.
  *
- * Everything is searched with `Buffer.indexOf` over the whole chunk, once per
- * property name and text literal, before any decoding; a record then costs a
- * few comparisons of positions. Property values are decoded as Latin-1 (a copy
- * of the bytes) and compared with the literals' UTF-8 bytes spelled the same way.
+ * Clauses are checked lazily (a filter refuted by its first clause never
+ * looks for the others' text), on the raw bytes: a property name is searched
+ * once per record, a text literal once per buffer (its next occurrence is
+ * remembered), each from its cheapest suffix (`anchorNeedles`). Only a value
+ * that could be a literal is decoded, as Latin-1, and compared with the
+ * literals' UTF-8 bytes spelled the same way.
  *
  * What a skipped record is not checked for: whether it is valid JSON. The
  * splitter has already seen that it is `{...}` on its own line without a
