@@ -119,7 +119,7 @@ function measure(mode: 'baseline' | 'replay', file: string): Measurement {
     if (r.status !== 0) throw new Error(`replay ${file} failed (${r.status}): ${r.stderr}`);
     return logMeasurement(toMeasurement(file, JSON.parse(r.stdout).events, r.stderr));
   }
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', path.join('scripts', 'bench', 'measure.ts'), '--mode', mode, '--file', file, '--benchmark', BENCHMARK_VERSION], {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', path.join('scripts', 'bench', 'measure.ts'), '--mode', mode, '--file', file], {
     cwd: ROOT,
     env: { ...process.env, TS_NODE_PROJECT: 'scripts/tsconfig.json', TS_NODE_TRANSPILE_ONLY: 'true' },
     encoding: 'utf8',

@@ -8,9 +8,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { auditJson, cleanTmp, resourcesOfType, synthTemplate, tmpDir } from './audit/helpers';
+import { auditJson, cleanTmp, resourcesOfType, synthTemplate } from './audit/helpers';
 import { applyTemplateToMoto } from './audit/moto-apply';
-import { MotoServer, describeIfPython, startMoto } from './support/moto';
+import { MotoServer, describeIfPython, pointAwsSdkAt, saveAwsEnvironment, startMoto } from './support/moto';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'lib', 'bin', 'cis-monitoring.js');
@@ -23,41 +23,23 @@ if (!built) {
   console.warn('SKIPPED test/cli-bundle-live.test.ts: lib/bin/cis-monitoring.js is missing; run `npx projen bundle-cli` first');
 }
 
-const ENV_KEYS = [
-  'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE',
-  'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
-];
 
 (built ? describeIfPython : describe.skip)('bundled CLI: audit --live against moto', () => {
   let moto: MotoServer;
   let template: any;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnvironment = (): void => undefined;
 
   beforeAll(async () => {
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
+    restoreEnvironment = saveAwsEnvironment();
     moto = await startMoto();
     template = synthTemplate({ emailAddresses: ['security@example.com'] });
-    const empty = path.join(tmpDir(), 'empty');
-    fs.writeFileSync(empty, '');
-    for (const k of ENV_KEYS) delete process.env[k];
     // The in-process run (sources) and the spawned bundle see the same environment.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: empty,
-      AWS_SHARED_CREDENTIALS_FILE: empty,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
+    pointAwsSdkAt(moto.endpoint);
   });
 
   afterAll(async () => {
     await moto?.stop();
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnvironment();
     cleanTmp();
   });
 

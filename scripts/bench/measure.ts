@@ -1,15 +1,13 @@
 /**
- * One measured run of the replay benchmark, in its own process so that its
- * peak RSS is its own. Prints one JSON line:
+ * The baseline of the replay benchmark, in its own process so that its peak
+ * RSS is its own: the replay's streaming reader, then JSON.parse of each
+ * record, nothing else (replay itself is measured as the bundled CLI, with
+ * scripts/bench/process-stats.js). Prints one JSON line:
  * `{"mode","file","events","seconds","eventsPerSecond","cpuSeconds","eventsPerCpuSecond","startRssMiB","peakRssMiB","sampledRssMiB"}`.
  *
- *   node -r ts-node/register scripts/bench/measure.ts --mode baseline|replay --file F [--benchmark 7.0.0]
- *
- * baseline: the replay's own streaming reader, then JSON.parse of each record, nothing else.
- * replay:   the `replay` command (runReplay) with every control of the benchmark version.
+ *   node -r ts-node/register scripts/bench/measure.ts --mode baseline --file F
  */
 import * as fs from 'fs';
-import { runReplay } from '../../src/cli/replay-command';
 import { readSource } from '../../src/replay/event-source';
 
 function arg(name: string, fallback?: string): string {
@@ -22,8 +20,7 @@ function arg(name: string, fallback?: string): string {
 async function main(): Promise<void> {
   const mode = arg('mode');
   const file = arg('file');
-  const benchmark = arg('benchmark', '7.0.0');
-  if (mode !== 'baseline' && mode !== 'replay') throw new Error(`measure: --mode "${mode}" must be baseline or replay`);
+  if (mode !== 'baseline') throw new Error(`measure: --mode "${mode}" must be baseline (replay is measured as the bundled CLI)`);
 
   const startRss = process.memoryUsage.rss();
   let sampled = startRss;
@@ -34,27 +31,16 @@ async function main(): Promise<void> {
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   let events = 0;
-  if (mode === 'baseline') {
-    let errors = 0;
-    const source = file === '-' ? { path: '-', display: '<stdin>', size: 0 } : { path: file, display: file, size: fs.statSync(file).size };
-    await readSource(source, {
-      record: (text) => {
-        const o = JSON.parse(text);
-        if (typeof o === 'object' && o !== null) events++;
-      },
-      error: () => errors++,
-    }, { stdin: process.stdin, onProgress: () => { sampled = Math.max(sampled, process.memoryUsage.rss()); } });
-    if (errors > 0) throw new Error(`measure: ${errors} errors reading ${file}`);
-  } else {
-    let out = '';
-    const code = await runReplay({ paths: [file], benchmark, format: 'json', progress: false }, {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: process.stderr,
-      stdin: process.stdin,
-    });
-    if (code !== 0) throw new Error(`measure: replay exited with ${code}`);
-    events = JSON.parse(out).events;
-  }
+  let errors = 0;
+  const source = file === '-' ? { path: '-', display: '<stdin>', size: 0 } : { path: file, display: file, size: fs.statSync(file).size };
+  await readSource(source, {
+    record: (text) => {
+      const o = JSON.parse(text);
+      if (typeof o === 'object' && o !== null) events++;
+    },
+    error: () => errors++,
+  }, { stdin: process.stdin, onProgress: () => { sampled = Math.max(sampled, process.memoryUsage.rss()); } });
+  if (errors > 0) throw new Error(`measure: ${errors} errors reading ${file}`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;

@@ -4,12 +4,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CisAlarmTopic } from '../alarm-topic';
 import { COMPLIANCE_PACKS, forPacks, suppressNagFindings } from '../nag-suppressions';
 import { CisSeverity } from '../severity';
 
@@ -22,7 +21,7 @@ const RELAY_POLICY_REASON = 'GenerateDataKey* covers the two data-key calls SNS 
 
 /** What the relay is configured with (internal; see `CisSecurityAccountProps`). */
 export interface AlertRelayProps {
-  readonly topics: Map<CisSeverity, { topic: sns.ITopic; key: kms.IKey }>;
+  readonly topics: Map<CisSeverity, CisAlarmTopic>;
   readonly enrich: boolean;
   /** Zero: no throttling, no table. */
   readonly throttleWindow: Duration;
@@ -74,7 +73,7 @@ export class AlertRelay extends Construct {
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [...props.topics.values()].map(t => t.topic.topicArn) }),
       // The topics are encrypted: publishing asks their keys for a data key.
-      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [...props.topics.values()].map(t => t.key.keyArn) }),
+      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [...props.topics.values()].map(t => t.encryptionKey.keyArn) }),
     ];
 
     const environment: Record<string, string> = {
@@ -103,7 +102,6 @@ export class AlertRelay extends Construct {
       environment.THROTTLE_TABLE = this.throttleTable.tableName;
     }
 
-    const organizationsResource = `arn:${stack.partition}:organizations::*:account/${props.organizationId}/*`;
     if (props.enrich) {
       if (props.organizationsRoleArn) {
         statements.push(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.organizationsRoleArn] }));
@@ -112,7 +110,7 @@ export class AlertRelay extends Construct {
         statements.push(new iam.PolicyStatement({
           actions: ['organizations:DescribeAccount', 'organizations:ListTagsForResource'],
           // The management account's id is not known here; the organization id pins the accounts.
-          resources: [organizationsResource],
+          resources: [`arn:${stack.partition}:organizations::*:account/${props.organizationId}/*`],
         }));
       }
     }

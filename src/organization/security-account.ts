@@ -1,7 +1,6 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -54,7 +53,8 @@ export interface CisSecurityAccountProps {
    * says how many were held back. Throttling is per principal + action +
    * outcome, so one noisy principal does not mute the others. The windows are
    * kept in a DynamoDB table. `Duration.seconds(0)` turns throttling off.
-   * Whole seconds, at most one day.
+   * Whole seconds, at most one day, and not a token (it decides whether the
+   * table exists).
    * @default Duration.minutes(15)
    */
   readonly throttleWindow?: Duration;
@@ -180,8 +180,12 @@ export class CisSecurityAccount extends Construct {
     if (!(window instanceof Duration)) {
       throw new Error(`throttleWindow must be a Duration (for example Duration.minutes(15), or Duration.seconds(0) for no throttling), got ${describeValue(window)}.`);
     }
+    // A token would leave open whether the stack has a throttle table at all.
+    if (Token.isUnresolved(window.toSeconds({ integral: false }))) {
+      throw new Error('throttleWindow must be a concrete Duration (for example Duration.minutes(15)), not a token: it decides whether the throttle table exists.');
+    }
     const seconds = window.toSeconds({ integral: false });
-    if (!Token.isUnresolved(seconds) && (seconds % 1 !== 0 || seconds > MAX_THROTTLE_WINDOW.toSeconds())) {
+    if (seconds % 1 !== 0 || seconds > MAX_THROTTLE_WINDOW.toSeconds()) {
       throw new Error(`throttleWindow must be whole seconds between 0 and 1 day (${MAX_THROTTLE_WINDOW.toSeconds()} s), got ${window.toHumanString()}.`);
     }
     const roleArn = props.organizationsRoleArn;
@@ -191,17 +195,20 @@ export class CisSecurityAccount extends Construct {
     if (roleArn !== undefined && !enrich) {
       throw new Error('organizationsRoleArn is only used to read account names and tags: remove it, or leave enrichment on.');
     }
+    if (props.chatDelivery !== undefined && (props.chatDelivery === null || typeof props.chatDelivery !== 'object' || Array.isArray(props.chatDelivery))) {
+      throw new Error(`chatDelivery must be ChatDeliveryOptions (for example { slackChannels: [{ slackWorkspaceId: 'T0123ABCDE', slackChannelId: 'C0123ABCDE' }] }), got ${describeValue(props.chatDelivery)}.`);
+    }
 
-    const keys = new Map<CisSeverity, kms.IKey>();
+    const alarmTopics = new Map<CisSeverity, CisAlarmTopic>();
     for (const severity of ROUTED) {
       const t = new CisAlarmTopic(this, `${severity.charAt(0)}${severity.slice(1).toLowerCase()}Topic`, { displayName: `CIS organization alerts: ${severity}` });
       this.topics.set(severity, t.topic);
-      keys.set(severity, t.encryptionKey);
+      alarmTopics.set(severity, t);
     }
 
-    const relay = enrich || window.toSeconds() > 0
+    const relay = enrich || seconds > 0
       ? new AlertRelay(this, 'Relay', {
-        topics: new Map(ROUTED.map(s => [s, { topic: this.topicFor(s), key: keys.get(s)! }])),
+        topics: alarmTopics,
         enrich,
         throttleWindow: window,
         organizationId: org,

@@ -5,43 +5,24 @@
  * Also: unreachable endpoint, rejected credentials, access denied, no
  * credentials and no region, each with its own exit code.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand, SNSClient, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import { auditJson, cleanTmp, resourcesOfType, runCli, statusMatrix, statusesOf, synthTemplate, tmpDir } from './helpers';
+import { auditJson, cleanTmp, resourcesOfType, runCli, statusMatrix, statusesOf, synthTemplate } from './helpers';
 import { AppliedTemplate, applyTemplateToMoto } from './moto-apply';
 import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
-import { MotoServer, createUserWithoutPermissions, describeIfPython, freePort, startMoto } from '../support/moto';
+import { MotoServer, createUserWithoutPermissions, describeIfPython, freePort, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
 
-const ENV_KEYS = [
-  'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE',
-  'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
-];
 
 describeIfPython('audit --live against moto', () => {
   let moto: MotoServer;
   let template: any;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnvironment = (): void => undefined;
 
   /** Points the SDK at moto with dummy credentials and no shared config. */
   function useMoto(): void {
-    const empty = path.join(tmpDir(), 'empty');
-    fs.writeFileSync(empty, '');
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: empty,
-      AWS_SHARED_CREDENTIALS_FILE: empty,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_DEFAULT_REGION;
+    pointAwsSdkAt(moto.endpoint);
   }
 
   async function deploy(): Promise<AppliedTemplate> {
@@ -50,7 +31,7 @@ describeIfPython('audit --live against moto', () => {
   }
 
   beforeAll(async () => {
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
+    restoreEnvironment = saveAwsEnvironment();
     moto = await startMoto();
     // The real construct, with the planner's filters (as the construct will deploy them) and an email subscriber.
     template = synthTemplate({ emailAddresses: ['security@example.com'] });
@@ -58,10 +39,7 @@ describeIfPython('audit --live against moto', () => {
 
   afterAll(async () => {
     await moto?.stop();
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnvironment();
     cleanTmp();
   });
 

@@ -10,51 +10,31 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { auditJson, cleanTmp, resourcesOfType, runCli, statusMatrix, synthTemplate, tmpDir } from './helpers';
+import { auditJson, cleanTmp, resourcesOfType, runCli, statusMatrix, synthTemplate } from './helpers';
 import { AppliedTemplate, applyTemplateToMoto } from './moto-apply';
 import { MANAGEMENT_ACCOUNT, MotoOrganization, createAuditor, createMotoOrganization, createRoleWithoutPermissions, grantRoleAdmin } from './moto-organization';
 import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
 import { mapWithConcurrency } from '../../src/audit/organization';
 import { organizationExitCode } from '../../src/audit/run';
-import { MotoServer, describeIfPython, freePort, startMoto } from '../support/moto';
+import { MotoServer, describeIfPython, freePort, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
 
-const ENV_KEYS = [
-  'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE',
-  'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
-];
 const REGIONS = ['us-east-1', 'eu-west-1'];
 /** The bundled CLI (what users install), when the build made it. */
 const BIN = path.resolve(__dirname, '..', '..', 'lib', 'bin', 'cis-monitoring.js');
 const ROOT_USAGE_PATTERN = '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"}';
 
-const saved: Record<string, string | undefined> = {};
+let restoreEnvironment = (): void => undefined;
 beforeAll(() => {
-  for (const k of ENV_KEYS) saved[k] = process.env[k];
+  restoreEnvironment = saveAwsEnvironment();
 });
 afterAll(() => {
-  for (const k of ENV_KEYS) {
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
-  }
+  restoreEnvironment();
   cleanTmp();
 });
 
 /** Points the SDK at `endpoint` with the given credentials and no shared config. */
-function useEndpoint(endpoint: string, credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }): void {
-  const empty = path.join(tmpDir(), 'empty');
-  fs.writeFileSync(empty, '');
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: empty,
-    AWS_SHARED_CREDENTIALS_FILE: empty,
-    AWS_EC2_METADATA_DISABLED: 'true',
-  });
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_DEFAULT_REGION;
+function useEndpoint(endpoint: string, credentials?: { accessKeyId: string; secretAccessKey: string }): void {
+  pointAwsSdkAt(endpoint, credentials);
 }
 
 describeIfPython('audit --live --organization against moto', () => {

@@ -15,7 +15,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CisSecurityAccount } from '../../src';
-import { MotoServer, describeIfPython, startMoto } from '../support/moto';
+import { MotoServer, describeIfPython, pointAwsSdkAt, startMoto } from '../support/moto';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const relayModule = require('../../src/organization/relay-handler/index.js');
@@ -299,12 +299,8 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
   test('the Lambda entry point builds its clients from the environment (the runtime\'s SDK, AWS_ENDPOINT_URL here)', async () => {
     const saved = { ...process.env };
     try {
+      pointAwsSdkAt(moto.endpoint, security, REGION);
       Object.assign(process.env, {
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_REGION: REGION,
-        AWS_ACCESS_KEY_ID: security.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: security.secretAccessKey,
-        AWS_SESSION_TOKEN: security.sessionToken,
         ...Object.fromEntries(SEVERITIES.map(s => [`TOPIC_${s}`, topicArns[s]])),
         THROTTLE_TABLE: tableName,
         THROTTLE_WINDOW_SECONDS: '900',

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CisControl, CisOrganizationRollout, CisSecurityAccount, CisSeverity } from '../../src';
 import { memberTemplateViolations } from '../support/member-template';
@@ -108,6 +108,8 @@ describe('CisSecurityAccount', () => {
     [{ organizationId: ORG, throttleWindow: 900 }, /throttleWindow must be a Duration .* got number 900/],
     [{ organizationId: ORG, throttleWindow: Duration.millis(1500) }, /throttleWindow must be whole seconds between 0 and 1 day \(86400 s\), got 1 second 500 millis/],
     [{ organizationId: ORG, throttleWindow: Duration.days(2) }, /throttleWindow must be whole seconds between 0 and 1 day .* got 2 days/],
+    [{ organizationId: ORG, throttleWindow: Duration.seconds(new CfnParameter(new Stack(), 'W', { type: 'Number' }).valueAsNumber) }, /throttleWindow must be a concrete Duration .* not a token/],
+    [{ organizationId: ORG, chatDelivery: 'slack' }, /chatDelivery must be ChatDeliveryOptions .* got the string "slack"/],
     [{ organizationId: ORG, organizationsRoleArn: 'OrgRead' }, /organizationsRoleArn must be an IAM role ARN .* got the string "OrgRead"/],
     [{ organizationId: ORG, enrichment: false, organizationsRoleArn: 'arn:aws:iam::111111111111:role/OrgRead' }, /organizationsRoleArn is only used to read account names and tags/],
     [{ organizationId: 'org' }, /organizationId must be an AWS Organizations id .* got the string "org"/],

@@ -30,7 +30,7 @@ import { buildDemoApp, DEMO_STACK_NAME } from '../../examples/demo-app';
 import { CisBenchmarkVersion, CisControl } from '../../src';
 import { PROWLER_RULES } from '../../src/scanners/scanner-data.generated';
 import { applyTemplateToMoto } from '../audit/moto-apply';
-import { MotoServer, describeIfPython, startMoto } from '../support/moto';
+import { MotoServer, describeIfPython, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
 import { ensureScannerInstalled, pinnedVersion } from '../support/scanner-tools';
 
 const REGION = 'us-east-1';
@@ -38,10 +38,6 @@ const REGION = 'us-east-1';
 const CHECK_TO_CONTROL = new Map(Object.entries(PROWLER_RULES).map(([key, rule]) => [rule.checkId, key]));
 const CHECKS = [...CHECK_TO_CONTROL.keys()];
 
-const ENV_KEYS = [
-  'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE',
-  'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
-];
 
 /** One stack per family of CIS texts, and the control whose filters are deleted in it. */
 const CASES: Array<{ version: CisBenchmarkVersion; deleted: CisControl }> = [
@@ -120,7 +116,7 @@ interface Demo {
 describeIfPython('the real Prowler on the demo app deployed to moto', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-prowler-'));
   const emptyFile = path.join(tmp, 'empty');
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnvironment = (): void => undefined;
   const timings: string[] = [];
   let prowler: string;
   let moto: MotoServer;
@@ -130,7 +126,7 @@ describeIfPython('the real Prowler on the demo app deployed to moto', () => {
   beforeAll(async () => {
     prowler = ensureScannerInstalled('prowler');
     fs.writeFileSync(emptyFile, '');
-    for (const k of ENV_KEYS) saved[k] = process.env[k];
+    restoreEnvironment = saveAwsEnvironment();
     moto = await startMoto();
     session = new ProwlerSession(prowler, {
       PATH: process.env.PATH,
@@ -144,27 +140,13 @@ describeIfPython('the real Prowler on the demo app deployed to moto', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
     }, tmp);
     // The SDK in this process (moto-apply, DeleteMetricFilter) talks to moto too.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: REGION,
-      AWS_CONFIG_FILE: emptyFile,
-      AWS_SHARED_CREDENTIALS_FILE: emptyFile,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_DEFAULT_REGION;
+    pointAwsSdkAt(moto.endpoint, undefined, REGION);
   }, 900_000);
 
   afterAll(async () => {
     await session?.stop();
     await moto?.stop();
-    for (const k of ENV_KEYS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnvironment();
     fs.rmSync(tmp, { recursive: true, force: true });
     // eslint-disable-next-line no-console
     console.log(`Prowler runs:\n${timings.join('\n')}`);

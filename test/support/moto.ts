@@ -15,6 +15,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
 import * as path from 'path';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -172,4 +173,46 @@ export async function createUserWithoutPermissions(endpoint: string, userName: s
   const secretAccessKey = /<SecretAccessKey>([^<]+)<\/SecretAccessKey>/.exec(xml)?.[1];
   if (!accessKeyId || !secretAccessKey) throw new Error(`CreateAccessKey on moto returned no key: ${xml}`);
   return { accessKeyId, secretAccessKey };
+}
+
+/** The environment variables the AWS SDK reads: saved and restored around tests that point it at moto. */
+const AWS_ENV_KEYS = [
+  'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE',
+  'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
+];
+
+/** Saves the AWS SDK's environment variables; the function returned puts them back. */
+export function saveAwsEnvironment(): () => void {
+  const saved = Object.fromEntries(AWS_ENV_KEYS.map(k => [k, process.env[k]]));
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+let emptyConfig: string | undefined;
+
+/**
+ * Points the AWS SDK of this process (and of children that inherit its
+ * environment) at `endpoint` with the given credentials, Region us-east-1
+ * unless given, and no shared config or credentials file.
+ */
+export function pointAwsSdkAt(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = { accessKeyId: 'testing', secretAccessKey: 'testing' }, region = 'us-east-1'): void {
+  if (!emptyConfig) {
+    emptyConfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cis-aws-config-')), 'empty');
+    fs.writeFileSync(emptyConfig, '');
+  }
+  for (const k of AWS_ENV_KEYS) delete process.env[k];
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+    AWS_REGION: region,
+    AWS_CONFIG_FILE: emptyConfig,
+    AWS_SHARED_CREDENTIALS_FILE: emptyConfig,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
 }

@@ -65,7 +65,7 @@ function organizationsRegion(region) {
 }
 
 /** The AWS SDK clients, created from the runtime's SDK on first use. */
-function defaultClients(config, region) {
+function defaultClients(region) {
   const { SNSClient } = require('@aws-sdk/client-sns');
   const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
   const { OrganizationsClient } = require('@aws-sdk/client-organizations');
@@ -218,6 +218,11 @@ function createRelay(deps) {
   };
 }
 
+/** A field of an event as text: '' when absent, JSON for anything that is not a string. */
+function str(v) {
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+}
+
 /**
  * Checks the input the rules send (`{kind, severity, headline, account, region, time, id, detail}`)
  * and derives the throttle key. A malformed input is an error: it goes to the dead-letter queue, whole.
@@ -229,7 +234,6 @@ function readInput(input) {
   if (!KINDS.includes(input.kind)) throw new Error(`kind must be one of ${KINDS.join(', ')}, got ${JSON.stringify(input.kind)}.`);
   if (!SEVERITIES.includes(input.severity)) throw new Error(`severity must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(input.severity)}.`);
   const detail = input.detail !== null && typeof input.detail === 'object' && !Array.isArray(input.detail) ? input.detail : {};
-  const str = v => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
   if (input.kind === 'detection') {
     // The member account the call was made in, kept by CloudTrail when the event is forwarded.
     const account = str(detail.recipientAccountId) || str(input.account);
@@ -285,18 +289,17 @@ function repeatsLine(alert, claim, windowSeconds) {
 /** The message as a person reads it: what, which account (name and tags), then the details. */
 function formatMessage(alert, account, claim, windowSeconds) {
   const d = alert.detail;
-  const s = v => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
   const body = alert.kind === 'detection'
     ? [
       alert.headline,
       accountLine(alert, account),
       `Who: ${alert.principal}${alert.principalType ? ` (${alert.principalType})` : ''}`,
-      `What: ${s(d.eventName)} on ${s(d.eventSource)}`,
+      `What: ${str(d.eventName)} on ${str(d.eventSource)}`,
       `Where: region ${alert.region}`,
       `When: ${alert.time}`,
-      `Source IP: ${s(d.sourceIPAddress)}`,
-      `Outcome: ${d.errorCode ? `${s(d.errorCode)} ${s(d.errorMessage)}`.trim() : 'success'}`,
-      `Event ID: ${s(d.eventID)}`,
+      `Source IP: ${str(d.sourceIPAddress)}`,
+      `Outcome: ${d.errorCode ? `${str(d.errorCode)} ${str(d.errorMessage)}`.trim() : 'success'}`,
+      `Event ID: ${str(d.eventID)}`,
     ]
     : [
       alert.headline,
@@ -335,7 +338,7 @@ let relay;
 exports.handler = async event => {
   if (!relay) {
     const config = configFromEnv(process.env);
-    relay = createRelay({ config, clients: defaultClients(config, process.env.AWS_REGION) });
+    relay = createRelay({ config, clients: defaultClients(process.env.AWS_REGION) });
   }
   return relay.handle(event);
 };
