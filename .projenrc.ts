@@ -72,6 +72,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The security account's alert relay (plain JavaScript on the Lambda runtime's SDK) is tested against moto with these.
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-sqs@^3',
+    // The security account's bus, its rules and input transformers are run in moto's EventBridge.
+    '@aws-sdk/client-eventbridge@^3',
     // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
     '@duckdb/node-api@1.5.6-r.1',
   ],

@@ -16,7 +16,8 @@
  *   EventBridge target (and keep their own topic for Security Hub). An alert
  *   relay holds back repeats per principal + action + outcome for 15 minutes
  *   and names the member account and its tags (prod, sandbox) in each
- *   message; a Slack channel gets every severity.
+ *   message; a Slack channel gets every severity. Members send a heartbeat
+ *   the same way; a member that falls silent is reported.
  *
  * Synthesizes offline (no credentials, no lookups) into cdk.out.organization/
  * and writes the member template next to it for review.
@@ -87,6 +88,9 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
     enrichment: true,
     throttleWindow: Duration.minutes(15),
     chatDelivery: { slackChannels: [{ slackWorkspaceId: 'T0123ABCDE', slackChannelId: 'C0123ABCDE', configurationName: 'cis-organization-alerts' }] },
+    // The dead man's switch: every member account of the rollout's OUs sends a heartbeat every 15 minutes (the rollout's
+    // default); one silent for 30 minutes in this Region is reported to the CRITICAL topic.
+    memberHeartbeats: { organizationalUnitIds: ORGANIZATION.workloadOus },
   });
   central.topicFor(CisSeverity.CRITICAL).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
   central.topicFor(CisSeverity.HIGH).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));

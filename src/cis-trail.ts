@@ -186,7 +186,11 @@ export class CisTrail extends Construct {
 
     this.trail = new cloudtrail.Trail(this, 'Trail', {
       trailName: props.trailName,
-      bucket,
+      // The Trail's own statements for the bucket (GetBucketAcl, PutObject to AWSLogs/<account>/)
+      // get aws:SourceAccount and aws:SourceArn, so CloudTrail writes only for this account's trails.
+      bucket: withSourceConditions(bucket, ownerCondition, owners.length === 1
+        ? `arn:${stack.partition}:cloudtrail:${stack.region}:${owners[0]}:trail/${props.trailName ?? '*'}`
+        : owners.map(o => `arn:${stack.partition}:cloudtrail:${stack.region}:${o}:trail/${props.trailName ?? '*'}`)),
       encryptionKey: key,
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
@@ -247,6 +251,32 @@ export class CisTrail extends Construct {
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * The bucket as the Trail construct sees it: every CloudTrail statement it adds
+ * that names no trail (`aws:SourceArn`) gets `aws:SourceAccount` and
+ * `aws:SourceArn` before it reaches the bucket policy (confused-deputy
+ * protection, as AWS recommends for CloudTrail bucket policies). The Trail
+ * adds them in its constructor, where nothing else could reach them.
+ */
+function withSourceConditions(bucket: s3.IBucket, accounts: string | string[], trailArns: string | string[]): s3.IBucket {
+  return new Proxy(bucket, {
+    get(target, prop, receiver) {
+      if (prop === 'addToResourcePolicy') {
+        return (statement: iam.PolicyStatement) => {
+          const json = statement.toStatementJson();
+          const fromCloudTrail = JSON.stringify(json.Principal ?? {}).includes('cloudtrail.amazonaws.com');
+          if (fromCloudTrail && !JSON.stringify(json.Condition ?? {}).includes('aws:SourceArn')) {
+            statement.addCondition('StringEquals', { 'aws:SourceAccount': accounts });
+            statement.addCondition(Array.isArray(trailArns) || trailArns.includes('*') ? 'ArnLike' : 'ArnEquals', { 'aws:SourceArn': trailArns });
+          }
+          return target.addToResourcePolicy(statement);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
 
 /** Checks the organization options; undefined for an ordinary trail. */
 function validateOrganizationOptions(props: CisTrailOptions): { organizationId: string; managementAccountId?: string } | undefined {

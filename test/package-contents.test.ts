@@ -25,8 +25,9 @@ if (!built) {
 const describeBuilt = built ? describe : describe.skip;
 
 const MiB = 1024 * 1024;
-/** The Lambda code asset of CisSecurityAccount's alert relay: one plain JavaScript file. */
-const RELAY = 'lib/organization/relay-handler/index.js';
+/** The Lambda code asset of CisSecurityAccount's alert relay and heartbeat monitor: plain JavaScript files. */
+const RELAY_DIR = 'lib/organization/relay-handler/';
+const RELAY_FILES = ['common.js', 'heartbeat.js', 'index.js'].map(f => `${RELAY_DIR}${f}`);
 const RELAY_SDK_CLIENTS = new Set(['@aws-sdk/client-sns', '@aws-sdk/client-dynamodb', '@aws-sdk/client-organizations', '@aws-sdk/client-sts']);
 
 /** Every path the tarball may hold. */
@@ -66,9 +67,11 @@ describeBuilt('npm tarball', () => {
     }
   });
 
-  test('holds the alert relay\'s Lambda code as the only file of its asset directory, the same bytes as in src/', () => {
-    expect(pack.files.map(f => f.path).filter(p => p.startsWith('lib/organization/relay-handler/'))).toEqual([RELAY]);
-    expect(fs.readFileSync(path.join(ROOT, RELAY), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'src/organization/relay-handler/index.js'), 'utf8'));
+  test('holds the alert relay\'s Lambda code as the only files of its asset directory, the same bytes as in src/', () => {
+    expect(pack.files.map(f => f.path).filter(p => p.startsWith(RELAY_DIR)).sort()).toEqual(RELAY_FILES);
+    for (const f of RELAY_FILES) {
+      expect(fs.readFileSync(path.join(ROOT, f), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, f.replace(/^lib\//, 'src/')), 'utf8'));
+    }
   });
 
   test('is at most 5 MiB packed and 10 MiB unpacked', () => {
@@ -101,7 +104,7 @@ describeBuilt('npm tarball', () => {
         if (spec === 'constructs' || spec === 'aws-cdk-lib' || spec.startsWith('aws-cdk-lib/')) continue;
         if (file.path === 'lib/bin/aws-sdk.js' && sdkMessages.has(spec)) continue;
         // The alert relay runs in AWS Lambda, whose Node.js runtime provides the AWS SDK v3.
-        if (file.path === RELAY && RELAY_SDK_CLIENTS.has(spec)) continue;
+        if (RELAY_FILES.includes(file.path) && RELAY_SDK_CLIENTS.has(spec)) continue;
         foreign.push(`${file.path}: ${spec}`);
       }
     }

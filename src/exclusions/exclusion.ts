@@ -72,20 +72,18 @@ export class Exclusion {
    *   role path; `userIdentity.arn` of a role session is the STS
    *   `assumed-role` ARN instead).
    * - A user, root, `assumed-role` or `federated-user` ARN matches `userIdentity.arn`.
-   * - Anything else (`arn:aws:iam::123456789012:*`, a leading `*`, or an
-   *   unresolved token) is tested against both fields.
+   * - Anything else (`arn:aws:iam::123456789012:*` or a leading `*`) is tested against both fields.
    *
    * The account cannot be a wildcard (`arn:aws:iam::*:role/x` has a `*` in the
    * middle); list one exclusion per account or use `Exclusion.roleName()`.
+   * The ARN must be known at synth time (not a token): a value that arrives
+   * at deploy time cannot be checked or escaped, and a `"` in it would end
+   * the filter pattern's string. For a role of this app use `Exclusion.role()`.
    */
   public static principalArn(arn: string, options: ExclusionOptions = {}): Exclusion {
-    if (Token.isUnresolved(arn)) {
-      return new Exclusion(ExclusionKind.PRINCIPAL_ARN, arn, `principal ${arn}`, [
-        tokenCondition(SELECTORS.userArn, arn, TOKEN_RESERVE.arn),
-        tokenCondition(SELECTORS.sessionIssuerArn, arn, TOKEN_RESERVE.arn),
-      ], options);
-    }
-    const where = `Exclusion.principalArn("${arn}")`;
+    const where = `Exclusion.principalArn(${JSON.stringify(arn)})`;
+    // A value known only at deploy time could hold `"` and end the filter pattern's string (the paging alarm would never fire).
+    rejectToken(arn, where);
     checkValue(arn, where, 'use Exclusion.roleName("NAME") to match a role in every account, or list one ARN per account');
     const fixed = arn.replace(/^\*/, '').replace(/\*$/, '');
     if (!arn.startsWith('*') && !/^arn:[a-z0-9-]+:(iam|sts)::/.test(arn)) {
@@ -136,11 +134,8 @@ export class Exclusion {
    * `GetFederationToken`, so an IAM user with this name is excluded too.
    */
   public static roleName(name: string, options: ExclusionOptions = {}): Exclusion {
-    if (Token.isUnresolved(name)) {
-      return new Exclusion(ExclusionKind.ROLE_NAME, name, `role name ${name}`,
-        [tokenCondition(SELECTORS.sessionIssuerUserName, name, TOKEN_RESERVE.roleName)], options);
-    }
-    const where = `Exclusion.roleName("${name}")`;
+    const where = `Exclusion.roleName(${JSON.stringify(name)})`;
+    rejectToken(name, where);
     checkValue(name, where, 'use a name prefix or suffix such as "terraform-*"');
     const fixed = stripWildcards(name);
     if (!ROLE_NAME.test(fixed)) {
@@ -170,11 +165,8 @@ export class Exclusion {
    * Filter patterns cannot express other prefix lengths or IPv6 networks.
    */
   public static sourceIp(ipOrCidr: string, options: ExclusionOptions = {}): Exclusion {
-    if (Token.isUnresolved(ipOrCidr)) {
-      return new Exclusion(ExclusionKind.SOURCE_IP, ipOrCidr, `source IP ${ipOrCidr}`,
-        [tokenCondition(SELECTORS.sourceIp, ipOrCidr, TOKEN_RESERVE.ip)], options);
-    }
-    const where = `Exclusion.sourceIp("${ipOrCidr}")`;
+    const where = `Exclusion.sourceIp(${JSON.stringify(ipOrCidr)})`;
+    rejectToken(ipOrCidr, where);
     const value = ipFilterValue(ipOrCidr, where);
     return new Exclusion(ExclusionKind.SOURCE_IP, ipOrCidr, `source IP ${ipOrCidr}`, [literalCondition(SELECTORS.sourceIp, value)], options);
   }
@@ -273,7 +265,7 @@ function tokenCondition(selector: string, value: string, reserve: number): Exclu
 
 function rejectToken(value: string, where: string): void {
   if (Token.isUnresolved(value)) {
-    throw new Error(`${where}: the value is an unresolved token; it must be known at synth time so it can be checked and escaped. Pass a literal string.`);
+    throw new Error(`${where}: the value is an unresolved token; it must be known at synth time so it can be checked and escaped (a deploy-time value with a quote in it would end the filter pattern's string and silence the paging alarm). Pass a literal string${where.startsWith('Exclusion.principalArn') || where.startsWith('Exclusion.roleName') ? ', or Exclusion.role(role) for a role of this app' : ''}.`);
   }
 }
 

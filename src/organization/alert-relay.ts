@@ -13,9 +13,9 @@ import { COMPLIANCE_PACKS, forPacks, suppressNagFindings } from '../nag-suppress
 import { CisSeverity } from '../severity';
 
 const NIST_AND_HIPAA = ['NIST.800.53.R5', 'HIPAA.Security'];
-const RELAY_LOGS_REASON = 'The relay logs one line per alert (outcome, severity, throttle key and subject), the same facts the alert topics carry; CloudWatch Logs encrypts it at rest with its own key.';
+const RELAY_LOGS_REASON = 'The relay and the heartbeat monitor log one line per alert or heartbeat check (outcome, severity, throttle key, subject, accounts), the same facts the alert topics carry; CloudWatch Logs encrypts it at rest with its own key.';
 const RELAY_TABLE_REASON = 'The table holds only the throttle windows of recent alerts (each expires after a week); point-in-time recovery is on, a backup plan would keep nothing of value.';
-const RELAY_VPC_REASON = 'The relay calls only AWS APIs (SNS, DynamoDB, Organizations, STS); a VPC would add endpoints and NAT without reducing what it can reach.';
+const RELAY_VPC_REASON = 'The relay and the heartbeat monitor call only AWS APIs (SNS, DynamoDB, Organizations, STS); a VPC would add endpoints and NAT without reducing what they can reach.';
 const RELAY_CONCURRENCY_REASON = 'Reserved concurrency would take capacity from the account\'s pool and could make the deployment fail in accounts with a low limit; alerts arrive at the rate of members\' alarms and detections.';
 const RELAY_POLICY_REASON = 'GenerateDataKey* covers the two data-key calls SNS makes for an encrypted topic, on the topics\' own keys only; Organizations account ARNs name the management account, which the security account does not know, and the organization id limits them to the organization\'s accounts.';
 
@@ -28,6 +28,8 @@ export interface AlertRelayProps {
   readonly organizationId: string;
   readonly organizationsRoleArn?: string;
   readonly chatFormat: boolean;
+  /** Where events end that could not be delivered (by EventBridge to the function, or by the function after its retries). */
+  readonly deadLetterQueue: sqs.IQueue;
 }
 
 /** The rule input the handler reads (src/organization/relay-handler/index.js `readInput`). */
@@ -42,29 +44,18 @@ export interface RelayInput {
  * The Lambda function between the security account's rules and its topics:
  * throttles repeats per principal + action + outcome (DynamoDB), names the
  * member account and its tags (Organizations), publishes by severity. Its code
- * is the plain JavaScript file next to this one, shipped as is.
+ * is the plain JavaScript in `relay-handler/` (index.js), shipped as is.
  */
 export class AlertRelay extends Construct {
   public readonly function: lambda.Function;
   public readonly throttleTable?: dynamodb.Table;
-  public readonly deadLetterQueue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: AlertRelayProps) {
     super(scope, id);
     const stack = Stack.of(this);
-
-    // Events the relay could not deliver after Lambda's retries, and events EventBridge could not hand to it.
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    suppressNagFindings(logGroup.node.defaultChild as logs.CfnLogGroup, forPacks(COMPLIANCE_PACKS, 'CloudWatchLogGroupEncrypted', RELAY_LOGS_REASON));
+    this.deadLetterQueue = props.deadLetterQueue;
+    const logGroup = handlerLogGroup(this);
 
     // Every permission in one customer-managed policy with explicit statements: the
     // compliance packs refuse inline policies, and grants would add a default (inline) one.
@@ -96,7 +87,8 @@ export class AlertRelay extends Construct {
       cfnTable.pointInTimeRecoverySpecification = { pointInTimeRecoveryEnabled: true };
       suppressNagFindings(cfnTable, forPacks(NIST_AND_HIPAA, 'DynamoDBInBackupPlan', RELAY_TABLE_REASON));
       statements.push(new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        // Claims, counts and delivery marks are all conditional updates of one item.
+        actions: ['dynamodb:UpdateItem'],
         resources: [this.throttleTable.tableArn],
       }));
       environment.THROTTLE_TABLE = this.throttleTable.tableName;
@@ -137,22 +129,19 @@ export class AlertRelay extends Construct {
       description: 'CIS alert relay: throttles repeats per principal, action and outcome, names the member account and its tags, publishes by severity',
       runtime: newestNodeRuntime(),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, 'relay-handler')),
+      code: handlerCode(),
       // The managed policy above holds every permission; the function must not add an inline one.
       role: role.withoutPolicyUpdates(),
       logGroup,
       timeout: Duration.seconds(30),
       memorySize: 256,
       environment,
-      deadLetterQueue: this.deadLetterQueue,
+      deadLetterQueue: props.deadLetterQueue,
       retryAttempts: 2,
     });
     // Lambda checks at creation that the role may send to the dead-letter queue.
     this.function.node.addDependency(policy);
-    suppressNagFindings(this.function.node.defaultChild as lambda.CfnFunction, [
-      ...forPacks(COMPLIANCE_PACKS, 'LambdaInsideVPC', RELAY_VPC_REASON),
-      ...forPacks(NIST_AND_HIPAA, 'LambdaConcurrency', RELAY_CONCURRENCY_REASON),
-    ]);
+    suppressFunctionFindings(this.function);
   }
 
   /** A rule target that hands the relay what it needs from the event. */
@@ -174,12 +163,38 @@ export class AlertRelay extends Construct {
   }
 }
 
+/** The directory of the relay's and the heartbeat monitor's code: plain JavaScript files, shipped as they are (one asset). */
+export const HANDLER_DIRECTORY = path.join(__dirname, 'relay-handler');
+
+/** The code asset of both functions. */
+export function handlerCode(): lambda.Code {
+  return lambda.Code.fromAsset(HANDLER_DIRECTORY);
+}
+
+/** The findings that do not apply to the relay's and the heartbeat monitor's functions (docs/cdk-nag.md). */
+export function suppressFunctionFindings(fn: lambda.Function): void {
+  suppressNagFindings(fn.node.defaultChild as lambda.CfnFunction, [
+    ...forPacks(COMPLIANCE_PACKS, 'LambdaInsideVPC', RELAY_VPC_REASON),
+    ...forPacks(NIST_AND_HIPAA, 'LambdaConcurrency', RELAY_CONCURRENCY_REASON),
+  ]);
+}
+
+/** A function's log group: a year, kept when the stack goes. */
+export function handlerLogGroup(scope: Construct): logs.LogGroup {
+  const logGroup = new logs.LogGroup(scope, 'Logs', {
+    retention: logs.RetentionDays.ONE_YEAR,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  suppressNagFindings(logGroup.node.defaultChild as logs.CfnLogGroup, forPacks(COMPLIANCE_PACKS, 'CloudWatchLogGroupEncrypted', RELAY_LOGS_REASON));
+  return logGroup;
+}
+
 /**
  * The newest Node.js runtime the installed aws-cdk-lib knows (22 at the
  * floor): the handler is plain CommonJS on the runtime's AWS SDK v3, so it
  * runs on each, and a runtime that is not the newest is a finding (AwsSolutions-L1).
  */
-function newestNodeRuntime(): lambda.Runtime {
+export function newestNodeRuntime(): lambda.Runtime {
   let newest = lambda.Runtime.NODEJS_22_X;
   const version = (r: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(r.name)?.[1] ?? 0);
   for (const value of Object.values(lambda.Runtime)) {

@@ -108,10 +108,12 @@ export interface CisEventRulesProps {
   readonly severityRoutes?: SeverityRouteOptions[];
 
   /**
-   * Messages name the member account the event happened in (CloudTrail's
-   * `recipientAccountId`) instead of the account the rule runs in. Set it
-   * where the rules run for an AWS Organization: on a bus that receives the
-   * members' events, or in member stacks rolled out by `CisOrganizationRollout`.
+   * Messages say "member account" for the account the event happened in:
+   * the event's envelope `account`, which EventBridge sets and keeps when a
+   * member forwards the event (never the detail's `recipientAccountId`,
+   * which the sender writes). Set it where the rules run for an AWS
+   * Organization: on a bus that receives the members' events, or in member
+   * stacks rolled out by `CisOrganizationRollout`.
    * @default false
    */
   readonly nameMemberAccount?: boolean;

@@ -6,6 +6,7 @@
  * configuration is the environment the construct gives the function, with
  * each Ref replaced by the moto resource it names.
  */
+import * as net from 'net';
 import * as path from 'path';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -23,6 +24,31 @@ const relayModule = require('../../src/organization/relay-handler/index.js');
 const REGION = 'us-east-1';
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+/** A Lambda context whose remaining time is `ms` from now. */
+function lambdaContext(ms: number) {
+  const end = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => end - Date.now() };
+}
+
+/** A local endpoint that accepts connections and never answers (for the deadlines). */
+async function silentServer(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer(socket => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>(resolve => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
 
 /** The relay's environment as the construct synthesizes it. */
 function synthesizedRelay(props: Record<string, unknown> = {}) {
@@ -95,17 +121,33 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
     for (const s of SEVERITIES) await delivered(s);
   }
 
-  interface DetectionOverrides { account?: string; principal?: string; errorCode?: string; eventName?: string; severity?: string; control?: string }
+  let nextId = 0;
+  /** A fresh event id, as EventBridge gives every event. */
+  const eventId = () => `4f1c0b5e-0000-4000-8000-${String(++nextId).padStart(12, '0')}`;
+
+  interface DetectionOverrides {
+    account?: string;
+    recipient?: string;
+    principal?: string;
+    errorCode?: string;
+    eventName?: string;
+    severity?: string;
+    control?: string;
+    id?: string;
+    detail?: Record<string, unknown>;
+  }
+  /** A detection as the bus rule hands it over: the envelope account is the member that forwarded it. */
   function detection(overrides: DetectionOverrides = {}) {
+    const account = overrides.account ?? accounts['payments-prod'];
     return {
       kind: 'detection',
       severity: overrides.severity ?? 'HIGH',
       headline: `[${overrides.severity ?? 'HIGH'}] CIS 5.4 Ensure IAM policy changes are monitored (CIS v7.0.0, control iam-policy-changes)`,
       control: overrides.control ?? 'iam-policy-changes',
-      account: '222222222222',
+      account,
       region: REGION,
       time: '2026-12-01T10:00:00Z',
-      id: 'e1',
+      id: overrides.id ?? eventId(),
       detail: {
         eventVersion: '1.09',
         eventTime: '2026-12-01T09:59:58Z',
@@ -113,23 +155,54 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
         eventName: overrides.eventName ?? 'PutRolePolicy',
         awsRegion: REGION,
         sourceIPAddress: '203.0.113.7',
-        recipientAccountId: overrides.account ?? accounts['payments-prod'],
+        recipientAccountId: overrides.recipient ?? account,
         eventID: 'c0ffee00-0000-4000-8000-000000000001',
         userIdentity: { type: 'AssumedRole', arn: overrides.principal ?? 'arn:aws:sts::111111111111:assumed-role/Admin/alice' },
         ...(overrides.errorCode ? { errorCode: overrides.errorCode, errorMessage: 'User is not authorized' } : {}),
+        ...overrides.detail,
       },
     };
   }
 
-  function alarm(name = 'CisMonitoringMember-Cis-RootAccountUsageAlarm', account = accounts['sandbox-1']) {
+  function alarm(name = 'CisMonitoringMember-Cis-RootAccountUsageAlarm', account = accounts['sandbox-1'], severity = 'CRITICAL') {
     return {
       kind: 'alarm',
-      severity: 'CRITICAL',
+      severity,
       account,
       region: 'eu-west-1',
       time: '2026-12-01T10:00:00Z',
-      id: 'a1',
+      id: eventId(),
       detail: { alarmName: name, state: { value: 'ALARM', reason: 'Threshold Crossed: 1 datapoint [1.0] was greater than or equal to the threshold (1.0).' } },
+    };
+  }
+
+  /**
+   * The Lambda entry point, loaded afresh (a new container), called with the
+   * construct's environment (moto's resources) and `overrides` in place.
+   */
+  function entryPoint(overrides: Record<string, string>): (event: unknown, context: unknown) => Promise<any> {
+    let handler: (event: unknown, context: unknown) => Promise<any> = async () => undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      handler = require(path.resolve(__dirname, '../../src/organization/relay-handler/index.js')).handler;
+    });
+    return async (event, context) => {
+      const saved = { ...process.env };
+      try {
+        pointAwsSdkAt(moto.endpoint, security, REGION);
+        Object.assign(process.env, {
+          ...Object.fromEntries(SEVERITIES.map(s => [`TOPIC_${s}`, topicArns[s]])),
+          THROTTLE_TABLE: tableName,
+          THROTTLE_WINDOW_SECONDS: '900',
+          ENRICH: 'true',
+          CHAT_FORMAT: 'false',
+          ...overrides,
+        });
+        return await handler(event, context);
+      } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+      }
     };
   }
 
@@ -282,11 +355,129 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
     expect(messages[0].Message).toMatch(/^Repeats: not held back \(throttling unavailable: ResourceNotFoundException: /m);
   });
 
-  test('a failed publish throws (Lambda retries, then the dead-letter queue) and undoes its throttle record, so the retry is delivered', async () => {
-    const broken = relay({ config: config({ TOPIC_HIGH: `${topicArns.HIGH}-missing` }), organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await expect(broken.handle(detection({ principal: 'arn:aws:iam::111111111111:user/retry' }))).rejects.toThrow(/not exist|NotFound/i);
+  test('a failed publish throws (Lambda retries, then the dead-letter queue); the retry of the same event re-claims its window and is delivered', async () => {
+    const log: string[] = [];
+    const broken = relay({ config: config({ TOPIC_HIGH: `${topicArns.HIGH}-missing` }), organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' }, log });
+    const event = detection({ principal: 'arn:aws:iam::111111111111:user/retry' });
+    await expect(broken.handle(event)).rejects.toThrow(/not exist|NotFound/i);
+    expect(JSON.parse(log[log.length - 1])).toMatchObject({ level: 'ERROR', message: 'could not publish the alert', id: event.id });
+    // Another event of the same key while the failed one is being retried: held back (and counted), not delivered twice.
     const r = relay({ organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    expect((await r.handle(detection({ principal: 'arn:aws:iam::111111111111:user/retry' }))).outcome).toBe('delivered');
+    expect((await r.handle(detection({ principal: 'arn:aws:iam::111111111111:user/retry' }))).outcome).toBe('held-back');
+    // Lambda's retry of the failed event: never held back by the claim its own attempt made.
+    expect((await r.handle(event)).outcome).toBe('delivered');
+    expect(await delivered('HIGH')).toHaveLength(1);
+    // A duplicate delivery of an event already delivered (EventBridge delivers at least once) is not sent twice.
+    expect((await r.handle(event)).outcome).toBe('duplicate');
+    expect(await delivered('HIGH')).toEqual([]);
+  });
+
+  test('a claim whose event never got delivered is taken over by the next event of the key after a minute, which reports the held-back ones', async () => {
+    const broken = relay({ config: config({ TOPIC_HIGH: `${topicArns.HIGH}-missing` }), organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const principal = 'arn:aws:iam::111111111111:user/takeover';
+    await expect(broken.handle(detection({ principal }))).rejects.toThrow();
+    const r = relay({ organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    expect((await r.handle(detection({ principal }))).outcome).toBe('held-back');
+    clock = new Date(clock.getTime() + 61 * 1000);
+    expect((await r.handle(detection({ principal }))).outcome).toBe('delivered');
+    const [m] = await delivered('HIGH');
+    expect(m.Message).toMatch(/^Held back: 1 repeat between /m);
+  });
+
+  test('forgery: a member whose event names another account in its detail is shown, named and throttled as itself; the genuine alert is not suppressed', async () => {
+    const r = relay({ organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const principal = 'arn:aws:iam::111111111111:root';
+    // From the sandbox (envelope, set by EventBridge), claiming to be prod (detail, set by the sender).
+    const forged = detection({ account: accounts['sandbox-1'], recipient: accounts['payments-prod'], principal, severity: 'CRITICAL' });
+    expect((await r.handle(forged)).outcome).toBe('delivered');
+    const [m] = await delivered('CRITICAL');
+    expect(m.Subject).toMatch(/^\[CRITICAL\] sandbox-1 \[sandbox\]: /);
+    expect(m.Subject).not.toContain('payments-prod');
+    const lines = m.Message.split('\n');
+    expect(lines[1]).toBe(`Account: sandbox-1 (${accounts['sandbox-1']}), tags: Environment=sandbox`);
+    expect(lines[2]).toBe(`Warning: the event's detail names account ${accounts['payments-prod']}, but EventBridge received it from account ${accounts['sandbox-1']}; it is shown and throttled as ${accounts['sandbox-1']}. A member may be forging events.`);
+    // The genuine event in prod, seconds later, with the same principal, action and outcome: its own key, delivered.
+    const genuine = detection({ principal, severity: 'CRITICAL' });
+    expect((await r.handle(genuine)).outcome).toBe('delivered');
+    const [g] = await delivered('CRITICAL');
+    expect(g.Subject).toMatch(/^\[CRITICAL\] payments-prod \[prod\]: /);
+    expect(g.Message).not.toContain('Warning:');
+  });
+
+  test('every severity reaches its topic (INFORMATIONAL shares LOW), for alarms and detections', async () => {
+    const r = relay({ organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const topicOf: Record<string, string> = { CRITICAL: 'CRITICAL', HIGH: 'HIGH', MEDIUM: 'MEDIUM', LOW: 'LOW', INFORMATIONAL: 'LOW' };
+    for (const severity of Object.keys(topicOf)) {
+      await r.handle(alarm(`CisMonitoringMember-Cis-${severity.toLowerCase()}`, accounts['sandbox-1'], severity));
+      const [a, ...more] = await delivered(topicOf[severity]);
+      expect(more).toEqual([]);
+      expect(a.Subject).toBe(`[${severity}] sandbox-1 [sandbox]: CIS alarm CisMonitoringMember-Cis-${severity.toLowerCase()} is in ALARM`);
+      await r.handle(detection({ severity, principal: `arn:aws:iam::111111111111:user/${severity}` }));
+      const [d] = await delivered(topicOf[severity]);
+      expect(d.Subject).toMatch(new RegExp(`^\\[${severity}\\] payments-prod \\[prod\\]: `));
+    }
+  });
+
+  test('hostile fields: 60 KB of quotes with chat format on, line breaks and markup: the message is published (under 256 KiB), one field per line, chat text inert', async () => {
+    const r = relay({ config: config({ CHAT_FORMAT: 'true' }), organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const result = await r.handle(detection({
+      severity: 'MEDIUM',
+      errorCode: 'AccessDenied',
+      eventName: 'PutRolePolicy\nAccount: payments-prod (123456789012), tags: Environment=prod',
+      detail: { errorMessage: '"'.repeat(60_000), sourceIPAddress: '[click here](https://evil.example/login) <!channel> @here' },
+    }));
+    expect(result.outcome).toBe('delivered');
+    const [m] = await delivered('MEDIUM');
+    const lines = m.Message.split('\n');
+    expect(lines.filter(l => l.startsWith('Account:'))).toHaveLength(1);
+    expect(lines).toContain('What: PutRolePolicy\\nAccount: payments-prod (123456789012), tags: Environment=prod on iam.amazonaws.com');
+    expect(m.Message).toMatch(/\[cut: \d+ more characters\]/);
+  });
+
+  test('the relay\'s own entry point with the runtime\'s clients: Organizations hanging (never answers) costs the name, not the alert', async () => {
+    const silent = await silentServer();
+    try {
+      const handler = entryPoint({ AWS_ENDPOINT_URL_ORGANIZATIONS: silent.endpoint, ORGANIZATIONS_ROLE_ARN: '' });
+      const started = Date.now();
+      const result = await handler(detection({ principal: 'arn:aws:iam::111111111111:user/hang-org', severity: 'MEDIUM' }), lambdaContext(30_000));
+      expect(result.outcome).toBe('delivered');
+      expect(Date.now() - started).toBeLessThan(8_000);
+      const [m] = await delivered('MEDIUM');
+      expect(m.Message.split('\n')[1]).toMatch(new RegExp(`^Account: ${accounts['payments-prod']} \\(name and tags unavailable: DeadlineExceeded: organizations:DescribeAccount did not finish within \\d+ ms\\)$`));
+    } finally {
+      await silent.close();
+    }
+  });
+
+  test('SNS hanging: the invocation fails within its deadline (Lambda retries it, then the dead-letter queue), and the retry is delivered, not held back', async () => {
+    const silent = await silentServer();
+    const event = detection({ principal: 'arn:aws:iam::111111111111:user/hang-sns', severity: 'LOW' });
+    try {
+      const hanging = entryPoint({ AWS_ENDPOINT_URL_SNS: silent.endpoint });
+      const started = Date.now();
+      await expect(hanging(event, lambdaContext(9_000))).rejects.toThrow(/DeadlineExceeded|sns:Publish did not finish within/);
+      const took = Date.now() - started;
+      expect(took).toBeLessThan(9_000);
+      expect(took).toBeGreaterThan(3_000);
+    } finally {
+      await silent.close();
+    }
+    const healthy = entryPoint({});
+    expect((await healthy(event, lambdaContext(30_000))).outcome).toBe('delivered');
+    expect(await delivered('LOW')).toHaveLength(1);
+  });
+
+  test('DynamoDB hanging: throttling is given up for this alert, which is delivered and says so', async () => {
+    const silent = await silentServer();
+    try {
+      const handler = entryPoint({ AWS_ENDPOINT_URL_DYNAMODB: silent.endpoint });
+      const result = await handler(detection({ principal: 'arn:aws:iam::111111111111:user/hang-ddb', severity: 'LOW' }), lambdaContext(30_000));
+      expect(result.outcome).toBe('delivered');
+      const [m] = await delivered('LOW');
+      expect(m.Message).toMatch(/^Repeats: not held back \(throttling unavailable: DeadlineExceeded: dynamodb:UpdateItem \(claim\) did not finish within \d+ ms\)\.$/m);
+    } finally {
+      await silent.close();
+    }
   });
 
   test('INFORMATIONAL goes to the LOW topic; with chat delivery, queues still get the text', async () => {
@@ -297,37 +488,24 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
   });
 
   test('the Lambda entry point builds its clients from the environment (the runtime\'s SDK, AWS_ENDPOINT_URL here)', async () => {
-    const saved = { ...process.env };
-    try {
-      pointAwsSdkAt(moto.endpoint, security, REGION);
-      Object.assign(process.env, {
-        ...Object.fromEntries(SEVERITIES.map(s => [`TOPIC_${s}`, topicArns[s]])),
-        THROTTLE_TABLE: tableName,
-        THROTTLE_WINDOW_SECONDS: '900',
-        ENRICH: 'true',
-        CHAT_FORMAT: 'false',
-        ORGANIZATIONS_ROLE_ARN: 'arn:aws:iam::123456789012:role/CisAlertRelayOrganizationsRead',
-      });
-      let handler: (e: unknown) => Promise<any> = async () => undefined;
-      jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        handler = require(path.resolve(__dirname, '../../src/organization/relay-handler/index.js')).handler;
-      });
-      const result = await handler(detection({ principal: `arn:aws:iam::111111111111:user/entry-${Date.now()}`, severity: 'CRITICAL' }));
-      expect(result.outcome).toBe('delivered');
-      const [m] = await delivered('CRITICAL');
-      expect(m.Message.split('\n')[1]).toMatch(/^Account: payments-prod .*Environment=prod/);
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
+    const handler = entryPoint({ ORGANIZATIONS_ROLE_ARN: 'arn:aws:iam::123456789012:role/CisAlertRelayOrganizationsRead' });
+    const result = await handler(detection({ principal: `arn:aws:iam::111111111111:user/entry-${Date.now()}`, severity: 'CRITICAL' }), lambdaContext(30_000));
+    expect(result.outcome).toBe('delivered');
+    const [m] = await delivered('CRITICAL');
+    expect(m.Message.split('\n')[1]).toMatch(/^Account: payments-prod .*Environment=prod/);
   });
 
+  const envelope = { account: '222222222222', region: 'us-east-1', time: '2026-12-01T10:00:00Z', id: 'e-1' };
   test.each([
     [null, /expects the object its rules send/],
     [[], /expects the object its rules send/],
     [{ kind: 'page', severity: 'HIGH' }, /kind must be one of alarm, detection, got "page"/],
     [{ kind: 'alarm', severity: 'URGENT' }, /severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, got "URGENT"/],
+    [{ kind: 'alarm', severity: 'HIGH', ...envelope, account: 'me' }, /account must be a 12-digit account id \(EventBridge sets it on every event\), got "me"/],
+    [{ kind: 'alarm', severity: 'HIGH', ...envelope, region: 'Mars\n' }, /region must be a Region name .* got "Mars\\\\n"/],
+    [{ kind: 'alarm', severity: 'HIGH', ...envelope, id: undefined }, /id must be an event id/],
+    [{ kind: 'alarm', severity: 'HIGH', ...envelope, time: 'yesterday' }, /time must be an ISO 8601 UTC time/],
+    [{ kind: 'detection', severity: 'HIGH', ...envelope, control: 'x") || true' }, /control must be the key of a CIS control/],
   ])('bad input %j is refused whole (to the dead-letter queue) and publishes nothing', async (input, message) => {
     await expect(relay().handle(input)).rejects.toThrow(message);
     for (const s of SEVERITIES) expect(await delivered(s)).toEqual([]);
@@ -356,21 +534,139 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
   });
 });
 
-describe('message formatting (no AWS)', () => {
-  test('subjects are printable ASCII of at most 100 characters', () => {
-    const alert = relayModule.readInput({
-      kind: 'detection', severity: 'HIGH', headline: `[HIGH] ${'x'.repeat(200)}`, account: '1', detail: { recipientAccountId: '111111111111' },
+describe('message formatting (no AWS): every printed field is hostile input', () => {
+  const envelope = { account: '333333333333', region: 'eu-west-1', time: '2026-12-01T10:00:00Z', id: 'b7a1c2d3-0000-4000-8000-000000000001' };
+  const account = { name: 'payments-prod', tags: [{ key: 'Environment', value: 'prod' }, { key: 'Owner', value: 'payments' }] };
+  const claim = { deliver: true, windowEnds: 1_800_000_000 };
+  const config = { windowSeconds: 900, chat: true };
+  const benignDetection = () => ({
+    kind: 'detection',
+    severity: 'HIGH',
+    control: 'iam-policy-changes',
+    ...envelope,
+    headline: '[HIGH] CIS 5.4 Ensure IAM policy changes are monitored (CIS v7.0.0, control iam-policy-changes)',
+    detail: {
+      eventTime: '2026-12-01T09:59:58Z',
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'PutRolePolicy',
+      sourceIPAddress: '203.0.113.7',
+      recipientAccountId: envelope.account,
+      eventID: 'c0ffee00',
+      errorCode: 'AccessDenied',
+      errorMessage: 'not authorized',
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::333333333333:assumed-role/Admin/alice' },
+    },
+  });
+  const benignAlarm = () => ({
+    kind: 'alarm',
+    severity: 'CRITICAL',
+    ...envelope,
+    detail: { alarmName: 'CisMonitoringMember-Cis-root-account-usage', state: { value: 'ALARM', reason: 'Threshold Crossed' } },
+  });
+  const HOSTILE: Array<[string, unknown]> = [
+    ['a line break with a fake account line', 'x\nAccount: evil (123456789012), tags: Environment=prod\r\nWho: nobody'],
+    ['300 KB of quotes', '"'.repeat(300_000)],
+    ['300 KB of backslashes', '\\'.repeat(300_000)],
+    ['bidirectional overrides and zero-width characters', 'safe\u202Eevil\u2066x\u200By\u2028z\u0000\u0085'],
+    ['markdown, links and mentions', '[click](https://evil.example/login) <!here> <@U0123> @channel `x` *b* _i_ ~s~ &lt;!channel&gt; <https://evil.example|ok>'],
+    ['an object', { nested: { deep: ['array', 1, null, '\n'] } }],
+    ['a number', 12345],
+    ['null', null],
+  ];
+  const DETECTION_FIELDS: Array<[string, (e: any, v: unknown) => void]> = [
+    ['headline', (e, v) => { e.headline = v; }],
+    ['userIdentity.arn', (e, v) => { e.detail.userIdentity.arn = v; }],
+    ['userIdentity.type', (e, v) => { e.detail.userIdentity.type = v; }],
+    ['userIdentity', (e, v) => { e.detail.userIdentity = v; }],
+    ['eventName', (e, v) => { e.detail.eventName = v; }],
+    ['eventSource', (e, v) => { e.detail.eventSource = v; }],
+    ['eventTime', (e, v) => { e.detail.eventTime = v; }],
+    ['sourceIPAddress', (e, v) => { e.detail.sourceIPAddress = v; }],
+    ['errorCode', (e, v) => { e.detail.errorCode = v; }],
+    ['errorMessage', (e, v) => { e.detail.errorMessage = v; }],
+    ['eventID', (e, v) => { e.detail.eventID = v; }],
+    ['recipientAccountId', (e, v) => { e.detail.recipientAccountId = v; }],
+    ['detail', (e, v) => { e.detail = v; }],
+  ];
+  const ALARM_FIELDS: Array<[string, (e: any, v: unknown) => void]> = [
+    ['alarmName', (e, v) => { e.detail.alarmName = v; }],
+    ['state.reason', (e, v) => { e.detail.state.reason = v; }],
+    ['state.value', (e, v) => { e.detail.state.value = v; }],
+  ];
+  const ACCOUNT_FIELDS: Array<[string, (a: any, v: unknown) => void]> = [
+    ['account name', (a, v) => { a.name = v; }],
+    ['tag key', (a, v) => { a.tags[0].key = v; }],
+    ['tag value', (a, v) => { a.tags[0].value = v; }],
+  ];
+
+  /** What must hold whatever the input. */
+  function expectInert(alert: any, acct: any) {
+    const text = relayModule.formatMessage(alert, acct, claim, 900);
+    const request = relayModule.publishRequest('arn:aws:sns:eu-west-1:222222222222:t', alert, acct, claim, config);
+    const plain = relayModule.publishRequest('arn:aws:sns:eu-west-1:222222222222:t', alert, acct, claim, { ...config, chat: false });
+    for (const r of [request, plain]) expect(Buffer.byteLength(r.Message, 'utf8')).toBeLessThanOrEqual(relayModule.MAX_MESSAGE_BYTES);
+    expect(request.Subject).toMatch(/^[\x20-\x7E]{1,99}$/);
+    const lines = text.text.split('\n');
+    const expectedLines = alert.kind === 'detection' ? (alert.claimedAccount ? 11 : 10) : 6;
+    expect(lines).toHaveLength(expectedLines);
+    expect(lines.filter((l: string) => l.startsWith('Account:'))).toEqual([lines[1]]);
+    // eslint-disable-next-line no-control-regex
+    expect(text.text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/);
+    const chat = JSON.parse(JSON.parse(request.Message).https).content;
+    expect(chat.description.split('\n')).toHaveLength(expectedLines);
+    // Outside code spans: no markup, link or mention syntax at all; inside: nothing Slack parses there either (<...>, &, @, ://).
+    for (const t of [chat.title, chat.description]) {
+      const spans: string[] = t.match(/`[^`]*`/g) ?? [];
+      expect(t.replace(/`[^`]*`/g, '')).not.toMatch(/[<>&@`*_~]|:\/\/|\]\(/);
+      for (const span of spans) expect(span.slice(1, -1)).not.toMatch(/[<>&@]|:\/\//);
+    }
+  }
+
+  describe.each(HOSTILE)('%s', (_what, value) => {
+    test.each(DETECTION_FIELDS)('in the detection field %s', (_field, set) => {
+      const input = benignDetection();
+      set(input, value);
+      let alert: any;
+      try {
+        alert = relayModule.readInput(input);
+      } catch (e) {
+        // Only the rule's own fields may be refused (they never come from the event).
+        throw new Error(`refused: ${(e as Error).message}`);
+      }
+      expectInert(alert, account);
     });
-    const m = relayModule.formatMessage(alert, { name: 'Zahlungen – Produktion\n', tags: [] }, { deliver: true }, 900);
-    expect(m.subject.length).toBeLessThanOrEqual(100);
-    expect(m.subject).toMatch(/^\[HIGH\] Zahlungen \? Produktion\?: x+\.\.\.$/);
-    expect(m.subject).not.toMatch(/[^\x20-\x7E]/);
+    test.each(ALARM_FIELDS)('in the alarm field %s', (_field, set) => {
+      const input = benignAlarm();
+      set(input, value);
+      expectInert(relayModule.readInput(input), account);
+    });
+    test.each(ACCOUNT_FIELDS)('in the Organizations %s', (_field, set) => {
+      const acct = JSON.parse(JSON.stringify(account));
+      set(acct, value);
+      expectInert(relayModule.readInput(benignDetection()), acct);
+    });
   });
 
-  test('a detection without a principal or error still reads, and is keyed as such', () => {
-    const alert = relayModule.readInput({ kind: 'detection', severity: 'LOW', detail: { eventName: 'X', eventSource: 's' } });
-    expect(alert.throttleKey).toEqual(['detection', '', '', 'unknown principal', 's:X', 'success']);
-    expect(relayModule.formatMessage(alert, undefined, { deliver: true }, 60).text).toContain('Account: unknown (the event names none)');
+  test('a long field is cut with a visible marker; a line break is shown escaped on its own line', () => {
+    const input = benignDetection();
+    input.detail.errorMessage = `${'e'.repeat(5000)}`;
+    input.detail.eventName = 'Put\nRolePolicy';
+    const m = relayModule.formatMessage(relayModule.readInput(input), account, claim, 900);
+    expect(m.text).toMatch(/^Outcome: AccessDenied e+ \[cut: \d+ more characters\]$/m);
+    expect(m.text).toContain('What: Put\\nRolePolicy on iam.amazonaws.com');
+  });
+
+  test('subjects are printable ASCII shorter than 100 characters', () => {
+    const input = { ...benignDetection(), headline: `[HIGH] ${'x'.repeat(200)}` };
+    const m = relayModule.formatMessage(relayModule.readInput(input), { name: 'Zahlungen – Produktion\n', tags: [] }, { deliver: true }, 900);
+    expect(m.subject.length).toBeLessThanOrEqual(99);
+    expect(m.subject).toMatch(/^\[HIGH\] Zahlungen \? Produktion\\n: x+\.\.\.$/);
+  });
+
+  test('a detection without a principal or error still reads, and is keyed by the envelope account', () => {
+    const alert = relayModule.readInput({ kind: 'detection', severity: 'LOW', control: 'vpc-changes', ...envelope, detail: { eventName: 'X', eventSource: 's' } });
+    expect(alert.throttleKey).toEqual(['detection', envelope.account, 'vpc-changes', 'unknown principal', 's:X', 'success']);
+    expect(relayModule.formatMessage(alert, undefined, { deliver: true }, 60).text).toContain(`Account: ${envelope.account}`);
   });
 
   test('Duration of the construct is what the relay counts in', () => {

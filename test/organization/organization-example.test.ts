@@ -70,7 +70,10 @@ test('the member template is inline, asset-free, environment-agnostic and holds 
   expect(rollout.memberTemplateBody).toContain(`:${ORGANIZATION.securityAccountId}:event-bus/cis-monitoring`);
   expect(rollout.memberControls.map(c => c.key)).toEqual(CisBenchmarkVersion.V7_0_0.controls().map(c => c.key));
   const member = Template.fromJSON(JSON.parse(rollout.memberTemplateBody));
-  member.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+  // The 15 control alarms, and the one on the forward dead-letter queue.
+  const alarms = Object.values(member.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties.AlarmName);
+  expect(alarms).toHaveLength(16);
+  expect(alarms).toContain('CisMonitoringMember-Cis-forward-dead-letters');
   member.resourceCountIs('AWS::CloudTrail::Trail', 1);
 });
 

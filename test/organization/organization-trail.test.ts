@@ -36,6 +36,28 @@ describe('CisTrail organization trail', () => {
     expect(policy).toContain(`:cloudtrail:us-east-1:${MGMT}:trail/cis-org`);
   });
 
+  test('every statement that lets CloudTrail use the bucket names the account and the trail (aws:SourceAccount, aws:SourceArn)', () => {
+    const cloudTrailStatements = (t: Template) => (Object.values(t.findResources('AWS::S3::BucketPolicy')) as any[])
+      .flatMap(p => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => JSON.stringify(st.Principal).includes('cloudtrail.amazonaws.com'));
+    // The organization trail of this describe: its name is known, so the ARN is exact.
+    const org = cloudTrailStatements(template);
+    expect(org.map((st: any) => st.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject', 's3:PutObject']);
+    for (const st of org) {
+      expect(JSON.stringify(st.Condition)).toContain(`:cloudtrail:us-east-1:${MGMT}:trail/cis-org`);
+      if (st.Condition.StringEquals['aws:SourceArn'] === undefined) expect(st.Condition.StringEquals['aws:SourceAccount']).toBe(MGMT);
+    }
+    // An ordinary trail without a name: the account's trails of this Region.
+    const s = mgmtStack();
+    new CisTrail(s, 'Trail');
+    const plain = cloudTrailStatements(Template.fromStack(s));
+    expect(plain).toHaveLength(2);
+    for (const st of plain) {
+      expect(st.Condition.StringEquals['aws:SourceAccount']).toBe(MGMT);
+      expect(st.Condition.ArnLike['aws:SourceArn']).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudtrail:us-east-1:${MGMT}:trail/*`]] });
+    }
+  });
+
   test('an ordinary trail is not an organization trail', () => {
     const s = mgmtStack();
     const t = new CisTrail(s, 'Trail');
@@ -91,10 +113,11 @@ describe('CisMonitoring on an organization trail', () => {
     expect(descriptions.some(d => d.includes('by recipientAccountId, eventName'))).toBe(true);
   });
 
-  test('real-time messages name the member account', () => {
+  test('real-time messages name the member account from the envelope (set by EventBridge), never from the detail (set by the sender)', () => {
     const targets = text(template.findResources('AWS::Events::Rule'));
-    expect(targets).toContain('member account <detail-recipientAccountId>');
-    expect(targets).toContain('$.detail.recipientAccountId');
+    expect(targets).toContain('member account <account>');
+    expect(targets).toContain('"account":"$.account"');
+    expect(targets).not.toContain('recipientAccountId');
   });
 
   test('the rules see this account only, and a warning says so', () => {
@@ -143,7 +166,7 @@ describe('standalone rules and queries', () => {
     const s = mgmtStack();
     const topic = new CisAlarmTopic(s, 'T').topic;
     new CisEventRules(s, 'R', { topic, nameMemberAccount: true });
-    expect(text(Template.fromStack(s).findResources('AWS::Events::Rule'))).toContain('member account <detail-recipientAccountId>');
+    expect(text(Template.fromStack(s).findResources('AWS::Events::Rule'))).toContain('member account <account>');
     expect(() => new CisEventRules(mgmtStack(), 'R', { topic: new CisAlarmTopic(mgmtStack(), 'T').topic, nameMemberAccount: 1 as any }))
       .toThrow(/nameMemberAccount must be true or false, got 1/);
   });

@@ -2,11 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { CisControl, CisOrganizationRollout, CisSecurityAccount, CisSeverity } from '../../src';
+import { CisControl, CisOrganizationRollout, CisSecurityAccount, CisSeverity, StackSetAccountFilter } from '../../src';
 import { memberTemplateViolations } from '../support/member-template';
 
 const ORG = 'o-a1b2c3d4e5';
 const SECURITY = '222222222222';
+const OU = 'ou-ab12-cdef3456';
 
 function securityStack(): Stack {
   return new Stack(new App(), 'Security', { env: { account: SECURITY, region: 'us-east-1' } });
@@ -17,21 +18,37 @@ describe('CisSecurityAccount', () => {
   const central = new CisSecurityAccount(stack, 'Central', { organizationId: ORG });
   const template = Template.fromStack(stack);
 
-  test('a bus that only the organization may put events on', () => {
+  test('a bus that only the organization may put events on, and only events AWS services made (what members forward)', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'cis-monitoring' });
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
       Statement: {
         Effect: 'Allow',
         Principal: '*',
         Action: 'events:PutEvents',
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } },
+        Condition: {
+          'StringEquals': { 'aws:PrincipalOrgID': ORG },
+          'ForAllValues:StringLike': { 'events:source': ['aws.*'] },
+          'ForAllValues:StringEquals': {
+            'events:detail-type': ['CloudWatch Alarm State Change', 'AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail', 'Scheduled Event'],
+          },
+        },
       },
     });
   });
 
-  test('members\' alarms going to ALARM are routed by the severity prefix of their description', () => {
-    expect(central.alarmRules).toHaveLength(4);
-    for (const severity of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']) {
+  test('every rule on the bus accepts AWS services\' sources only (PutEvents refuses `aws.` sources to customers)', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventBusName);
+    expect(rules.length).toBe(15 + 5);
+    for (const rule of rules as any[]) {
+      const sources: unknown[] = rule.Properties.EventPattern.source;
+      expect(sources.length).toBeGreaterThan(0);
+      for (const s of sources) expect(s).toEqual(typeof s === 'string' ? expect.stringMatching(/^aws\.[a-z0-9-]+$/) : { prefix: 'aws.' });
+    }
+  });
+
+  test('members\' alarms going to ALARM are routed by the severity prefix of their description, every severity (INFORMATIONAL too)', () => {
+    expect(central.alarmRules).toHaveLength(5);
+    for (const severity of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL']) {
       template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: Match.anyValue(),
         EventPattern: {
@@ -48,7 +65,7 @@ describe('CisSecurityAccount', () => {
     const root = central.detectionRules.ruleFor(CisControl.ROOT_ACCOUNT_USAGE).node.defaultChild as any;
     const [target] = stack.resolve(root.targets);
     expect(target.arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CentralRelayFunction/), 'Arn'] });
-    expect(target.deadLetterConfig.arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CentralRelayDeadLetters/), 'Arn'] });
+    expect(target.deadLetterConfig.arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CentralDeadLetters/), 'Arn'] });
     expect(target.inputTransformer.inputPathsMap).toEqual({ account: '$.account', region: '$.region', time: '$.time', id: '$.id', detail: '$.detail' });
     const input = JSON.parse(target.inputTransformer.inputTemplate.replace(/<(\w+)>/g, '"$1"'));
     expect(input).toMatchObject({ kind: 'detection', severity: 'CRITICAL', control: CisControl.ROOT_ACCOUNT_USAGE.key, detail: 'detail' });
@@ -80,7 +97,7 @@ describe('CisSecurityAccount', () => {
     const statements: any[] = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((st: any) => ([] as string[]).concat(st.Action)).sort();
     expect([...new Set(actions)]).toEqual([
-      'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*',
+      'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*',
       'logs:CreateLogStream', 'logs:PutLogEvents', 'organizations:DescribeAccount', 'organizations:ListTagsForResource',
       'sns:Publish', 'sqs:SendMessage',
     ]);
@@ -88,14 +105,64 @@ describe('CisSecurityAccount', () => {
     expect(JSON.stringify(org.Resource)).toContain(':organizations::*:account/o-a1b2c3d4e5/*');
   });
 
-  test('the Lambda code asset is the relay file and nothing else', () => {
+  test('the Lambda code asset is the relay\'s files as they are, and nothing else', () => {
     const assembly = (stack.node.root as App).synth();
     const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'Security.assets.json'), 'utf8'));
     const files = Object.values(manifest.files as Record<string, { source: { path: string; packaging?: string } }>).filter(f => f.source.packaging === 'zip');
     expect(files).toHaveLength(1);
     const dir = path.join(assembly.directory, files[0].source.path);
-    expect(fs.readdirSync(dir)).toEqual(['index.js']);
-    expect(fs.readFileSync(path.join(dir, 'index.js'), 'utf8')).toBe(fs.readFileSync(path.resolve(__dirname, '../../src/organization/relay-handler/index.js'), 'utf8'));
+    expect(fs.readdirSync(dir).sort()).toEqual(['common.js', 'heartbeat.js', 'index.js']);
+    for (const f of fs.readdirSync(dir)) {
+      expect(fs.readFileSync(path.join(dir, f), 'utf8')).toBe(fs.readFileSync(path.resolve(__dirname, '../../src/organization/relay-handler', f), 'utf8'));
+    }
+  });
+
+  test('one dead-letter queue for every target and function, with one policy statement that fits SQS\'s quota (20 statements, 8,192 bytes)', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(1);
+    const [policy] = Object.values(template.findResources('AWS::SQS::QueuePolicy')) as any[];
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements.length).toBeLessThanOrEqual(20);
+    expect(JSON.stringify(stack.resolve(policy.Properties.PolicyDocument)).length).toBeLessThanOrEqual(8192);
+    expect(statements).toContainEqual(expect.objectContaining({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:events:us-east-1:${SECURITY}:rule/*`]] } } },
+    }));
+    // Every rule target on the bus hands what it cannot deliver to that queue.
+    const targets = Object.values(template.findResources('AWS::Events::Rule')).flatMap((r: any) => r.Properties.Targets);
+    for (const t of targets) expect(t.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [Object.keys(queues)[0], 'Arn'] } });
+  });
+
+  test('alarms on the alert path notify the CRITICAL topic straight from CloudWatch: dead letters (any, and 7 days old), relay errors and throttles', () => {
+    const critical = stack.resolve((central.topicFor(CisSeverity.CRITICAL) as any).topicArn);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
+    expect(central.alertPathAlarms).toHaveLength(4);
+    const by = (metric: string) => alarms.filter(a => a.Properties.MetricName === metric);
+    for (const [metric, namespace, threshold] of [
+      ['ApproximateNumberOfMessagesVisible', 'AWS/SQS', 1], ['ApproximateAgeOfOldestMessage', 'AWS/SQS', 7 * 24 * 3600],
+      ['Errors', 'AWS/Lambda', 1], ['Throttles', 'AWS/Lambda', 1],
+    ] as const) {
+      const [a, ...more] = by(metric);
+      expect(more).toEqual([]);
+      expect(a.Properties).toMatchObject({
+        Namespace: namespace,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        ActionsEnabled: true,
+        AlarmActions: [critical],
+        OKActions: [critical],
+      });
+      expect(a.Properties.AlarmDescription).toMatch(/^\[CRITICAL\] /);
+    }
+  });
+
+  test('without memberHeartbeats, a warning says that a member whose forwarding breaks goes unnoticed', () => {
+    Annotations.fromStack(stack).hasWarning('/Security/Central', Match.stringLikeRegexp('memberHeartbeats is not set.*cdk-cis-monitoring:memberHeartbeatsOff'));
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
   });
 
   test('one topic per severity; INFORMATIONAL shares LOW', () => {
@@ -111,7 +178,17 @@ describe('CisSecurityAccount', () => {
     [{ organizationId: ORG, throttleWindow: Duration.seconds(new CfnParameter(new Stack(), 'W', { type: 'Number' }).valueAsNumber) }, /throttleWindow must be a concrete Duration .* not a token/],
     [{ organizationId: ORG, chatDelivery: 'slack' }, /chatDelivery must be ChatDeliveryOptions .* got the string "slack"/],
     [{ organizationId: ORG, organizationsRoleArn: 'OrgRead' }, /organizationsRoleArn must be an IAM role ARN .* got the string "OrgRead"/],
-    [{ organizationId: ORG, enrichment: false, organizationsRoleArn: 'arn:aws:iam::111111111111:role/OrgRead' }, /organizationsRoleArn is only used to read account names and tags/],
+    [{ organizationId: ORG, enrichment: false, organizationsRoleArn: 'arn:aws:iam::111111111111:role/OrgRead' }, /organizationsRoleArn is only used to read account names and tags \(enrichment\) and the organization's accounts \(memberHeartbeats\)/],
+    [{ organizationId: ORG, memberHeartbeats: 'ou-ab12-cdef3456' }, /memberHeartbeats must be MemberHeartbeatOptions .* got the string "ou-ab12-cdef3456"/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [] } }, /memberHeartbeats.organizationalUnitIds must list the organizational units/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: ['ou-1'] } }, /memberHeartbeats.organizationalUnitIds\[0\] must be an organizational unit id .* got the string "ou-1"/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], accountIds: ['12'] } }, /memberHeartbeats.accountIds\[0\] must be a 12-digit account id, got the string "12"/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], accountFilter: 'DIFFERENCE' } }, /memberHeartbeats.accountFilter DIFFERENCE needs accountIds/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], accountIds: ['111111111111'], accountFilter: 'ALL' } }, /memberHeartbeats.accountFilter is the string "ALL"/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], heartbeatInterval: Duration.seconds(30) } }, /memberHeartbeats.heartbeatInterval must be whole minutes from 1 minute to 1 day .* got 30 seconds/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], heartbeatInterval: 15 } }, /memberHeartbeats.heartbeatInterval must be a concrete Duration .* got number 15/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], silenceAfter: Duration.minutes(20) } }, /memberHeartbeats.silenceAfter must be whole minutes, at least two heartbeat intervals \(15 minutes each.*got 20 minutes/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], silenceAfter: Duration.days(8) } }, /memberHeartbeats.silenceAfter .* at most 7 days, got 8 days/],
     [{ organizationId: 'org' }, /organizationId must be an AWS Organizations id .* got the string "org"/],
     [{ organizationId: ORG, eventBusName: 'default' }, /eventBusName must be .* not "default"/],
     [{ organizationId: ORG, eventBusName: 'a b' }, /eventBusName must be .* got the string "a b"/],
@@ -132,7 +209,70 @@ describe('CisSecurityAccount without enrichment and throttling', () => {
     const root = central.detectionRules.ruleFor(CisControl.ROOT_ACCOUNT_USAGE).node.defaultChild as any;
     const rendered = JSON.stringify(stack.resolve(root.targets));
     expect(rendered).toContain(stack.resolve((central.topicFor(CisSeverity.CRITICAL) as any).topicArn).Ref);
-    expect(rendered).toContain('member account <detail-recipientAccountId>');
+    expect(rendered).toContain('member account <account>');
+  });
+
+  test('every rule still hands what it cannot deliver to the dead-letter queue (24 hours of retries), which an alarm watches', () => {
+    const [queue] = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const targets = Object.values(template.findResources('AWS::Events::Rule')).flatMap((r: any) => r.Properties.Targets);
+    expect(targets).toHaveLength(20);
+    for (const t of targets) {
+      expect(t.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queue, 'Arn'] } });
+      expect(t.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+    }
+    expect(central.alertPathAlarms.map(a => stack.resolve((a.node.defaultChild as any).metricName))).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']);
+  });
+});
+
+describe('CisSecurityAccount with member heartbeats', () => {
+  const stack = securityStack();
+  const central = new CisSecurityAccount(stack, 'Central', {
+    organizationId: ORG,
+    memberHeartbeats: { organizationalUnitIds: [OU, 'r-ab12'], accountIds: ['333333333333'], accountFilter: StackSetAccountFilter.DIFFERENCE },
+  });
+  const template = Template.fromStack(stack);
+
+  test('heartbeats on the bus (a scheduled rule\'s event: source aws.events, which no customer can send) go to the monitor with their envelope', () => {
+    const rule = (central.node.findChild('Heartbeats').node.findChild('HeartbeatRule').node.defaultChild as any);
+    expect(stack.resolve(rule.eventPattern)).toEqual({ 'source': ['aws.events'], 'detail-type': ['Scheduled Event'] });
+    const [target] = stack.resolve(rule.targets);
+    expect(target.arn).toEqual(stack.resolve((central.heartbeatFunction as any).functionArn));
+    expect(target.inputTransformer.inputPathsMap).toEqual({ account: '$.account', region: '$.region', time: '$.time', id: '$.id' });
+    expect(JSON.parse(target.inputTransformer.inputTemplate.replace(/<(\w+)>/g, '"$1"'))).toEqual({ kind: 'heartbeat', account: 'account', region: 'region', time: 'time', id: 'id' });
+  });
+
+  test('a check every heartbeat interval; silence beyond two intervals is reported to the CRITICAL topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ kind: 'check' }) })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'heartbeat.handler',
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({
+          SILENCE_AFTER_SECONDS: '1800',
+          EXPECTED_TARGETS: JSON.stringify({ organizationalUnitIds: [OU, 'r-ab12'], accountIds: ['333333333333'], accountFilter: 'DIFFERENCE' }),
+          ALERT_TOPIC: stack.resolve((central.topicFor(CisSeverity.CRITICAL) as any).topicArn),
+        }),
+      },
+    });
+  });
+
+  test('the monitor lists the organization (its OUs and root only) and writes its own table; its errors and throttles have alarms too', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as any[];
+    const monitor = policies.find(p => p.Properties.Description.startsWith('CIS heartbeat monitor'));
+    const statements = monitor.Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'organizations:DescribeOrganization', Resource: '*' }));
+    const list = statements.find((st: any) => JSON.stringify(st.Action).includes('ListAccountsForParent'));
+    expect(JSON.stringify(list.Resource)).toContain(':organizations::*:ou/o-a1b2c3d4e5/*');
+    expect(JSON.stringify(list.Resource)).toContain(':organizations::*:root/o-a1b2c3d4e5/*');
+    expect(central.alertPathAlarms).toHaveLength(6);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+  });
+
+  test('no warning about missing heartbeats', () => {
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('memberHeartbeatsOff'));
   });
 });
 
@@ -190,15 +330,43 @@ describe('members forward to the security account', () => {
   });
   const member = Template.fromJSON(JSON.parse(r.memberTemplateBody));
 
-  test('alarm state changes of the member\'s CIS alarms go to the bus of the member\'s Region', () => {
+  const BUS = { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:${SECURITY}:event-bus/cis-monitoring` };
+  const [queue] = Object.keys(member.findResources('AWS::SQS::Queue'));
+
+  test('alarm state changes of the member\'s CIS alarms go to the bus of the member\'s Region; what cannot be delivered waits in a dead-letter queue', () => {
     member.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { 'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], 'detail': { alarmName: [{ prefix: 'CisMonitoringMember-Cis-' }] } },
-      Targets: [Match.objectLike({ Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, `:${SECURITY}:event-bus/cis-monitoring`]] } })],
+      Targets: [Match.objectLike({ Arn: BUS, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } } })],
     });
   });
 
+  test('a heartbeat every 15 minutes through the same role, target and dead-letter queue', () => {
+    member.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: BUS, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } } })],
+    });
+  });
+
+  test('a message in the forward dead-letter queue raises an alarm on the member\'s own topic (no dependency on the broken path)', () => {
+    const [topic] = Object.keys(member.findResources('AWS::SNS::Topic'));
+    member.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'CisMonitoringMember-Cis-forward-dead-letters',
+      AlarmDescription: Match.stringLikeRegexp('^\\[CRITICAL\\] CIS alerts could not be forwarded to the security account 222222222222'),
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      AlarmActions: [{ Ref: topic }],
+    });
+    const policy = Object.values(member.findResources('AWS::SQS::QueuePolicy'))[0] as any;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*' } } },
+    }));
+  });
+
   test('every real-time rule also forwards its matched events; the member keeps its own topic', () => {
-    const rules = Object.values(member.findResources('AWS::Events::Rule')).filter(x => JSON.stringify(x.Properties.EventPattern).includes('CloudTrail'));
+    const rules = Object.values(member.findResources('AWS::Events::Rule')).filter(x => JSON.stringify(x.Properties.EventPattern ?? {}).includes('CloudTrail'));
     expect(rules).toHaveLength(15);
     for (const rule of rules) {
       expect(JSON.stringify(rule.Properties.Targets)).toContain('event-bus/cis-monitoring');
@@ -216,6 +384,9 @@ describe('members forward to the security account', () => {
     [{ securityAccountId: '12' }, /securityAccountId must be the 12-digit id of the security account, got the string "12"/],
     [{ securityAccountId: '111111111111' }, /securityAccountId 111111111111 is the management account/],
     [{ securityAccountId: SECURITY, securityEventBusName: 'default' }, /securityEventBusName must be the name of the security account's bus/],
+    [{ heartbeatInterval: Duration.minutes(5) }, /heartbeatInterval needs securityAccountId/],
+    [{ securityAccountId: SECURITY, heartbeatInterval: Duration.seconds(90) }, /heartbeatInterval must be whole minutes from 1 minute to 1 day .* got 1 minute 30 seconds/],
+    [{ securityAccountId: SECURITY, heartbeatInterval: Duration.days(2) }, /heartbeatInterval must be whole minutes from 1 minute to 1 day .* got 2 days/],
   ])('bad forwarding input: %j', (props, message) => {
     const s = new Stack(new App(), 'Mgmt', { env: { account: '111111111111', region: 'us-east-1' } });
     expect(() => new CisOrganizationRollout(s, 'M', { organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['us-east-1'], ...props })).toThrow(message);

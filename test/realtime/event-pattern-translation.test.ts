@@ -65,6 +65,7 @@ describe('translated patterns, control by control (CIS 7.0.0 unless stated)', ()
 
   test('unauthorized API calls 7.0.0: A || (B && C && D) becomes a $or inside detail', () => {
     expect(latest(CisControl.UNAUTHORIZED_API_CALLS)).toEqual({
+      'source': [{ prefix: 'aws.' }],
       'detail-type': [API_CALL_DETAIL_TYPE, CONSOLE_SIGN_IN_DETAIL_TYPE],
       'detail': {
         $or: [
@@ -90,6 +91,7 @@ describe('translated patterns, control by control (CIS 7.0.0 unless stated)', ()
 
   test('console sign-in without MFA: sign-in detail-type only, anything-but on MFAUsed', () => {
     expect(latest(CisControl.CONSOLE_SIGNIN_WITHOUT_MFA)).toEqual({
+      'source': [{ prefix: 'aws.' }],
       'detail-type': [CONSOLE_SIGN_IN_DETAIL_TYPE],
       'detail': { eventName: ['ConsoleLogin'], additionalEventData: { MFAUsed: [{ 'anything-but': 'Yes' }] } },
     });
@@ -97,6 +99,7 @@ describe('translated patterns, control by control (CIS 7.0.0 unless stated)', ()
 
   test('root usage: exists:false for NOT EXISTS, both detail-types', () => {
     expect(latest(CisControl.ROOT_ACCOUNT_USAGE)).toEqual({
+      'source': [{ prefix: 'aws.' }],
       'detail-type': [API_CALL_DETAIL_TYPE, CONSOLE_SIGN_IN_DETAIL_TYPE],
       'detail': {
         userIdentity: { type: ['Root'], invokedBy: [{ exists: false }] },
@@ -121,7 +124,7 @@ describe('translated patterns, control by control (CIS 7.0.0 unless stated)', ()
 
   test('IAM policy changes: no source (the CIS text does not name one), the 16 event names', () => {
     const p = latest(CisControl.IAM_POLICY_CHANGES);
-    expect(p.source).toBeUndefined();
+    expect(p.source).toEqual([{ prefix: 'aws.' }]); // any AWS service: no made-up source
     expect(p.detail).toEqual({ eventName: CisControl.IAM_POLICY_CHANGES.eventNames });
   });
 
@@ -137,7 +140,7 @@ describe('translated patterns, control by control (CIS 7.0.0 unless stated)', ()
     const audit = CisControl.ROUTE_TABLE_CHANGES.definitionIn(CisBenchmarkVersion.V3_0_0).otherTranscriptions
       .find(t => t.includes('eventSource'))!;
     const p = rulePattern(audit) as any;
-    expect(p.source).toBeUndefined();
+    expect(p.source).toEqual([{ prefix: 'aws.' }]); // any AWS service: no made-up source
     expect(p.detail.$or).toEqual(expect.arrayContaining([{ eventSource: ['ec2.amazonaws.com'], eventName: ['CreateRoute'] }]));
     expect(matches(p, cloudTrailEvent({ eventType: 'AwsApiCall', eventSource: 'ec2.amazonaws.com', eventName: 'CreateRoute' }))).toBe(true);
     expect(matches(p, cloudTrailEvent({ eventType: 'AwsApiCall', eventSource: 'apigateway.amazonaws.com', eventName: 'CreateRoute' }))).toBe(false);
@@ -246,5 +249,20 @@ describe('translateFilterPattern: leaf by leaf', () => {
     expect(translateFilterPattern('{ $.eventSource = "monitoring.amazonaws.com" }').source).toBeUndefined();
     expect(translateFilterPattern('{ $.eventSource = "s3.amazonaws.com" || $.eventName = "X" }').source).toBeUndefined();
     expect(translateFilterPattern('{ $.eventSource = "s3.amazonaws.com" || $.eventSource = "iam.amazonaws.com" }').source).toEqual(['aws.s3', 'aws.iam']);
+  });
+});
+
+describe('events a customer made up', () => {
+  // PutEvents refuses `aws.` sources to customers, so every rule accepts AWS services' sources only: a made-up event that
+  // copies CloudTrail's detail type and a real record's detail (on the default bus, or forwarded to a security account's bus) matches none.
+  test.each(CisBenchmarkVersion.LATEST.controls().map(c => [c.key]))('%s: a positive fixture matches as AWS sent it and not with a custom source', key => {
+    const control = CisControl.fromKey(key);
+    const pattern = toEventPatternJson(eventPatternFor(control.definitionIn(CisBenchmarkVersion.LATEST)));
+    const [positive] = loadControlFixtures(key).positives;
+    const genuine = cloudTrailEvent(positive.record);
+    expect(matches(pattern, genuine)).toBe(true);
+    for (const source of ['com.example.forged', 'aws', 'AWS.iam', `x${genuine.source}`]) {
+      expect(matches(pattern, { ...genuine, source })).toBe(false);
+    }
   });
 });

@@ -278,6 +278,7 @@ describe('the patterns', () => {
     const rules = rulesWith(stack, { exclusions: [Exclusion.roleName('ci-deployer')], controls: [CisControl.VPC_CHANGES] });
     const base = toEventPatternJson(eventPatternFor(CisControl.VPC_CHANGES.definitionIn(CisBenchmarkVersion.LATEST))) as any;
     expect(synthesizedPattern(rules, CisControl.VPC_CHANGES)).toEqual({
+      'source': [{ prefix: 'aws.' }],
       'detail-type': ['AWS API Call via CloudTrail'],
       'detail': {
         eventName: base.detail.eventName,
@@ -317,6 +318,7 @@ describe('the patterns', () => {
     const stack = stackIn();
     const rules = rulesWith(stack, { controls: [CisControl.CLOUDTRAIL_CONFIG_CHANGES], exclusions: [Exclusion.eventName('DeleteTrail'), Exclusion.eventName('Start*')] });
     expect(synthesizedPattern(rules, CisControl.CLOUDTRAIL_CONFIG_CHANGES)).toEqual({
+      'source': [{ prefix: 'aws.' }],
       'detail-type': ['AWS API Call via CloudTrail'],
       'detail': { eventName: ['CreateTrail', 'UpdateTrail', 'StopLogging'] },
     });
@@ -326,6 +328,7 @@ describe('the patterns', () => {
     const stack = stackIn();
     const rules = rulesWith(stack, { controls: [CisControl.UNAUTHORIZED_API_CALLS], exclusions: [Exclusion.eventName('Describe*')] });
     expect(synthesizedPattern(rules, CisControl.UNAUTHORIZED_API_CALLS)).toEqual({
+      'source': [{ prefix: 'aws.' }],
       'detail-type': ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'],
       'detail': {
         $or: [

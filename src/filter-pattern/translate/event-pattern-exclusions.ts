@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import {
-  conditionKey, Conjunction, EventMatcher, EventPatternTranslation, FieldCondition, hoistCommon, simplify,
+  conditionKey, Conjunction, EventMatcher, EventPatternTranslation, FieldCondition, hoistCommon, simplify, sourceMatchers, toEventPatternJson,
 } from './event-pattern';
 import { CisControl } from '../../catalog';
 import { Exclusion } from '../../exclusions';
@@ -97,7 +97,7 @@ class NotExpressible extends Error {}
  * @throws Error when the exclusions remove every event the rule matches
  */
 export function excludedEventPattern(translation: EventPatternTranslation, exclusions: Exclusion[], control: CisControl): ExcludedEventPattern {
-  const base = plainPattern(translation.source, translation.detailType, translation.detail);
+  const base = toEventPatternJson(translation);
   const applied = exclusions.filter(e => e.appliesTo(control));
   if (applied.length === 0) return { pattern: base, applied: [] };
   try {
@@ -106,10 +106,6 @@ export function excludedEventPattern(translation: EventPatternTranslation, exclu
     if (!(e instanceof NotExpressible)) throw e;
     return { pattern: base, applied: [], notExpressible: e.message };
   }
-}
-
-function plainPattern(source: string[] | undefined, detailType: string[], detail: Record<string, unknown>): Record<string, unknown> {
-  return { ...(source ? { source } : {}), 'detail-type': detailType, detail };
 }
 
 function buildPattern(translation: EventPatternTranslation, exclusions: Exclusion[], control: CisControl): Record<string, unknown> {
@@ -158,7 +154,7 @@ function buildPattern(translation: EventPatternTranslation, exclusions: Exclusio
   }
 
   const root: Record<string, any> = {};
-  if (translation.source) root.source = translation.source;
+  root.source = sourceMatchers(translation);
   root['detail-type'] = translation.detailType;
   root.detail = {};
   renderInto(root.detail, common);

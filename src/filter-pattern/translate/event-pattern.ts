@@ -149,10 +149,21 @@ export function translateFilterPattern(pattern: string | CompiledFilterPattern):
   };
 }
 
+/**
+ * The `source` a rule matches: the services the pattern pins, or else any AWS
+ * service (`aws.` prefix). CloudTrail events on EventBridge always come from
+ * `aws.<service>`, and PutEvents refuses `aws.` sources to customers, so a
+ * made-up event with CloudTrail's detail type and a copied detail never
+ * matches, on the default bus or on a bus that receives other accounts' events.
+ */
+export function sourceMatchers(t: EventPatternTranslation): EventMatcher[] {
+  return t.source ?? [{ prefix: 'aws.' }];
+}
+
 /** The translation as a plain EventBridge pattern object (`source`, `detail-type`, `detail`). */
 export function toEventPatternJson(t: EventPatternTranslation): Record<string, unknown> {
   return {
-    ...(t.source ? { source: t.source } : {}),
+    'source': sourceMatchers(t),
     'detail-type': t.detailType,
     'detail': t.detail,
   };
