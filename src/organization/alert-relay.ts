@@ -1,22 +1,18 @@
-import * as path from 'path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { createHandlerFunction } from './handler-function';
 import { CisAlarmTopic } from '../alarm-topic';
-import { COMPLIANCE_PACKS, forPacks, suppressNagFindings } from '../nag-suppressions';
+import { forPacks, suppressNagFindings } from '../nag-suppressions';
 import { CisSeverity } from '../severity';
 
 const NIST_AND_HIPAA = ['NIST.800.53.R5', 'HIPAA.Security'];
-const RELAY_LOGS_REASON = 'The relay and the heartbeat monitor log one line per alert or heartbeat check (outcome, severity, throttle key, subject, accounts), the same facts the alert topics carry; CloudWatch Logs encrypts it at rest with its own key.';
 const RELAY_TABLE_REASON = 'The table holds only the throttle windows of recent alerts (each expires after a week); point-in-time recovery is on, a backup plan would keep nothing of value.';
-const RELAY_VPC_REASON = 'The relay and the heartbeat monitor call only AWS APIs (SNS, DynamoDB, Organizations, STS); a VPC would add endpoints and NAT without reducing what they can reach.';
-const RELAY_CONCURRENCY_REASON = 'Reserved concurrency would take capacity from the account\'s pool and could make the deployment fail in accounts with a low limit; alerts arrive at the rate of members\' alarms and detections.';
 const RELAY_POLICY_REASON = 'GenerateDataKey* covers the two data-key calls SNS makes for an encrypted topic, on the topics\' own keys only; Organizations account ARNs name the management account, which the security account does not know, and the organization id limits them to the organization\'s accounts.';
 
 /** What the relay is configured with (internal; see `CisSecurityAccountProps`). */
@@ -55,13 +51,7 @@ export class AlertRelay extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.deadLetterQueue = props.deadLetterQueue;
-    const logGroup = handlerLogGroup(this);
-
-    // Every permission in one customer-managed policy with explicit statements: the
-    // compliance packs refuse inline policies, and grants would add a default (inline) one.
     const statements = [
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [...props.topics.values()].map(t => t.topic.topicArn) }),
       // The topics are encrypted: publishing asks their keys for a data key.
       new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [...props.topics.values()].map(t => t.encryptionKey.keyArn) }),
@@ -107,41 +97,24 @@ export class AlertRelay extends Construct {
       }
     }
 
-    const policy = new iam.ManagedPolicy(this, 'Policy', {
-      description: 'CIS alert relay: writes its logs, throttle records and messages; reads account names and tags',
-      statements,
-    });
-    suppressNagFindings(policy.node.defaultChild as iam.CfnManagedPolicy, [{
-      id: 'AwsSolutions-IAM5',
-      appliesTo: [
-        'Action::kms:GenerateDataKey*',
-        ...(props.enrich && !props.organizationsRoleArn ? [`Resource::arn:<AWS::Partition>:organizations::*:account/${props.organizationId}/*`] : []),
-      ],
-      reason: RELAY_POLICY_REASON,
-    }]);
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'CIS alert relay (AWS Lambda)',
-      managedPolicies: [policy],
-    });
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'CIS alert relay: throttles repeats per principal, action and outcome, names the member account and its tags, publishes by severity',
-      runtime: newestNodeRuntime(),
+    this.function = createHandlerFunction(this, {
       handler: 'index.handler',
-      code: handlerCode(),
-      // The managed policy above holds every permission; the function must not add an inline one.
-      role: role.withoutPolicyUpdates(),
-      logGroup,
+      description: 'CIS alert relay: throttles repeats per principal, action and outcome, names the member account and its tags, publishes by severity',
+      statements,
+      policyDescription: 'CIS alert relay: writes its logs, throttle records and messages; reads account names and tags',
+      roleDescription: 'CIS alert relay (AWS Lambda)',
+      wildcardFindings: {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: [
+          'Action::kms:GenerateDataKey*',
+          ...(props.enrich && !props.organizationsRoleArn ? [`Resource::arn:<AWS::Partition>:organizations::*:account/${props.organizationId}/*`] : []),
+        ],
+        reason: RELAY_POLICY_REASON,
+      },
       timeout: Duration.seconds(30),
-      memorySize: 256,
       environment,
       deadLetterQueue: props.deadLetterQueue,
-      retryAttempts: 2,
     });
-    // Lambda checks at creation that the role may send to the dead-letter queue.
-    this.function.node.addDependency(policy);
-    suppressFunctionFindings(this.function);
   }
 
   /** A rule target that hands the relay what it needs from the event. */
@@ -161,44 +134,4 @@ export class AlertRelay extends Construct {
       maxEventAge: Duration.hours(24),
     });
   }
-}
-
-/** The directory of the relay's and the heartbeat monitor's code: plain JavaScript files, shipped as they are (one asset). */
-export const HANDLER_DIRECTORY = path.join(__dirname, 'relay-handler');
-
-/** The code asset of both functions. */
-export function handlerCode(): lambda.Code {
-  return lambda.Code.fromAsset(HANDLER_DIRECTORY);
-}
-
-/** The findings that do not apply to the relay's and the heartbeat monitor's functions (docs/cdk-nag.md). */
-export function suppressFunctionFindings(fn: lambda.Function): void {
-  suppressNagFindings(fn.node.defaultChild as lambda.CfnFunction, [
-    ...forPacks(COMPLIANCE_PACKS, 'LambdaInsideVPC', RELAY_VPC_REASON),
-    ...forPacks(NIST_AND_HIPAA, 'LambdaConcurrency', RELAY_CONCURRENCY_REASON),
-  ]);
-}
-
-/** A function's log group: a year, kept when the stack goes. */
-export function handlerLogGroup(scope: Construct): logs.LogGroup {
-  const logGroup = new logs.LogGroup(scope, 'Logs', {
-    retention: logs.RetentionDays.ONE_YEAR,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-  suppressNagFindings(logGroup.node.defaultChild as logs.CfnLogGroup, forPacks(COMPLIANCE_PACKS, 'CloudWatchLogGroupEncrypted', RELAY_LOGS_REASON));
-  return logGroup;
-}
-
-/**
- * The newest Node.js runtime the installed aws-cdk-lib knows (22 at the
- * floor): the handler is plain CommonJS on the runtime's AWS SDK v3, so it
- * runs on each, and a runtime that is not the newest is a finding (AwsSolutions-L1).
- */
-export function newestNodeRuntime(): lambda.Runtime {
-  let newest = lambda.Runtime.NODEJS_22_X;
-  const version = (r: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(r.name)?.[1] ?? 0);
-  for (const value of Object.values(lambda.Runtime)) {
-    if (value instanceof lambda.Runtime && value.family === lambda.RuntimeFamily.NODEJS && version(value) > version(newest)) newest = value;
-  }
-  return newest;
 }

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { handlerCode, handlerLogGroup, newestNodeRuntime, suppressFunctionFindings } from './alert-relay';
+import { createHandlerFunction } from './handler-function';
 import { CisAlarmTopic } from '../alarm-topic';
 import { describeValue } from '../catalog/selection';
 import { forPacks, suppressNagFindings } from '../nag-suppressions';
@@ -61,7 +61,6 @@ export class HeartbeatMonitor extends Construct {
   constructor(scope: Construct, id: string, props: HeartbeatMonitorProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const logGroup = handlerLogGroup(this);
 
     this.table = new dynamodb.Table(this, 'Heartbeats', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -75,8 +74,6 @@ export class HeartbeatMonitor extends Construct {
     suppressNagFindings(cfnTable, forPacks(NIST_AND_HIPAA, 'DynamoDBInBackupPlan', TABLE_REASON));
 
     const statements = [
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topic.topicArn] }),
       new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [props.topic.encryptionKey.keyArn] }),
       new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Scan'], resources: [this.table.tableArn] }),
@@ -102,39 +99,24 @@ export class HeartbeatMonitor extends Construct {
         resources: organizationResources,
       }));
     }
-    const policy = new iam.ManagedPolicy(this, 'Policy', {
-      description: 'CIS heartbeat monitor: records member heartbeats, lists the organization\'s accounts, reports silent members',
-      statements,
-    });
-    suppressNagFindings(policy.node.defaultChild as iam.CfnManagedPolicy, [{
-      id: 'AwsSolutions-IAM5',
-      appliesTo: [
-        'Action::kms:GenerateDataKey*',
-        ...(props.organizationsRoleArn ? [] : ['Resource::*', ...organizationResources.map(r => `Resource::${r.replace(stack.partition, '<AWS::Partition>')}`)]),
-      ],
-      reason: POLICY_REASON,
-    }]);
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'CIS heartbeat monitor (AWS Lambda)',
-      managedPolicies: [policy],
-    });
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'CIS heartbeat monitor: records member heartbeats and reports members whose heartbeat is missing',
-      runtime: newestNodeRuntime(),
+    this.function = createHandlerFunction(this, {
       handler: 'heartbeat.handler',
-      code: handlerCode(),
-      role: role.withoutPolicyUpdates(),
-      logGroup,
+      description: 'CIS heartbeat monitor: records member heartbeats and reports members whose heartbeat is missing',
+      statements,
+      policyDescription: 'CIS heartbeat monitor: records member heartbeats, lists the organization\'s accounts, reports silent members',
+      roleDescription: 'CIS heartbeat monitor (AWS Lambda)',
+      wildcardFindings: {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: [
+          'Action::kms:GenerateDataKey*',
+          ...(props.organizationsRoleArn ? [] : ['Resource::*', ...organizationResources.map(r => `Resource::${r.replace(stack.partition, '<AWS::Partition>')}`)]),
+        ],
+        reason: POLICY_REASON,
+      },
       timeout: Duration.minutes(5),
-      memorySize: 256,
       environment,
       deadLetterQueue: props.deadLetterQueue,
-      retryAttempts: 2,
     });
-    this.function.node.addDependency(policy);
-    suppressFunctionFindings(this.function);
 
     const f = (p: string) => events.EventField.fromPath(p);
     this.heartbeatRule = new events.Rule(this, 'HeartbeatRule', {
