@@ -135,9 +135,12 @@ class Context {
   /**
    * The log groups a scanner searches: those of the trails that pass
    * `qualifies`, or, when no trail is visible, every log group that has
-   * metric filters (recorded as unchecked). `problems` says why trails did not qualify.
+   * metric filters (recorded as unchecked). `problems` says why trails did
+   * not qualify; `trails` (default: all) are those the scanner considers.
    */
-  public logGroupsOf(scanner: Scanner, qualifies: (t: TrailFacts) => string[], requirement: string, trails = this.model.trails): { groups: ResourceRef[]; problems: string[]; trails: TrailFacts[] } {
+  public logGroupsOf(
+    scanner: Scanner, qualifies: (t: TrailFacts) => string[], requirement: string, trails = this.model.trails,
+  ): { groups: ResourceRef[]; problems: string[]; trails: TrailFacts[] } {
     if (!this.model.trailsVisible) {
       const groups = uniqueRefs(this.model.metricFilters.map(f => f.logGroup));
       this.unchecked.add(scanner, `No CloudTrail trail is defined here, so whether ${requirement} delivers to ${groups.length ? groups.map(g => g.display).join(', ') : 'the log group'} could not be checked; the metric filters were judged as if it does.`);

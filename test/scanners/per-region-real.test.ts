@@ -74,19 +74,20 @@ interface Expected {
 }
 
 interface StateContext {
+  /** Member name → its account and credentials (the organization states). */
+  readonly members: Record<string, MotoAccount>;
   /** The demo's template (CIS 7.0.0, all four scanners): a fresh copy. */
   demo(): any;
+  /** Creates the template's resources in moto, in the default account or the named member; returns the trail's ARN. */
   apply(template: any, region: string, account?: string): Promise<{ trailArn?: string }>;
-  /** Member name → account id (the organization state). */
-  members: Record<string, MotoAccount>;
 }
 
 interface State {
   readonly name: string;
-  /** Creates the state in a reset moto and returns each target's expectation. */
-  setup(ctx: StateContext): Promise<Expected[]>;
   /** Audit through `--organization` (the state creates an organization). */
   readonly organization?: boolean;
+  /** Creates the state in a reset moto and returns each target's expectation. */
+  setup(ctx: StateContext): Promise<Expected[]>;
 }
 
 function metricFilters(template: any): [string, any][] {
@@ -108,9 +109,12 @@ const STATES: State[] = [
     async setup(ctx) {
       const { trailArn } = await ctx.apply(ctx.demo(), 'us-east-1');
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: [],
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: [],
         cloudsploit: [`OK ${trailArn}: Trail logs have filter patterns for all required metrics`],
-        securityHub: securityHub('PASS'), steampipe: every('PASS'),
+        securityHub: securityHub('PASS'),
+        steampipe: every('PASS'),
       }];
     },
   },
@@ -121,9 +125,12 @@ const STATES: State[] = [
       for (const [id, r] of metricFilters(t)) if (r.Properties.MetricTransformations[0].MetricName === 'OrganizationsChanges') delete t.Resources[id];
       const { trailArn } = await ctx.apply(t, 'us-east-1');
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: ['organizations-changes'],
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: ['organizations-changes'],
         cloudsploit: [`FAIL ${trailArn}: ${MISSING}Organizations Changes`],
-        securityHub: securityHub('PASS'), steampipe: every('PASS', { 'organizations-changes': 'FAIL' }),
+        securityHub: securityHub('PASS'),
+        steampipe: every('PASS', { 'organizations-changes': 'FAIL' }),
       }];
     },
   },
@@ -137,9 +144,12 @@ const STATES: State[] = [
       delete t.Resources[matching[0][0]];
       const { trailArn } = await ctx.apply(t, 'us-east-1');
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: [],
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: [],
         cloudsploit: [`FAIL ${trailArn}: ${MISSING}Unauthorized API Calls`],
-        securityHub: securityHub('PASS'), steampipe: every('PASS'),
+        securityHub: securityHub('PASS'),
+        steampipe: every('PASS'),
       }];
     },
   },
@@ -151,9 +161,12 @@ const STATES: State[] = [
       alarm.Properties.Namespace = 'Other';
       const { trailArn } = await ctx.apply(t, 'us-east-1');
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: ['vpc-changes'],
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: ['vpc-changes'],
         cloudsploit: [`OK ${trailArn}: Trail logs have filter patterns for all required metrics`],
-        securityHub: securityHub('PASS', { 'vpc-changes': 'FAIL' }), steampipe: every('PASS'),
+        securityHub: securityHub('PASS', { 'vpc-changes': 'FAIL' }),
+        steampipe: every('PASS'),
       }];
     },
   },
@@ -166,8 +179,12 @@ const STATES: State[] = [
       await ctx.apply(t, 'us-east-1');
       // CloudSploit skips the trail without a result.
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: 'all', cloudsploit: [],
-        securityHub: securityHub('FAIL'), steampipe: every('FAIL'),
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: 'all',
+        cloudsploit: [],
+        securityHub: securityHub('FAIL'),
+        steampipe: every('FAIL'),
       }];
     },
   },
@@ -178,9 +195,12 @@ const STATES: State[] = [
       for (const [id] of metricFilters(t)) delete t.Resources[id];
       await ctx.apply(t, 'us-east-1');
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: 'all',
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: 'all',
         cloudsploit: ['FAIL us-east-1: There are no CloudWatch metric filters in this region'],
-        securityHub: securityHub('FAIL'), steampipe: every('FAIL'),
+        securityHub: securityHub('FAIL'),
+        steampipe: every('FAIL'),
       }];
     },
   },
@@ -192,9 +212,12 @@ const STATES: State[] = [
       for (const [, r] of metricFilters(t)) r.Properties.LogGroupName = 'other-log-group';
       const { trailArn } = await ctx.apply(t, 'us-east-1');
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: 'all',
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: 'all',
         cloudsploit: [`FAIL ${trailArn}: There are no CloudWatch metric filters for this trail`],
-        securityHub: securityHub('FAIL'), steampipe: every('FAIL'),
+        securityHub: securityHub('FAIL'),
+        steampipe: every('FAIL'),
       }];
     },
   },
@@ -206,14 +229,20 @@ const STATES: State[] = [
       return [
         {
           // Security Hub evaluates the trail in eu-west-1 only; Prowler and Steampipe on us-east-1 alone find no filter here.
-          account: 'management', region: 'us-east-1', prowlerFails: 'all',
+          account: 'management',
+          region: 'us-east-1',
+          prowlerFails: 'all',
           cloudsploit: ['OK us-east-1: No CloudTrail trails found in current home region'],
-          securityHub: securityHub('NO_DATA'), steampipe: every('FAIL'),
+          securityHub: securityHub('NO_DATA'),
+          steampipe: every('FAIL'),
         },
         {
-          account: 'management', region: 'eu-west-1', prowlerFails: [],
+          account: 'management',
+          region: 'eu-west-1',
+          prowlerFails: [],
           cloudsploit: [`OK ${trailArn}: Trail logs have filter patterns for all required metrics`],
-          securityHub: securityHub('PASS'), steampipe: every('PASS'),
+          securityHub: securityHub('PASS'),
+          steampipe: every('PASS'),
         },
       ];
     },
@@ -226,9 +255,12 @@ const STATES: State[] = [
       delete t.Resources[trailId];
       await ctx.apply(t, 'us-east-1');
       return [{
-        account: 'management', region: 'us-east-1', prowlerFails: 'all',
+        account: 'management',
+        region: 'us-east-1',
+        prowlerFails: 'all',
         cloudsploit: ['OK us-east-1: No CloudTrail trails found'],
-        securityHub: securityHub('FAIL'), steampipe: every('FAIL'),
+        securityHub: securityHub('FAIL'),
+        steampipe: every('FAIL'),
       }];
     },
   },
@@ -246,35 +278,78 @@ const STATES: State[] = [
       const homeElsewhere = 'OK eu-west-1: No CloudTrail trails found in current home region';
       return [
         {
-          account: 'management', region: 'us-east-1', prowlerFails: [],
+          account: 'management',
+          region: 'us-east-1',
+          prowlerFails: [],
           cloudsploit: [`OK ${org}: Trail logs have filter patterns for all required metrics`],
-          securityHub: securityHub('PASS'), steampipe: every('PASS'),
+          securityHub: securityHub('PASS'),
+          steampipe: every('PASS'),
         },
         {
-          account: 'management', region: 'eu-west-1', prowlerFails: 'all', cloudsploit: [homeElsewhere],
-          securityHub: securityHub('NO_DATA'), steampipe: every('FAIL'),
+          account: 'management',
+          region: 'eu-west-1',
+          prowlerFails: 'all',
+          cloudsploit: [homeElsewhere],
+          securityHub: securityHub('NO_DATA'),
+          steampipe: every('FAIL'),
         },
         {
           // Its own trail passes; CloudSploit also judges the organization trail, whose log group has no filter here.
-          account: 'workloads', region: 'us-east-1', prowlerFails: [],
+          account: 'workloads',
+          region: 'us-east-1',
+          prowlerFails: [],
           cloudsploit: [`OK ${own}: Trail logs have filter patterns for all required metrics`, `FAIL ${org}: There are no CloudWatch metric filters for this trail`],
-          securityHub: securityHub('PASS'), steampipe: every('PASS'),
+          securityHub: securityHub('PASS'),
+          steampipe: every('PASS'),
         },
         {
-          account: 'workloads', region: 'eu-west-1', prowlerFails: 'all', cloudsploit: [homeElsewhere],
-          securityHub: securityHub('NO_DATA'), steampipe: every('FAIL'),
+          account: 'workloads',
+          region: 'eu-west-1',
+          prowlerFails: 'all',
+          cloudsploit: [homeElsewhere],
+          securityHub: securityHub('NO_DATA'),
+          steampipe: every('FAIL'),
         },
         {
           // Only the organization trail: Security Hub reports in the management account; Steampipe cannot read another account's trail.
-          account: 'sandbox', region: 'us-east-1', prowlerFails: 'all',
+          account: 'sandbox',
+          region: 'us-east-1',
+          prowlerFails: 'all',
           cloudsploit: ['FAIL us-east-1: There are no CloudWatch metric filters in this region'],
-          securityHub: securityHub('NO_DATA'), steampipe: every('FAIL'),
+          securityHub: securityHub('NO_DATA'),
+          steampipe: every('FAIL'),
         },
         {
-          account: 'sandbox', region: 'eu-west-1', prowlerFails: 'all', cloudsploit: [homeElsewhere],
-          securityHub: securityHub('NO_DATA'), steampipe: every('FAIL'),
+          account: 'sandbox',
+          region: 'eu-west-1',
+          prowlerFails: 'all',
+          cloudsploit: [homeElsewhere],
+          securityHub: securityHub('NO_DATA'),
+          steampipe: every('FAIL'),
         },
       ];
+    },
+  },
+  {
+    name: 'an organization trail seen from a member whose own log group has the organization trail\'s log-group name',
+    organization: true,
+    async setup(ctx) {
+      const management = ctx.demo();
+      trailOf(management).Properties.IsOrganizationTrail = true;
+      trailLogGroup(management).Properties.LogGroupName = 'cis-trail-logs';
+      const org = (await ctx.apply(management, 'us-east-1')).trailArn;
+      const member = ctx.demo();
+      trailLogGroup(member).Properties.LogGroupName = 'cis-trail-logs';
+      const own = (await ctx.apply(member, 'us-east-1', 'workloads')).trailArn;
+      // CloudSploit (and Prowler) look a trail's log group up by name only: the member's filters count for the organization trail too.
+      return [{
+        account: 'workloads',
+        region: 'us-east-1',
+        prowlerFails: [],
+        cloudsploit: [`OK ${own}: Trail logs have filter patterns for all required metrics`, `OK ${org}: Trail logs have filter patterns for all required metrics`],
+        securityHub: securityHub('PASS'),
+        steampipe: every('PASS'),
+      }];
     },
   },
 ];
@@ -357,13 +432,13 @@ describeIfPython('the real Prowler and CloudSploit per Region, beside audit --li
           : {};
         const accountId = (name: string) => (name === 'management' ? MANAGEMENT_ACCOUNT : members[name].account);
         const ctx: StateContext = {
+          members,
           demo: () => clone(demoTemplate),
           async apply(template, region, account) {
             const applied = await applyTemplateToMoto(template, moto.endpoint, region, account ? members[account] : undefined);
             const trailArn = applied.trailName ? `arn:aws:cloudtrail:${region}:${accountId(account ?? 'management')}:trail/${applied.trailName}` : undefined;
             return { trailArn };
           },
-          members,
         };
         const expectations = await state.setup(ctx);
 
