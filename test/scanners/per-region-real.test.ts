@@ -103,6 +103,29 @@ function trailLogGroup(template: any): any {
   return template.Resources[trailOf(template).Properties.CloudWatchLogsLogGroupArn['Fn::GetAtt'][0]];
 }
 
+/** The template with its trail made an organization trail delivering to `logGroupName`. */
+function withOrganizationTrail(template: any, logGroupName: string): any {
+  trailOf(template).Properties.IsOrganizationTrail = true;
+  trailLogGroup(template).Properties.LogGroupName = logGroupName;
+  return template;
+}
+
+/**
+ * A Region where the account sees only multi-Region trails based in another Region:
+ * Security Hub NO_DATA, CloudSploit OK without a check, Prowler and Steampipe
+ * on this Region alone find no filter.
+ */
+function outsideHomeRegion(account: string, region: string): Expected {
+  return {
+    account,
+    region,
+    prowlerFails: 'all',
+    cloudsploit: [`OK ${region}: No CloudTrail trails found in current home region`],
+    securityHub: securityHub('NO_DATA'),
+    steampipe: every('FAIL'),
+  };
+}
+
 const STATES: State[] = [
   {
     name: 'the demo as deployed',
@@ -227,15 +250,8 @@ const STATES: State[] = [
       const { trailArn } = await ctx.apply(ctx.demo(), 'eu-west-1');
       expect(trailOf(ctx.demo()).Properties.IsMultiRegionTrail).toBe(true);
       return [
-        {
-          // Security Hub evaluates the trail in eu-west-1 only; Prowler and Steampipe on us-east-1 alone find no filter here.
-          account: 'management',
-          region: 'us-east-1',
-          prowlerFails: 'all',
-          cloudsploit: ['OK us-east-1: No CloudTrail trails found in current home region'],
-          securityHub: securityHub('NO_DATA'),
-          steampipe: every('FAIL'),
-        },
+        // Security Hub evaluates the trail in eu-west-1 only; Prowler and Steampipe on us-east-1 alone find no filter here.
+        outsideHomeRegion('management', 'us-east-1'),
         {
           account: 'management',
           region: 'eu-west-1',
@@ -269,13 +285,9 @@ const STATES: State[] = [
     organization: true,
     async setup(ctx) {
       // The management account: the demo with an organization trail delivering to its own log group.
-      const management = ctx.demo();
-      trailOf(management).Properties.IsOrganizationTrail = true;
-      trailLogGroup(management).Properties.LogGroupName = 'organization-trail-logs';
-      const org = (await ctx.apply(management, 'us-east-1')).trailArn;
+      const org = (await ctx.apply(withOrganizationTrail(ctx.demo(), 'organization-trail-logs'), 'us-east-1')).trailArn;
       // "workloads" also has the monitoring with its own trail; "sandbox" has nothing of its own.
       const own = (await ctx.apply(ctx.demo(), 'us-east-1', 'workloads')).trailArn;
-      const homeElsewhere = 'OK eu-west-1: No CloudTrail trails found in current home region';
       return [
         {
           account: 'management',
@@ -285,14 +297,7 @@ const STATES: State[] = [
           securityHub: securityHub('PASS'),
           steampipe: every('PASS'),
         },
-        {
-          account: 'management',
-          region: 'eu-west-1',
-          prowlerFails: 'all',
-          cloudsploit: [homeElsewhere],
-          securityHub: securityHub('NO_DATA'),
-          steampipe: every('FAIL'),
-        },
+        outsideHomeRegion('management', 'eu-west-1'),
         {
           // Its own trail passes; CloudSploit also judges the organization trail, whose log group has no filter here.
           account: 'workloads',
@@ -302,14 +307,7 @@ const STATES: State[] = [
           securityHub: securityHub('PASS'),
           steampipe: every('PASS'),
         },
-        {
-          account: 'workloads',
-          region: 'eu-west-1',
-          prowlerFails: 'all',
-          cloudsploit: [homeElsewhere],
-          securityHub: securityHub('NO_DATA'),
-          steampipe: every('FAIL'),
-        },
+        outsideHomeRegion('workloads', 'eu-west-1'),
         {
           // Only the organization trail: Security Hub reports in the management account; Steampipe cannot read another account's trail.
           account: 'sandbox',
@@ -319,14 +317,7 @@ const STATES: State[] = [
           securityHub: securityHub('NO_DATA'),
           steampipe: every('FAIL'),
         },
-        {
-          account: 'sandbox',
-          region: 'eu-west-1',
-          prowlerFails: 'all',
-          cloudsploit: [homeElsewhere],
-          securityHub: securityHub('NO_DATA'),
-          steampipe: every('FAIL'),
-        },
+        outsideHomeRegion('sandbox', 'eu-west-1'),
       ];
     },
   },
@@ -334,10 +325,7 @@ const STATES: State[] = [
     name: 'an organization trail seen from a member whose own log group has the organization trail\'s log-group name',
     organization: true,
     async setup(ctx) {
-      const management = ctx.demo();
-      trailOf(management).Properties.IsOrganizationTrail = true;
-      trailLogGroup(management).Properties.LogGroupName = 'cis-trail-logs';
-      const org = (await ctx.apply(management, 'us-east-1')).trailArn;
+      const org = (await ctx.apply(withOrganizationTrail(ctx.demo(), 'cis-trail-logs'), 'us-east-1')).trailArn;
       const member = ctx.demo();
       trailLogGroup(member).Properties.LogGroupName = 'cis-trail-logs';
       const own = (await ctx.apply(member, 'us-east-1', 'workloads')).trailArn;
@@ -377,8 +365,8 @@ function column(target: any, scanner: string): Record<string, string> {
   return Object.fromEntries(CONTROLS.map(k => [k, m[k][scanner]]));
 }
 
-describeIfPython('the real Prowler and CloudSploit per Region, beside audit --live', () => {
-  describeIfCloudSploit('in every state', () => {
+describeIfCloudSploit('the real Prowler and CloudSploit per Region, beside audit --live', () => {
+  describeIfPython('in every state (moto, Prowler)', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-per-region-'));
     let restoreEnvironment = (): void => undefined;
     let moto: MotoServer;
