@@ -204,6 +204,14 @@ describe('breaking one thing at a time', () => {
     expect(statusesOf(json, 'CLOUDSPLOIT')).toEqual(['NO_DATA']);
     expect(json.controls[0].results.CLOUDSPLOIT.reasons[0]).toMatch(/^CloudSploit reports no result for this Region: it skips trail CisCloudTrail07B115A4, which has no CloudWatch Logs log group/);
     expect(json.summaries[0].status).toBe('NO_DATA');
+    // Text: NO_DATA cells, their reason in their own section, the legend.
+    const text = await runCli(['audit', writeTemplate(t), '--scanners', 'cloudsploit']);
+    expect(text.code).toBe(AUDIT_EXIT_CODES.OK);
+    expect(text.stdout).toMatch(/^5\.1 +unauthorized-api-calls +NO_DATA$/m);
+    expect(text.stdout).toContain('CloudSploit per-trail result: NO_DATA\n  CloudSploit reports no result for this Region: it skips trail CisCloudTrail07B115A4');
+    expect(text.stdout).toMatch(/\nNo data \(no verdict here, not counted as failures\):\n  15 controls \(5\.1, .*\) \/ CloudSploit: CloudSploit reports no result for this Region/);
+    expect(text.stdout).toContain('NO_DATA the scanner\ngives no verdict in this account and Region');
+    expect(text.stdout).toMatch(/Result: PASS \(exit code 0\)\.\n$/);
   });
 
   test('one metric filter deleted: only the scanners that needed that text fail', async () => {

@@ -32,7 +32,7 @@ import { buildDemoApp, DEMO_STACK_NAME } from '../../examples/demo-app';
 import { CisBenchmarkVersion } from '../../src';
 import { normaliseForCloudSploit } from '../../src/scanners/rules';
 import { CLOUDSPLOIT_MASTER_RULES, PROWLER_RULES } from '../../src/scanners/scanner-data.generated';
-import { auditJson, clone, resourcesOfType, statusMatrix } from '../audit/helpers';
+import { auditJson, clone, resourcesOfType, runCli, statusMatrix } from '../audit/helpers';
 import { MotoAccount, applyTemplateToMoto } from '../audit/moto-apply';
 import { MANAGEMENT_ACCOUNT, createMotoOrganization } from '../audit/moto-organization';
 import { CloudSploitFinding, TlsFront, describeIfCloudSploit, ensureCloudSploitInstalled, runCloudSploit } from '../support/cloudsploit';
@@ -441,6 +441,16 @@ describeIfCloudSploit('the real Prowler and CloudSploit per Region, beside audit
           for (const region of regions) {
             const { json } = await auditJson(['--live', '--region', region]);
             ours.set(`${MANAGEMENT_ACCOUNT}/${region}`, json);
+          }
+        }
+
+        if (state.organization) {
+          // The organization summary table: one row per account × Region, NO_DATA where Security Hub gives no verdict.
+          const text = await runCli(['audit', '--live', '--organization', '--regions', regions.join(','), '--scanners', 'security-hub']);
+          for (const e of expectations) {
+            const row = text.stdout.split('\n').find(l => l.startsWith(`${accountId(e.account)} `) && l.includes(` ${e.region} `));
+            const cells = CONTROLS.map(k => (e.securityHub[k] === 'NOT_APPLICABLE' ? 'N/A' : e.securityHub[k]));
+            expect(row).toMatch(new RegExp(` ${e.region} +${cells.join(' +')} +${cells.includes('FAIL') ? 'FAIL' : 'PASS'}$`));
           }
         }
 
