@@ -97,7 +97,9 @@ function organizationToText(result: AuditRunResult): string {
     if (audited) {
       const r = audited.report;
       const cells = r.controls.map((_, i) => SHORT[worstCell(r, i)]);
-      return [audited.environment.account ?? '?', audited.accountName ?? '', audited.environment.region ?? '?', ...cells, r.failed ? 'FAIL' : 'PASS'];
+      // A target where no selected scanner gives a verdict (e.g. Security Hub on a member with only the organization trail) is not a PASS.
+      const verdict = r.failed ? 'FAIL' : r.controls.some((_, i) => ['PASS', 'WARN'].includes(worstCell(r, i))) ? 'PASS' : 'NO_DATA';
+      return [audited.environment.account ?? '?', audited.accountName ?? '', audited.environment.region ?? '?', ...cells, verdict];
     }
     return [error!.environment.account ?? '?', error!.accountName ?? '', error!.environment.region ?? '?', ...controls.map(() => '-'), `NOT AUDITED (${ERROR_KINDS[error!.exitCode] ?? 'ERROR'})`];
   });
