@@ -475,7 +475,7 @@ function noteUnknownTrailFacts(ctx: Context, scanner: Scanner, t: TrailFacts, se
  * One result of CloudSploit's monitoringMetrics plugin for the Region, as it
  * prints it (status, resource, message), and the controls it fails.
  */
-export interface CloudSploitResult {
+interface CloudSploitResult {
   readonly status: 'OK' | 'FAIL';
   /** The trail's ARN (`trail <name>` in a template); undefined for a result about the whole Region. */
   readonly resource?: string;
