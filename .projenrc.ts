@@ -186,7 +186,7 @@ const compatNewest = project.addTask('compat-newest', {
 });
 
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools and real scanners (Prowler, checkov), compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
+  description: 'Everything CI runs: Python test tools and real scanners (Prowler, checkov, CloudSploit from ../shared), compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
     { exec: 'bash scripts/setup-scanner-tools.sh' },

@@ -10,8 +10,14 @@ import { ALL_SCANNERS, normaliseForCloudSploit, patternRule, scannerDisplayName 
 import { Scanner } from '../scanners/scanner';
 import { CLOUDSPLOIT_MASTER_RULES } from '../scanners/scanner-data.generated';
 
-/** The outcome of one scanner for one control. */
-export type CellStatus = 'PASS' | 'FAIL' | 'WARN' | 'NOT_APPLICABLE';
+/**
+ * The outcome of one scanner for one control. `NO_DATA`: the scanner checks
+ * the control but gives no verdict for this account and Region (Security Hub
+ * evaluates a trail only in its home Region and owner account; CloudSploit
+ * skips a trail without a log group). `NOT_APPLICABLE`: it has no check for
+ * the control.
+ */
+export type CellStatus = 'PASS' | 'FAIL' | 'WARN' | 'NO_DATA' | 'NOT_APPLICABLE';
 
 export interface CellResult {
   readonly status: CellStatus;
@@ -129,23 +135,41 @@ class Context {
   /**
    * The log groups a scanner searches: those of the trails that pass
    * `qualifies`, or, when no trail is visible, every log group that has
-   * metric filters (recorded as unchecked). `problems` says why trails did not qualify.
+   * metric filters (recorded as unchecked). `problems` says why trails did
+   * not qualify; `trails` (default: all) are those the scanner considers.
    */
-  public logGroupsOf(scanner: Scanner, qualifies: (t: TrailFacts) => string[], requirement: string): { groups: ResourceRef[]; problems: string[] } {
+  public logGroupsOf(
+    scanner: Scanner, qualifies: (t: TrailFacts) => string[], requirement: string, trails = this.model.trails,
+  ): { groups: ResourceRef[]; problems: string[]; trails: TrailFacts[] } {
     if (!this.model.trailsVisible) {
       const groups = uniqueRefs(this.model.metricFilters.map(f => f.logGroup));
       this.unchecked.add(scanner, `No CloudTrail trail is defined here, so whether ${requirement} delivers to ${groups.length ? groups.map(g => g.display).join(', ') : 'the log group'} could not be checked; the metric filters were judged as if it does.`);
-      return { groups, problems: [] };
+      return { groups, problems: [], trails: [] };
     }
     const groups: ResourceRef[] = [];
+    const qualified: TrailFacts[] = [];
     const problems: string[] = [];
-    if (this.model.trails.length === 0) problems.push('there is no CloudTrail trail');
-    for (const t of this.model.trails) {
+    if (trails.length === 0) problems.push('there is no CloudTrail trail');
+    for (const t of trails) {
       const issues = qualifies(t);
-      if (issues.length === 0 && t.logGroup) groups.push(t.logGroup);
-      else problems.push(`trail ${t.name} ${issues.join(' and ')}`);
+      if (issues.length === 0 && t.logGroup) {
+        groups.push(t.logGroup);
+        qualified.push(t);
+      } else {
+        problems.push(`trail ${t.name} ${issues.join(' and ')}`);
+      }
     }
-    return { groups: uniqueRefs(groups), problems };
+    return { groups: uniqueRefs(groups), problems, trails: qualified };
+  }
+
+  /** A trail another account owns: in a member account, the organization trail of the management account. */
+  public ownedElsewhere(t: TrailFacts): boolean {
+    return this.model.account !== undefined && t.ownerAccount !== undefined && t.ownerAccount !== this.model.account;
+  }
+
+  /** A multi-Region trail seen outside its home Region (a shadow trail). */
+  public homedElsewhere(t: TrailFacts): boolean {
+    return this.model.region !== undefined && t.homeRegion !== undefined && t.homeRegion !== this.model.region;
   }
 
   /** Metric filters on the given log groups (filters on unresolved log groups count, as unchecked). */
@@ -166,6 +190,15 @@ class Context {
   public alarmsFor(metricName: string | undefined, namespace?: string): AlarmFacts[] {
     if (metricName === undefined) return [];
     return this.model.alarms.filter(a => a.metricName === metricName && (namespace === undefined || a.namespace === namespace));
+  }
+
+  /**
+   * Prowler's link (5.46 lib/metric_filters.py): same metric name and Region
+   * (the model holds one Region), and the same namespace when both set one.
+   */
+  public alarmsForProwler(f: MetricFilterFacts): AlarmFacts[] {
+    if (f.metricName === undefined) return [];
+    return this.model.alarms.filter(a => a.metricName === f.metricName && (!f.metricNamespace || !a.namespace || a.namespace === f.metricNamespace));
   }
 }
 
@@ -199,6 +232,25 @@ function noMatchingFilter(scanner: Scanner, control: CisControl, groups: readonl
   return `No metric filter on ${where} passes: ${rule.requirement}${extra}. Deploy the text ScannerPlan plans for ${scannerDisplayName(scanner)}.`;
 }
 
+/**
+ * Why a scanner that reads one Region's metric filters finds none for a
+ * trail it sees here but that lives elsewhere (a shadow trail, or another
+ * account's organization trail); empty when no such trail was searched.
+ */
+function lookedUpHereOnly(ctx: Context, scanner: Scanner, trails: readonly TrailFacts[]): string {
+  const name = scannerDisplayName(scanner);
+  const here = ctx.model.region ?? 'this Region';
+  const notes: string[] = [];
+  for (const t of trails) {
+    if (ctx.ownedElsewhere(t)) {
+      notes.push(`Trail ${t.name} belongs to account ${t.ownerAccount}${t.isOrganizationTrail ? ' (an organization trail)' : ''}: ${name} looks for the metric filters of its log group ${t.logGroup?.display ?? '?'} in this account, where the monitoring of that trail does not live.`);
+    } else if (ctx.homedElsewhere(t)) {
+      notes.push(`Trail ${t.name} is based in ${t.homeRegion}: ${name} run on ${here} alone looks for the metric filters of its log group ${t.logGroup?.display ?? '?'} in ${here}; run over several Regions it judges the account as a whole, so audit ${t.homeRegion} too.`);
+    }
+  }
+  return notes.length ? ` ${notes.join(' ')}` : '';
+}
+
 function trailRequirementsFailed(scanner: Scanner, problems: readonly string[]): CellResult {
   return {
     status: 'FAIL',
@@ -208,28 +260,37 @@ function trailRequirementsFailed(scanner: Scanner, problems: readonly string[]):
 
 // ---------------------------------------------------------------- Prowler
 
+/**
+ * `prowler aws --region <this Region>`: every trail DescribeTrails lists here
+ * (shadow and organization trails included) that has a log group, the
+ * metric filters of this Region on a log group of that name, an alarm of this
+ * Region on the filter's metric. Multi-Region, logging and selectors are not checked.
+ */
 function prowler(ctx: Context, control: CisControl): CellResult {
   const scanner = Scanner.PROWLER;
   const rule = patternRule(scanner, control.key);
-  // Every trail with CloudWatchLogsLogGroupArn; multi-region, logging and selectors are not checked.
-  const { groups, problems } = ctx.logGroupsOf(scanner, t => (t.logGroup ? [] : ['has no CloudWatchLogsLogGroupArn']), 'a trail with CloudWatchLogsLogGroupArn');
+  const { groups, problems, trails } = ctx.logGroupsOf(scanner, t => (t.logGroup ? [] : ['has no CloudWatchLogsLogGroupArn']), 'a trail with CloudWatchLogsLogGroupArn');
   if (groups.length === 0) return trailRequirementsFailed(scanner, problems);
   const candidates = ctx.filtersOn(scanner, groups);
   let best: Outcome | undefined;
   for (const f of candidates) {
     if (f.pattern === undefined || !rule.test(f.pattern)) continue;
-    const alarms = ctx.alarmsFor(f.metricName);
+    const alarms = ctx.alarmsForProwler(f);
     best = better(best, alarms.length > 0
       ? { status: 'PASS', depth: 2, reasons: [`${describeFilter(f)} matches ${rule.checkName}; alarm ${alarms[0].name} watches metric ${f.metricName}.`] }
-      : { status: 'FAIL', depth: 1, reasons: [`${describeFilter(f)} matches ${rule.checkName}, but no alarm has MetricName ${f.metricName}. Add an alarm on that metric.`] });
+      : { status: 'FAIL', depth: 1, reasons: [`${describeFilter(f)} matches ${rule.checkName}, but no alarm has MetricName ${f.metricName}${f.metricNamespace ? ` in namespace ${f.metricNamespace} (or none)` : ''}. Add an alarm on that metric.`] });
     if (best.status === 'PASS') break;
   }
-  return best ?? { status: 'FAIL', reasons: [noMatchingFilter(scanner, control, groups, candidates)] };
+  return best ?? { status: 'FAIL', reasons: [noMatchingFilter(scanner, control, groups, candidates) + lookedUpHereOnly(ctx, scanner, trails)] };
 }
 
 // ---------------------------------------------------------------- Steampipe
 
-function steampipeTrailIssues(t: TrailFacts): string[] {
+function steampipeTrailIssues(ctx: Context, t: TrailFacts): string[] {
+  if (ctx.ownedElsewhere(t)) {
+    // The plugin hydrates is_logging and event_selectors only for the connection account's trails; NULL never qualifies.
+    return [`belongs to account ${t.ownerAccount}${t.isOrganizationTrail ? ' (an organization trail)' : ''}, and Steampipe reads the logging state and event selectors of the account's own trails only`];
+  }
   const issues: string[] = [];
   if (t.isMultiRegion === false) issues.push('is not multi-region');
   if (t.isLogging === false) issues.push('is not logging');
@@ -242,12 +303,18 @@ function steampipeTrailIssues(t: TrailFacts): string[] {
   return issues;
 }
 
+/**
+ * Steampipe with a connection on this Region only: aws_cloudtrail_trail lists
+ * the Region's trails, shadow trails included (their state read in their home
+ * Region); the filters, alarms and subscriptions of this Region are joined by
+ * log group name, metric name and topic ARN.
+ */
 function steampipe(ctx: Context, control: CisControl): CellResult {
   const scanner = Scanner.STEAMPIPE;
   const rule = patternRule(scanner, control.key);
-  const { groups, problems } = ctx.logGroupsOf(scanner, t => {
-    noteUnknownTrailFacts(ctx, scanner, t, true);
-    return steampipeTrailIssues(t);
+  const { groups, problems, trails } = ctx.logGroupsOf(scanner, t => {
+    if (!ctx.ownedElsewhere(t)) noteUnknownTrailFacts(ctx, scanner, t, true);
+    return steampipeTrailIssues(ctx, t);
   }, 'a multi-region, logging trail with a classic event selector ReadWriteType All');
   if (groups.length === 0) return trailRequirementsFailed(scanner, problems);
   const candidates = ctx.filtersOn(scanner, groups);
@@ -264,7 +331,7 @@ function steampipe(ctx: Context, control: CisControl): CellResult {
       if (best.status === 'PASS') return { status: 'PASS', reasons: best.reasons };
     }
   }
-  if (!best) return { status: 'FAIL', reasons: [noMatchingFilter(scanner, control, groups, candidates)] };
+  if (!best) return { status: 'FAIL', reasons: [noMatchingFilter(scanner, control, groups, candidates) + lookedUpHereOnly(ctx, scanner, trails)] };
   return { status: best.status, reasons: best.reasons };
 }
 
@@ -293,9 +360,6 @@ function securityHubTrailIssues(ctx: Context, t: TrailFacts, control: CisControl
   if (t.isMultiRegion === false) issues.push('is not multi-region');
   if (t.isLogging === false) issues.push('is not logging');
   if (!t.logGroup) issues.push('has no CloudWatchLogsLogGroupArn');
-  if (ctx.model.region !== undefined && t.homeRegion !== undefined && t.homeRegion !== ctx.model.region) {
-    issues.push(`has its home region in ${t.homeRegion}, not ${ctx.model.region} (Security Hub reports NO_DATA for it here)`);
-  }
   if (t.eventSelectors !== undefined) {
     if (t.usesAdvancedSelectors && t.eventSelectors.length === 0) {
       ctx.unchecked.add(Scanner.SECURITY_HUB, `Trail ${t.name} uses advanced event selectors; whether Security Hub accepts them in place of a classic selector (IncludeManagementEvents true, ReadWriteType All) is not documented.`);
@@ -311,13 +375,37 @@ function securityHubTrailIssues(ctx: Context, t: TrailFacts, control: CisControl
   return issues;
 }
 
+/**
+ * The trails Security Hub evaluates here, or why it reports NO_DATA. Its
+ * documented rule (cloudwatch-controls.html): FAILED when no trail is
+ * configured or when the trails in the current Region owned by the current
+ * account do not qualify; NO_DATA when the multi-Region trail is based in
+ * another Region or belongs to another account, since findings are generated
+ * only in the trail's home Region and owner account.
+ */
+function securityHubTrails(ctx: Context): { trails: readonly TrailFacts[]; noData?: string } {
+  const all = ctx.model.trails;
+  if (!ctx.model.trailsVisible || all.length === 0) return { trails: all };
+  const local = all.filter(t => !ctx.ownedElsewhere(t) && !ctx.homedElsewhere(t));
+  if (local.length > 0) return { trails: local };
+  const where = all.map(t => ctx.ownedElsewhere(t)
+    ? `trail ${t.name} belongs to account ${t.ownerAccount}${t.isOrganizationTrail ? ' (an organization trail)' : ''}, where Security Hub evaluates it in ${t.homeRegion ?? 'its home Region'}`
+    : `trail ${t.name} is based in ${t.homeRegion}, where Security Hub evaluates it`);
+  return {
+    trails: [],
+    noData: `Security Hub reports NO_DATA here: it generates findings for a trail only in the Region the trail is based in and only in the account that owns it, and here ${where.join('; ')}.`,
+  };
+}
+
 function securityHub(ctx: Context, control: CisControl): CellResult {
   const scanner = Scanner.SECURITY_HUB;
   const rule = patternRule(scanner, control.key);
+  const own = securityHubTrails(ctx);
+  if (own.noData) return { status: 'NO_DATA', reasons: [own.noData] };
   const { groups, problems } = ctx.logGroupsOf(scanner, t => {
     noteUnknownTrailFacts(ctx, scanner, t, true);
     return securityHubTrailIssues(ctx, t, control);
-  }, 'a multi-region, logging trail with management events (ReadWriteType All)');
+  }, 'a multi-region, logging trail with management events (ReadWriteType All)', own.trails);
   if (groups.length === 0) return trailRequirementsFailed(scanner, problems);
   const candidates = ctx.filtersOn(scanner, groups);
   let best: Outcome | undefined;
@@ -383,76 +471,112 @@ function noteUnknownTrailFacts(ctx: Context, scanner: Scanner, t: TrailFacts, se
 
 // ---------------------------------------------------------------- CloudSploit
 
-/** Trails CloudSploit looks at: home region = the scanned region, with a log group. */
-function cloudSploitTrails(ctx: Context): { trails: TrailFacts[]; ignored: string[] } {
-  const ignored: string[] = [];
-  const trails: TrailFacts[] = [];
-  for (const t of ctx.model.trails) {
-    if (ctx.model.region !== undefined && t.homeRegion !== undefined && t.homeRegion !== ctx.model.region) {
-      ignored.push(`trail ${t.name} (home region ${t.homeRegion})`);
-    } else if (!t.logGroup) {
-      ignored.push(`trail ${t.name} (no CloudWatchLogsLogGroupArn, skipped without a result)`);
-    } else {
-      trails.push(t);
-    }
-  }
-  return { trails, ignored };
+/**
+ * One result of CloudSploit's monitoringMetrics plugin for the Region, as it
+ * prints it (status, resource, message), and the controls it fails.
+ */
+interface CloudSploitResult {
+  readonly status: 'OK' | 'FAIL';
+  /** The trail's ARN (`trail <name>` in a template); undefined for a result about the whole Region. */
+  readonly resource?: string;
+  readonly message: string;
+  /** The control keys the result fails: every control, or those listed as missing. */
+  readonly failing: readonly string[];
 }
+
+const CLOUDSPLOIT_KEYS = Object.keys(CLOUDSPLOIT_MASTER_RULES);
 
 function cloudSploitFound(ctx: Context, controlKey: string): MetricFilterFacts | undefined {
   const expected = normaliseForCloudSploit(CLOUDSPLOIT_MASTER_RULES[controlKey].expected);
   // Master searches the filters of every log group in the region, not only the trail's.
-  return ctx.model.metricFilters.find(f => f.pattern !== undefined && normaliseForCloudSploit(f.pattern) === expected);
+  return ctx.model.metricFilters.find(f => f.pattern !== undefined && f.pattern !== '' && normaliseForCloudSploit(f.pattern) === expected);
+}
+
+/**
+ * What CloudSploit master (plugins/aws/cloudwatchlogs/monitoringMetrics.js,
+ * 4b5bbd8) reports for this Region, step by step: no trail at all, or no
+ * trail whose HomeRegion is this Region (shadow trails do not count), is OK
+ * without looking at a filter; a Region without any metric filter fails as a
+ * whole; then one result per trail based here (an organization trail seen
+ * from a member included) that has a log group, looked up by the log group's
+ * name; a trail without one gets no result. Undefined when no trail is
+ * visible (a template given an existing log group).
+ */
+function cloudSploitResults(ctx: Context): CloudSploitResult[] | undefined {
+  if (!ctx.model.trailsVisible) return undefined;
+  const trails = ctx.model.trails;
+  if (trails.length === 0) return [{ status: 'OK', message: 'No CloudTrail trails found', failing: [] }];
+  const based = trails.filter(t => !ctx.homedElsewhere(t));
+  if (based.length === 0) return [{ status: 'OK', message: 'No CloudTrail trails found in current home region', failing: [] }];
+  if (ctx.model.metricFilters.length === 0) {
+    return [{ status: 'FAIL', message: 'There are no CloudWatch metric filters in this region', failing: CLOUDSPLOIT_KEYS }];
+  }
+  const missing = CLOUDSPLOIT_KEYS.filter(key => !cloudSploitFound(ctx, key));
+  const results: CloudSploitResult[] = [];
+  for (const t of based) {
+    if (!t.logGroup) continue;
+    const resource = t.arn ?? `trail ${t.name}`;
+    // Filters with an empty pattern are left out of its per-log-group index.
+    const own = (ctx.filtersByLogGroup.get(t.logGroup.key) ?? []).filter(f => f.pattern !== '');
+    if (own.length === 0) {
+      results.push({ status: 'FAIL', resource, message: 'There are no CloudWatch metric filters for this trail', failing: CLOUDSPLOIT_KEYS });
+    } else if (missing.length > 0) {
+      results.push({ status: 'FAIL', resource, message: `Trail logs are missing filters for: ${missing.map(k => CLOUDSPLOIT_MASTER_RULES[k].name).join(', ')}`, failing: missing });
+    } else {
+      results.push({ status: 'OK', resource, message: 'Trail logs have filter patterns for all required metrics', failing: [] });
+    }
+  }
+  return results;
+}
+
+/** A result as CloudSploit's own report shows it: status, resource (or the Region), message. */
+function cloudSploitLine(ctx: Context, r: CloudSploitResult): string {
+  return `${r.status} ${r.resource ?? ctx.model.region ?? 'this Region'}: ${r.message}`;
+}
+
+/** Why CloudSploit reports nothing: the trails based here have no log group, which it skips silently. */
+function cloudSploitSilence(ctx: Context): string {
+  const skipped = ctx.model.trails.filter(t => !ctx.homedElsewhere(t)).map(t => t.name);
+  return `CloudSploit reports no result for this Region: it skips trail ${skipped.join(', ')}, which has no CloudWatch Logs log group (CloudWatchLogsLogGroupArn), without a word. Deliver the trail to CloudWatch Logs.`;
 }
 
 function cloudSploit(ctx: Context, control: CisControl): CellResult {
   const scanner = Scanner.CLOUDSPLOIT;
   const rule = patternRule(scanner, control.key);
-  if (!ctx.model.trailsVisible) {
-    ctx.unchecked.add(scanner, 'No CloudTrail trail is defined here, so CloudSploit\'s trail lookup (home region, CloudWatchLogsLogGroupArn, at least one filter on that log group) could not be checked; the expected texts were searched in every metric filter.');
-  } else {
-    if (ctx.model.trails.length === 0) {
-      return { status: 'PASS', reasons: ['CloudSploit passes a region without trails ("No CloudTrail trails found"); no filter was checked.'] };
-    }
-    const { trails, ignored } = cloudSploitTrails(ctx);
-    if (trails.length === 0) {
-      return { status: 'FAIL', reasons: [`CloudSploit reports nothing for this region: ${ignored.join('; ')}. Deliver a trail to CloudWatch Logs.`] };
-    }
-    const empty = trails.filter(t => (ctx.filtersByLogGroup.get(t.logGroup!.key) ?? []).length === 0);
-    if (empty.length === trails.length) {
-      return { status: 'FAIL', reasons: [`"There are no CloudWatch metric filters for this trail": log group ${empty.map(t => t.logGroup!.display).join(', ')} has none.`] };
-    }
-  }
+  const results = cloudSploitResults(ctx);
   const found = cloudSploitFound(ctx, control.key);
-  return found
-    ? { status: 'PASS', reasons: [`${describeFilter(found)} equals "${rule.checkName}" once whitespace is removed and case ignored (alarms are not checked).`] }
-    : { status: 'FAIL', reasons: [`No metric filter equals, ignoring whitespace and case, CloudSploit's "${rule.checkName}" text ${rule.expectation}.`] };
+  const foundText = found
+    ? `${describeFilter(found)} equals "${rule.checkName}" once whitespace is removed and case ignored (alarms are not checked).`
+    : `No metric filter equals, ignoring whitespace and case, CloudSploit's "${rule.checkName}" text ${rule.expectation}.`;
+  if (results === undefined) {
+    ctx.unchecked.add(scanner, 'No CloudTrail trail is defined here, so CloudSploit\'s trail lookup (home region, CloudWatchLogsLogGroupArn, at least one filter on that log group) could not be checked; the expected texts were searched in every metric filter.');
+    return { status: found ? 'PASS' : 'FAIL', reasons: [foundText] };
+  }
+  if (results.length === 0) return { status: 'NO_DATA', reasons: [cloudSploitSilence(ctx)] };
+  const failing = results.filter(r => r.failing.includes(control.key));
+  if (failing.length > 0) {
+    return { status: 'FAIL', reasons: failing.map(r => `CloudSploit reports ${cloudSploitLine(ctx, r)}.${r.failing.length < CLOUDSPLOIT_KEYS.length ? ` ${foundText}` : ''}`) };
+  }
+  if (results.every(r => r.status === 'OK' && r.resource === undefined)) {
+    const elsewhere = ctx.model.trails.filter(t => ctx.homedElsewhere(t)).map(t => `${t.name} is based in ${t.homeRegion}`);
+    return { status: 'PASS', reasons: [`CloudSploit reports ${cloudSploitLine(ctx, results[0])} and checks no filter here${elsewhere.length ? ` (trail ${elsewhere.join(', trail ')})` : ''}.`] };
+  }
+  return { status: 'PASS', reasons: [foundText] };
 }
 
-/** CloudSploit's one result per trail: PASS only when all 15 expected filters are present. */
+/** CloudSploit's results for the Region: one per trail based here, or one about the whole Region. */
 function cloudSploitSummary(ctx: Context): ScannerSummary {
   const scanner = Scanner.CLOUDSPLOIT;
-  const missing = Object.keys(CLOUDSPLOIT_MASTER_RULES)
-    .filter(key => !cloudSploitFound(ctx, key))
-    .map(key => CLOUDSPLOIT_MASTER_RULES[key].name);
-  const verdict = missing.length === 0
-    ? 'all 15 expected filters are present'
-    : `"Trail logs are missing filters for: ${missing.join(', ')}"`;
-  if (!ctx.model.trailsVisible) {
+  const results = cloudSploitResults(ctx);
+  if (results === undefined) {
+    const missing = CLOUDSPLOIT_KEYS.filter(key => !cloudSploitFound(ctx, key)).map(key => CLOUDSPLOIT_MASTER_RULES[key].name);
+    const verdict = missing.length === 0 ? 'all 15 expected filters are present' : `"Trail logs are missing filters for: ${missing.join(', ')}"`;
     return { scanner, status: missing.length ? 'FAIL' : 'PASS', reasons: [`CloudSploit reports one result per trail (trail not visible here): ${verdict}.`] };
   }
-  if (ctx.model.trails.length === 0) {
-    return { scanner, status: 'PASS', reasons: ['No CloudTrail trails found (CloudSploit passes).'] };
-  }
-  const { trails, ignored } = cloudSploitTrails(ctx);
-  if (trails.length === 0) {
-    return { scanner, status: 'FAIL', reasons: [`No trail CloudSploit looks at: ${ignored.join('; ')}.`] };
-  }
-  const reasons = trails.map(t => {
-    const own = ctx.filtersByLogGroup.get(t.logGroup!.key) ?? [];
-    if (own.length === 0) return `trail ${t.name}: "There are no CloudWatch metric filters for this trail"`;
-    return `trail ${t.name}: ${verdict}`;
-  });
-  const anyEmpty = trails.some(t => (ctx.filtersByLogGroup.get(t.logGroup!.key) ?? []).length === 0);
-  return { scanner, status: missing.length === 0 && !anyEmpty ? 'PASS' : 'FAIL', reasons };
+  if (results.length === 0) return { scanner, status: 'NO_DATA', reasons: [cloudSploitSilence(ctx)] };
+  return {
+    scanner,
+    status: results.some(r => r.status === 'FAIL') ? 'FAIL' : 'PASS',
+    reasons: results.map(r => cloudSploitLine(ctx, r)),
+  };
 }

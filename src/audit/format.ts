@@ -4,7 +4,7 @@ import { AuditRunResult, AuditTargetError, AuditTargetResult } from './run';
 import { scannerDisplayName } from '../scanners/rules';
 import { Scanner } from '../scanners/scanner';
 
-const SHORT: Record<CellStatus, string> = { PASS: 'PASS', FAIL: 'FAIL', WARN: 'WARN', NOT_APPLICABLE: 'N/A' };
+const SHORT: Record<CellStatus, string> = { PASS: 'PASS', FAIL: 'FAIL', WARN: 'WARN', NO_DATA: 'NO_DATA', NOT_APPLICABLE: 'N/A' };
 
 /** The JSON document `audit --format json` prints: one target per audited account and Region. */
 export function auditToJson(result: AuditRunResult): unknown {
@@ -73,9 +73,9 @@ function organizationToJson(result: AuditRunResult): unknown {
   };
 }
 
-/** The worst of the selected scanners' verdicts on one control: FAIL, then WARN, then PASS, then N/A. */
+/** The worst of the selected scanners' verdicts on one control: FAIL, then WARN, then PASS, then NO_DATA, then N/A. */
 function worstCell(report: AuditReport, controlIndex: number): CellStatus {
-  const order: CellStatus[] = ['FAIL', 'WARN', 'PASS', 'NOT_APPLICABLE'];
+  const order: CellStatus[] = ['FAIL', 'WARN', 'PASS', 'NO_DATA', 'NOT_APPLICABLE'];
   const statuses = report.scanners.map(s => report.controls[controlIndex].results[s]!.status);
   return order.find(o => statuses.includes(o)) ?? 'NOT_APPLICABLE';
 }
@@ -97,7 +97,9 @@ function organizationToText(result: AuditRunResult): string {
     if (audited) {
       const r = audited.report;
       const cells = r.controls.map((_, i) => SHORT[worstCell(r, i)]);
-      return [audited.environment.account ?? '?', audited.accountName ?? '', audited.environment.region ?? '?', ...cells, r.failed ? 'FAIL' : 'PASS'];
+      // A target where no selected scanner gives a verdict (e.g. Security Hub on a member with only the organization trail) is not a PASS.
+      const verdict = r.failed ? 'FAIL' : r.controls.some((_, i) => ['PASS', 'WARN'].includes(worstCell(r, i))) ? 'PASS' : 'NO_DATA';
+      return [audited.environment.account ?? '?', audited.accountName ?? '', audited.environment.region ?? '?', ...cells, verdict];
     }
     return [error!.environment.account ?? '?', error!.accountName ?? '', error!.environment.region ?? '?', ...controls.map(() => '-'), `NOT AUDITED (${ERROR_KINDS[error!.exitCode] ?? 'ERROR'})`];
   });
@@ -107,7 +109,7 @@ function organizationToText(result: AuditRunResult): string {
   lines.push(fmt(widths.map(w => '-'.repeat(w))));
   for (const r of rows) lines.push(fmt(r));
   lines.push('');
-  lines.push('Each cell: the worst verdict of the selected scanners on that control (FAIL, then WARN, then PASS, then N/A); per-scanner detail below.');
+  lines.push('Each cell: the worst verdict of the selected scanners on that control (FAIL, then WARN, then PASS, then NO_DATA, then N/A); per-scanner detail below.');
 
   if (org.errors.length) {
     lines.push('');
@@ -132,8 +134,10 @@ function organizationToText(result: AuditRunResult): string {
 
 const LEGEND = [
   'Legend: PASS the scanner would pass this control; FAIL it would fail (reason above); WARN passes only once',
-  'an email/HTTP subscription is confirmed (Security Hub counts confirmed subscribers only); N/A the scanner',
-  'has no check for this control (Security Hub has none for Organizations changes).',
+  'an email/HTTP subscription is confirmed (Security Hub counts confirmed subscribers only); NO_DATA the scanner',
+  'gives no verdict in this account and Region (reason above; e.g. Security Hub judges a trail only in its home',
+  'Region and owner account); N/A the scanner has no check for this control (Security Hub has none for',
+  'Organizations changes).',
 ];
 
 function reportToJson(report: AuditReport): Record<string, unknown> {
@@ -200,6 +204,7 @@ function reportToText(report: AuditReport, environment: string | undefined, lege
   };
   section('Failures:', 'FAIL');
   section('Warnings:', 'WARN');
+  section('No data (no verdict here, not counted as failures):', 'NO_DATA');
 
   if (report.unchecked.length) {
     lines.push('');
@@ -220,7 +225,7 @@ function reportToText(report: AuditReport, environment: string | undefined, lege
 
 /** Counts cells per status for a one-line summary. */
 export function countStatuses(report: AuditReport): Record<CellStatus, number> {
-  const counts: Record<CellStatus, number> = { PASS: 0, FAIL: 0, WARN: 0, NOT_APPLICABLE: 0 };
+  const counts: Record<CellStatus, number> = { PASS: 0, FAIL: 0, WARN: 0, NO_DATA: 0, NOT_APPLICABLE: 0 };
   for (const c of report.controls) for (const s of report.scanners as Scanner[]) counts[c.results[s]!.status]++;
   return counts;
 }

@@ -1,15 +1,17 @@
 /**
  * Reads a deployed account into an AuditModel with the AWS SDK v3:
- * DescribeTrails, GetTrailStatus, GetEventSelectors, DescribeMetricFilters,
- * DescribeAlarms and ListSubscriptionsByTopic. The SDK honours
+ * DescribeTrails, GetCallerIdentity (which trails are the account's own),
+ * GetTrailStatus, GetEventSelectors, DescribeMetricFilters, DescribeAlarms
+ * and ListSubscriptionsByTopic. The SDK honours
  * AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) by itself.
  */
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, Trail } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand, MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand, SNSClient, Subscription } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AUDIT_EXIT_CODES, AuditFailure, AwsCallContext, classifyAwsError } from './errors';
-import { AlarmFacts, AuditModel, EventSelectorFacts, MetricFilterFacts, TopicFacts, TrailFacts, logGroupNameFromArn } from './model';
+import { AlarmFacts, AuditModel, MetricFilterFacts, TopicFacts, TrailFacts, logGroupNameFromArn } from './model';
 
 export interface LiveReadOptions {
   /** The region to audit. @default - the SDK's default (AWS_REGION, the profile's region) */
@@ -189,9 +191,19 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
   const ctx = (suffix: string): AwsCallContext => ({ region, profile: options.profile, endpoint: endpointFor(suffix) });
   const notes: string[] = [];
 
-  // Trails (shadow copies of multi-region trails from other home regions included, as scanners see them).
+  // Trails as every scanner lists them: DescribeTrails includes shadow trails,
+  // i.e. multi-Region trails homed in another Region and, in a member account,
+  // the organization trail the management account owns.
   const trailList: Trail[] = (await call('cloudtrail:DescribeTrails', ctx('CLOUDTRAIL'), () =>
     cloudTrail.send(new DescribeTrailsCommand({ includeShadowTrails: true })))).trailList ?? [];
+  // Which trails are the account's own: only those can be read further, and
+  // Security Hub and Steampipe judge only those.
+  let account: string | undefined;
+  if (trailList.length > 0) {
+    const sts = new STSClient(settings);
+    addXmlErrorReader(sts);
+    account = (await call('sts:GetCallerIdentity', ctx('STS'), () => sts.send(new GetCallerIdentityCommand({})))).Account;
+  }
   const trailClients = new Map<string, CloudTrailClient>([[region, cloudTrail]]);
   const trailClient = (r: string) => {
     let c = trailClients.get(r);
@@ -206,26 +218,42 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
   for (const t of trailList) {
     const id = t.TrailARN ?? t.Name ?? '?';
     const home = t.HomeRegion ?? region;
-    const client = trailClient(home);
-    const status = await call('cloudtrail:GetTrailStatus', ctx('CLOUDTRAIL'), () => client.send(new GetTrailStatusCommand({ Name: id })));
-    const selectors = await call('cloudtrail:GetEventSelectors', ctx('CLOUDTRAIL'), () => client.send(new GetEventSelectorsCommand({ TrailName: id })));
-    const advanced = (selectors.AdvancedEventSelectors ?? []).length > 0;
-    const eventSelectors: EventSelectorFacts[] = (selectors.EventSelectors ?? []).map(s => ({
-      readWriteType: s.ReadWriteType ?? 'All',
-      includeManagementEvents: s.IncludeManagementEvents ?? true,
-      excludeManagementEventSources: s.ExcludeManagementEventSources ?? [],
-    }));
+    const ownerAccount = t.TrailARN?.split(':')[4] || undefined;
     const lgName = t.CloudWatchLogsLogGroupArn ? logGroupNameFromArn(t.CloudWatchLogsLogGroupArn) : undefined;
-    trails.push({
+    const facts: TrailFacts = {
       name: t.Name ?? id,
+      arn: t.TrailARN,
+      ownerAccount,
+      isOrganizationTrail: t.IsOrganizationTrail ?? false,
       isMultiRegion: t.IsMultiRegionTrail ?? false,
-      isLogging: status.IsLogging ?? false,
+      isLogging: undefined,
       homeRegion: home,
-      eventSelectors,
-      usesAdvancedSelectors: advanced,
+      eventSelectors: undefined,
+      usesAdvancedSelectors: false,
       logGroup: t.CloudWatchLogsLogGroupArn
         ? (lgName ? { key: `name:${lgName}`, display: lgName, resolved: true } : { key: `unknown:${t.CloudWatchLogsLogGroupArn}`, display: t.CloudWatchLogsLogGroupArn, resolved: false })
         : undefined,
+    };
+    if (ownerAccount !== undefined && account !== undefined && ownerAccount !== account) {
+      // Another account's trail (an organization trail seen from a member):
+      // AWS refuses its status and selectors to anyone but the owner
+      // (TrailNotFoundException or CloudTrailARNInvalidException).
+      trails.push(facts);
+      continue;
+    }
+    // A shadow trail's status and selectors are read in its home Region.
+    const client = trailClient(home);
+    const status = await call('cloudtrail:GetTrailStatus', ctx('CLOUDTRAIL'), () => client.send(new GetTrailStatusCommand({ Name: id })));
+    const selectors = await call('cloudtrail:GetEventSelectors', ctx('CLOUDTRAIL'), () => client.send(new GetEventSelectorsCommand({ TrailName: id })));
+    trails.push({
+      ...facts,
+      isLogging: status.IsLogging ?? false,
+      eventSelectors: (selectors.EventSelectors ?? []).map(s => ({
+        readWriteType: s.ReadWriteType ?? 'All',
+        includeManagementEvents: s.IncludeManagementEvents ?? true,
+        excludeManagementEventSources: s.ExcludeManagementEventSources ?? [],
+      })),
+      usesAdvancedSelectors: (selectors.AdvancedEventSelectors ?? []).length > 0,
     });
   }
 
@@ -303,6 +331,7 @@ export async function readLiveModel(options: LiveReadOptions): Promise<AuditMode
     source: 'live',
     description: `${options.accountLabel ? `account ${options.accountLabel}, ` : ''}${region}${options.profile && !options.credentials ? ` (profile ${options.profile})` : ''}${process.env.AWS_ENDPOINT_URL ? ` via ${process.env.AWS_ENDPOINT_URL}` : ''}`,
     region,
+    account,
     trailsVisible: true,
     trails,
     metricFilters,

@@ -29,16 +29,31 @@ export interface EventSelectorFacts {
 
 export interface TrailFacts {
   readonly name: string;
+  /** The trail's ARN (live mode); CloudSploit names its per-trail results by it. */
+  readonly arn?: string;
+  /**
+   * The account that owns the trail, from its ARN (live mode). A member of an
+   * organization sees the organization trail, owned by the management
+   * account; only the owner may read its status and event selectors.
+   */
+  readonly ownerAccount?: string;
+  /** IsOrganizationTrail (live mode). */
+  readonly isOrganizationTrail?: boolean;
   /** Undefined when not known (an unresolvable template value). */
   readonly isMultiRegion: boolean | undefined;
+  /** Undefined when not known (an unresolvable template value, or a trail another account owns). */
   readonly isLogging: boolean | undefined;
-  /** The region the trail was created in; undefined in a template (it deploys to the stack's region). */
+  /**
+   * The Region the trail was created in (its home Region). A multi-Region
+   * trail also shows in every other Region (a shadow trail) with this home
+   * Region. Undefined in a template (it deploys to the stack's Region).
+   */
   readonly homeRegion?: string;
   /**
    * Classic event selectors. A template without EventSelectors and without
    * AdvancedEventSelectors gets CloudTrail's default selector (All, management
    * events), which GetEventSelectors reports; the reader fills that in.
-   * Undefined when not known.
+   * Undefined when not known (also for a trail another account owns).
    */
   readonly eventSelectors: readonly EventSelectorFacts[] | undefined;
   /** The trail uses advanced event selectors (and so reports no classic ones). */
@@ -99,6 +114,8 @@ export interface AuditModel {
   readonly description: string;
   /** The audited region (live mode). */
   readonly region?: string;
+  /** The audited account (live mode), to tell its own trails from an organization trail it only sees. */
+  readonly account?: string;
   /**
    * False when no trail was visible (a template whose construct was given an
    * existing log group): trail conditions are then reported as unchecked.

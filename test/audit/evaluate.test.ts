@@ -94,19 +94,84 @@ describe('live-only states', () => {
     expect(evaluateAudit(m, v7, [Scanner.SECURITY_HUB]).controls[0].results.SECURITY_HUB!.reasons[0]).toMatch(/has no subscriber \(the topic does not exist\)/);
   });
 
-  test('a multi-region trail homed in another region: Security Hub reports NO_DATA (fail), CloudSploit ignores it, Prowler uses it', () => {
+  test('only a multi-region trail based in another Region (a shadow trail): Security Hub NO_DATA, CloudSploit OK without a check, Prowler and Steampipe look here', () => {
     const m = { ...model(all(), [CONFIRMED]), trails: [trail({ homeRegion: 'eu-west-1' })] };
-    expect(evaluateAudit(m, v7, [Scanner.SECURITY_HUB]).controls[0].results.SECURITY_HUB!.reasons[0]).toMatch(/has its home region in eu-west-1, not us-east-1 \(Security Hub reports NO_DATA/);
-    expect(evaluateAudit(m, v7, [Scanner.CLOUDSPLOIT]).controls[0].results.CLOUDSPLOIT!.reasons[0]).toMatch(/CloudSploit reports nothing for this region: trail cis \(home region eu-west-1\)/);
+    const sh = evaluateAudit(m, v7, [Scanner.SECURITY_HUB]);
+    expect(statuses(m, Scanner.SECURITY_HUB)).toEqual(['NOT_APPLICABLE', 'NO_DATA']);
+    expect(sh.controls[0].results.SECURITY_HUB!.reasons[0]).toBe('Security Hub reports NO_DATA here: it generates findings for a trail only in the Region the trail is based in and only in the account that owns it, and here trail cis is based in eu-west-1, where Security Hub evaluates it.');
+    expect(sh.failed).toBe(false);
+    const cs = evaluateAudit(m, v7, [Scanner.CLOUDSPLOIT]);
+    expect(statuses(m, Scanner.CLOUDSPLOIT)).toEqual(['PASS']);
+    expect(cs.summaries[0]).toEqual({ scanner: Scanner.CLOUDSPLOIT, status: 'PASS', reasons: ['OK us-east-1: No CloudTrail trails found in current home region'] });
+    expect(cs.controls[0].results.CLOUDSPLOIT!.reasons[0]).toBe('CloudSploit reports OK us-east-1: No CloudTrail trails found in current home region and checks no filter here (trail cis is based in eu-west-1).');
+    // The filters of this model sit on a log group of the trail's log-group name in this Region, so Prowler and Steampipe pass.
     expect(statuses(m, Scanner.PROWLER)).toEqual(['PASS']);
+    expect(statuses(m, Scanner.STEAMPIPE)).toEqual(['PASS']);
+    // Without them here, they fail and say where the trail lives.
+    const empty = { ...m, metricFilters: [] };
+    expect(statuses(empty, Scanner.PROWLER)).toEqual(['FAIL']);
+    expect(evaluateAudit(empty, v7, [Scanner.PROWLER]).controls[0].results.PROWLER!.reasons[0])
+      .toMatch(/Trail cis is based in eu-west-1: Prowler run on us-east-1 alone looks for the metric filters of its log group trail-logs in us-east-1; run over several Regions it judges the account as a whole, so audit eu-west-1 too\.$/);
+    expect(evaluateAudit(empty, v7, [Scanner.CLOUDSPLOIT]).summaries[0].status).toBe('PASS');
+  });
+
+  test('a shadow trail beside a trail based here: Security Hub and CloudSploit judge only the one based here', () => {
+    const m = { ...model(all(), [CONFIRMED]), trails: [trail({ name: 'other', homeRegion: 'eu-west-1', logGroup: undefined }), trail()] };
+    expect(statuses(m, Scanner.SECURITY_HUB)).toEqual(['NOT_APPLICABLE', 'PASS']);
+    expect(evaluateAudit(m, v7, [Scanner.CLOUDSPLOIT]).summaries[0].reasons).toEqual(['OK trail cis: Trail logs have filter patterns for all required metrics']);
+    const failing = { ...m, trails: [trail({ name: 'other', homeRegion: 'eu-west-1' }), trail({ isLogging: false })] };
+    expect(evaluateAudit(failing, v7, [Scanner.SECURITY_HUB]).controls[0].results.SECURITY_HUB!.reasons[0]).toBe('Security Hub finds no qualifying trail: trail cis is not logging.');
+  });
+
+  test('an organization trail seen from a member: Security Hub NO_DATA, Steampipe never qualifies it, Prowler and CloudSploit look up its log group here by name', () => {
+    const org = trail({ name: 'org', arn: 'arn:aws:cloudtrail:us-east-1:111111111111:trail/org', ownerAccount: '111111111111', isOrganizationTrail: true, isLogging: undefined, eventSelectors: undefined, logGroup: { key: 'name:org-logs', display: 'org-logs', resolved: true } });
+    const m = { ...model(all(), [CONFIRMED]), account: '222222222222', trails: [org] };
+    expect(statuses(m, Scanner.SECURITY_HUB)).toEqual(['NOT_APPLICABLE', 'NO_DATA']);
+    expect(evaluateAudit(m, v7, [Scanner.SECURITY_HUB]).controls[0].results.SECURITY_HUB!.reasons[0]).toMatch(/here trail org belongs to account 111111111111 \(an organization trail\), where Security Hub evaluates it in us-east-1\.$/);
+    const sp = evaluateAudit(m, v7, [Scanner.STEAMPIPE]);
+    expect(statuses(m, Scanner.STEAMPIPE)).toEqual(['FAIL']);
+    expect(sp.controls[0].results.STEAMPIPE!.reasons[0]).toBe('Steampipe finds no qualifying trail: trail org belongs to account 111111111111 (an organization trail), and Steampipe reads the logging state and event selectors of the account\'s own trails only.');
+    expect(sp.unchecked).toEqual([]);
+    expect(statuses(m, Scanner.PROWLER)).toEqual(['FAIL']);
+    expect(evaluateAudit(m, v7, [Scanner.PROWLER]).controls[0].results.PROWLER!.reasons[0]).toMatch(/No metric filter on log group org-logs passes: .* Trail org belongs to account 111111111111 \(an organization trail\): Prowler looks for the metric filters of its log group org-logs in this account/);
+    expect(evaluateAudit(m, v7, [Scanner.CLOUDSPLOIT]).summaries[0]).toEqual({
+      scanner: Scanner.CLOUDSPLOIT, status: 'FAIL', reasons: ['FAIL arn:aws:cloudtrail:us-east-1:111111111111:trail/org: There are no CloudWatch metric filters for this trail'],
+    });
+    // The member's own trail beside it: Security Hub, Prowler and Steampipe pass on it; CloudSploit still fails the organization trail.
+    const both = { ...m, trails: [org, trail({ arn: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/cis', ownerAccount: '222222222222' })] };
+    expect(statuses(both, Scanner.SECURITY_HUB)).toEqual(['NOT_APPLICABLE', 'PASS']);
+    expect(statuses(both, Scanner.PROWLER)).toEqual(['PASS']);
+    expect(statuses(both, Scanner.STEAMPIPE)).toEqual(['PASS']);
+    expect(statuses(both, Scanner.CLOUDSPLOIT)).toEqual(['FAIL']);
+    expect(evaluateAudit(both, v7, [Scanner.CLOUDSPLOIT]).summaries[0].reasons).toEqual([
+      'FAIL arn:aws:cloudtrail:us-east-1:111111111111:trail/org: There are no CloudWatch metric filters for this trail',
+      'OK arn:aws:cloudtrail:us-east-1:222222222222:trail/cis: Trail logs have filter patterns for all required metrics',
+    ]);
   });
 
   test('no trail at all: CloudSploit passes ("No CloudTrail trails found"), the others fail', () => {
     const m = { ...model(all(), [CONFIRMED]), trails: [] };
     expect(statuses(m, Scanner.CLOUDSPLOIT)).toEqual(['PASS']);
-    expect(evaluateAudit(m, v7, [Scanner.CLOUDSPLOIT]).summaries[0]).toEqual({ scanner: Scanner.CLOUDSPLOIT, status: 'PASS', reasons: ['No CloudTrail trails found (CloudSploit passes).'] });
+    expect(evaluateAudit(m, v7, [Scanner.CLOUDSPLOIT]).summaries[0]).toEqual({ scanner: Scanner.CLOUDSPLOIT, status: 'PASS', reasons: ['OK us-east-1: No CloudTrail trails found'] });
     for (const s of [Scanner.PROWLER, Scanner.STEAMPIPE]) expect(statuses(m, s)).toEqual(['FAIL']);
+    expect(statuses(m, Scanner.SECURITY_HUB)).toEqual(['FAIL', 'NOT_APPLICABLE']);
     expect(evaluateAudit(m, v7, [Scanner.PROWLER]).controls[0].results.PROWLER!.reasons[0]).toBe('Prowler finds no qualifying trail: there is no CloudTrail trail.');
+  });
+
+  test('CloudSploit: a Region without any metric filter fails as a whole; a trail based here without a log group gets no result', () => {
+    expect(evaluateAudit({ ...model(all(), [CONFIRMED]), metricFilters: [] }, v7, [Scanner.CLOUDSPLOIT]).summaries[0])
+      .toEqual({ scanner: Scanner.CLOUDSPLOIT, status: 'FAIL', reasons: ['FAIL us-east-1: There are no CloudWatch metric filters in this region'] });
+    const silent = evaluateAudit({ ...model(all(), [CONFIRMED]), trails: [trail({ logGroup: undefined })] }, v7, [Scanner.CLOUDSPLOIT]);
+    expect(silent.summaries[0].status).toBe('NO_DATA');
+    expect(silent.controls.map(c => c.results.CLOUDSPLOIT!.status)).toEqual(v7.controls().map(() => 'NO_DATA'));
+    expect(silent.failed).toBe(false);
+  });
+
+  test('Prowler links an alarm by metric name, and namespace when both set one', () => {
+    const m = model(all(), [CONFIRMED]);
+    expect(statuses({ ...m, alarms: m.alarms.map(a => ({ ...a, namespace: 'Other' })) }, Scanner.PROWLER)).toEqual(['FAIL']);
+    expect(statuses({ ...m, alarms: m.alarms.map(a => ({ ...a, namespace: undefined })) }, Scanner.PROWLER)).toEqual(['PASS']);
+    expect(statuses({ ...m, metricFilters: m.metricFilters.map(f => ({ ...f, metricNamespace: undefined })), alarms: m.alarms.map(a => ({ ...a, namespace: 'Other' })) }, Scanner.PROWLER)).toEqual(['PASS']);
   });
 
   test('a metric-math alarm (no MetricName) does not count', () => {

@@ -99,6 +99,7 @@ export async function applyTemplateToMoto(template: any, endpoint: string, regio
       Name: name,
       S3BucketName: bucket,
       IsMultiRegionTrail: p.IsMultiRegionTrail === true,
+      IsOrganizationTrail: p.IsOrganizationTrail === true,
       IncludeGlobalServiceEvents: p.IncludeGlobalServiceEvents !== false,
       EnableLogFileValidation: p.EnableLogFileValidation === true,
       CloudWatchLogsLogGroupArn: p.CloudWatchLogsLogGroupArn ? resolve(p.CloudWatchLogsLogGroupArn) : undefined,

@@ -52,7 +52,7 @@ describe('the default CisMonitoring (v7.0.0)', () => {
     expect(json.summaries).toEqual([{
       scanner: 'CLOUDSPLOIT',
       status: 'FAIL',
-      reasons: [expect.stringMatching(/"Trail logs are missing filters for: Unauthorized API Calls, Sign In Without MFA, Root Account Usage, Security Group Changes, Organizations Changes"/)],
+      reasons: ['FAIL trail CisCloudTrail07B115A4: Trail logs are missing filters for: Unauthorized API Calls, Sign In Without MFA, Root Account Usage, Security Group Changes, Organizations Changes'],
     }]);
     const prowlerRoute = json.controls.find((c: any) => c.key === 'route-table-changes').results.PROWLER.reasons[0];
     expect(prowlerRoute).toMatch(/cloudwatch_changes_to_network_route_tables_alarm_configured needs a metric filter whose pattern matches the regex \(\?=\.\*\\\$\\\.eventSource/);
@@ -194,13 +194,24 @@ describe('breaking one thing at a time', () => {
     expect(json.notes).toEqual([expect.stringMatching(/sets no EventSelectors; CloudTrail's default .* was assumed/)]);
   });
 
-  test('trail without CloudWatch Logs delivery: every scanner fails', async () => {
+  test('trail without CloudWatch Logs delivery: Prowler and Steampipe fail, CloudSploit reports nothing (it skips the trail)', async () => {
     const t = clone(plannedSqs);
     delete trailOf(t).Properties.CloudWatchLogsLogGroupArn;
-    const { json } = await audit(t);
-    for (const s of ['PROWLER', 'STEAMPIPE', 'CLOUDSPLOIT']) expect(statusesOf(json, s)).toEqual(['FAIL']);
+    const { code, json } = await audit(t);
+    expect(code).toBe(AUDIT_EXIT_CODES.NON_COMPLIANT);
+    for (const s of ['PROWLER', 'STEAMPIPE']) expect(statusesOf(json, s)).toEqual(['FAIL']);
     expect(json.controls[0].results.PROWLER.reasons[0]).toMatch(/has no CloudWatchLogsLogGroupArn/);
-    expect(json.controls[0].results.CLOUDSPLOIT.reasons[0]).toMatch(/CloudSploit reports nothing for this region/);
+    expect(statusesOf(json, 'CLOUDSPLOIT')).toEqual(['NO_DATA']);
+    expect(json.controls[0].results.CLOUDSPLOIT.reasons[0]).toMatch(/^CloudSploit reports no result for this Region: it skips trail CisCloudTrail07B115A4, which has no CloudWatch Logs log group/);
+    expect(json.summaries[0].status).toBe('NO_DATA');
+    // Text: NO_DATA cells, their reason in their own section, the legend.
+    const text = await runCli(['audit', writeTemplate(t), '--scanners', 'cloudsploit']);
+    expect(text.code).toBe(AUDIT_EXIT_CODES.OK);
+    expect(text.stdout).toMatch(/^5\.1 +unauthorized-api-calls +NO_DATA$/m);
+    expect(text.stdout).toContain('CloudSploit per-trail result: NO_DATA\n  CloudSploit reports no result for this Region: it skips trail CisCloudTrail07B115A4');
+    expect(text.stdout).toMatch(/\nNo data \(no verdict here, not counted as failures\):\n  15 controls \(5\.1, .*\) \/ CloudSploit: CloudSploit reports no result for this Region/);
+    expect(text.stdout).toContain('NO_DATA the scanner\ngives no verdict in this account and Region');
+    expect(text.stdout).toMatch(/Result: PASS \(exit code 0\)\.\n$/);
   });
 
   test('one metric filter deleted: only the scanners that needed that text fail', async () => {
@@ -234,12 +245,13 @@ describe('breaking one thing at a time', () => {
     expect(json.controls[10].results.PROWLER.reasons[0]).toMatch(/but no alarm has MetricName NACLChanges/);
   });
 
-  test('alarm in another namespace: Security Hub fails (metric = namespace + name); Prowler and Steampipe match by name only', async () => {
+  test('alarm in another namespace: Security Hub and Prowler (5.46: namespace when both set) fail; Steampipe matches by name only', async () => {
     const t = clone(plannedSqs);
     const [, alarm] = resourcesOfType(t, 'AWS::CloudWatch::Alarm').find(([, r]) => r.Properties.MetricName === 'NACLChanges')!;
     alarm.Properties.Namespace = 'Other';
     const { json } = await audit(t);
-    expect(statusMatrix(json)['nacl-changes']).toEqual({ SECURITY_HUB: 'FAIL', PROWLER: 'PASS', STEAMPIPE: 'PASS', CLOUDSPLOIT: 'PASS' });
+    expect(statusMatrix(json)['nacl-changes']).toEqual({ SECURITY_HUB: 'FAIL', PROWLER: 'FAIL', STEAMPIPE: 'PASS', CLOUDSPLOIT: 'PASS' });
+    expect(json.controls[10].results.PROWLER.reasons[0]).toMatch(/but no alarm has MetricName NACLChanges in namespace CISBenchmark \(or none\)/);
   });
 
   test('subscriptions dropped: Security Hub and Steampipe fail', async () => {

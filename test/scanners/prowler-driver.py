@@ -13,8 +13,9 @@ loading and cross-referencing its ~40 compliance frameworks before it scans
 anything, and the test scans 11 states. Here that loading is done once (it
 only decorates the findings' metadata and is the same for every run), and
 before each run Prowler's AWS service and check modules are dropped from
-sys.modules, so each run creates its service clients and reads the account
-again, as a new process would. The checks themselves are Prowler's, unchanged.
+sys.modules and Prowler's global provider is cleared, so each run creates its
+session, Regions and service clients and reads the account again, as a new
+process would. The checks themselves are Prowler's, unchanged.
 """
 import json
 import os
@@ -22,6 +23,7 @@ import sys
 import time
 
 import prowler.__main__ as cli
+from prowler.providers.common.provider import Provider
 
 
 def first_result(fn):
@@ -48,6 +50,9 @@ for line in sys.stdin:
         continue
     for name in [m for m in sys.modules if m.startswith("prowler.providers.aws.services.")]:
         del sys.modules[name]
+    # Prowler keeps its provider (the audited account, Regions, role and
+    # session) in a class attribute and reuses it when set: each run builds its own.
+    Provider.set_global_provider(None)
     sys.argv = ["prowler"] + json.loads(line)
     started = time.time()
     code, error = 0, None

@@ -18,11 +18,9 @@
  * (prowler-driver.py): a `prowler` process spends ~25 s of CPU loading its
  * compliance frameworks before it scans, the driver does that once.
  */
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Readable } from 'stream';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -31,6 +29,7 @@ import { CisBenchmarkVersion, CisControl } from '../../src';
 import { PROWLER_RULES } from '../../src/scanners/scanner-data.generated';
 import { applyTemplateToMoto } from '../audit/moto-apply';
 import { MotoServer, describeIfPython, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
+import { ProwlerSession } from '../support/prowler';
 import { ensureScannerInstalled, pinnedVersion } from '../support/scanner-tools';
 
 const REGION = 'us-east-1';
@@ -47,65 +46,6 @@ const CASES: Array<{ version: CisBenchmarkVersion; deleted: CisControl }> = [
   { version: CisBenchmarkVersion.V5_0_0, deleted: CisControl.UNAUTHORIZED_API_CALLS },
   { version: CisBenchmarkVersion.V7_0_0, deleted: CisControl.ORGANIZATIONS_CHANGES },
 ];
-
-/**
- * One Python process (test/scanners/prowler-driver.py) that runs Prowler's
- * own CLI entry point once per `run(args)`, so Prowler loads its compliance
- * frameworks once instead of once per scan. Results come back on fd 3.
- */
-class ProwlerSession {
-  private readonly child: ChildProcess;
-  private readonly waiting: Array<(r: { code: number | null; error?: string }) => void> = [];
-  private log = '';
-  private buffered = '';
-  private exited: string | undefined;
-
-  constructor(prowlerExecutable: string, env: NodeJS.ProcessEnv, cwd: string) {
-    const python = path.join(path.dirname(prowlerExecutable), 'python');
-    this.child = spawn(python, [path.join(__dirname, 'prowler-driver.py')], { env, cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-    const keep = (d: Buffer) => {
-      this.log = (this.log + String(d)).slice(-20_000);
-    };
-    this.child.stdout!.on('data', keep);
-    this.child.stderr!.on('data', keep);
-    (this.child.stdio[3] as Readable).on('data', (d: Buffer) => {
-      this.buffered += String(d);
-      let nl: number;
-      while ((nl = this.buffered.indexOf('\n')) >= 0) {
-        const line = this.buffered.slice(0, nl);
-        this.buffered = this.buffered.slice(nl + 1);
-        this.waiting.shift()?.(JSON.parse(line));
-      }
-    });
-    this.child.on('exit', (code, signal) => {
-      this.exited = `the Prowler driver exited (${code ?? signal})`;
-      for (const w of this.waiting.splice(0)) w({ code: null, error: this.exited });
-    });
-  }
-
-  /** Runs `prowler <args>`; resolves with its exit code (3: some check failed), or an error. */
-  run(args: string[]): Promise<{ code: number | null; error?: string }> {
-    if (this.exited) return Promise.resolve({ code: null, error: this.exited });
-    return new Promise(resolve => {
-      this.waiting.push(resolve);
-      this.child.stdin!.write(`${JSON.stringify(args)}\n`);
-    });
-  }
-
-  /** The last of what Prowler printed. */
-  output(): string {
-    return this.log.slice(-6000);
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    await new Promise<void>(resolve => {
-      this.child.once('exit', () => resolve());
-      this.child.stdin!.end();
-      setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
-    });
-  }
-}
 
 interface Demo {
   template: any;
@@ -170,23 +110,9 @@ describeIfPython('the real Prowler on the demo app deployed to moto', () => {
 
   /** Runs Prowler's 15 checks against moto and returns check id → status, and its exit code. */
   async function runProwler(label: string): Promise<{ code: number | null; statuses: Record<string, string>; version: string }> {
-    const outDir = path.join(tmp, `prowler-${++runs}`);
-    const args = ['aws', '--region', REGION, '--checks', ...CHECKS,
-      '--output-formats', 'json-ocsf', '--output-directory', outDir, '--output-filename', 'prowler', '--no-banner', '--no-color'];
-    const started = Date.now();
-    const { code, error } = await session.run(args);
-    timings.push(`  ${label}: exit ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (error) throw new Error(`Prowler failed: ${error}\n${session.output()}`);
-    const report = path.join(outDir, 'prowler.ocsf.json');
-    if (!fs.existsSync(report)) throw new Error(`Prowler wrote no ${report} (exit ${code}):\n${session.output()}`);
-    const findings: any[] = JSON.parse(fs.readFileSync(report, 'utf8'));
-    const statuses: Record<string, string> = {};
-    for (const f of findings) {
-      const check = f.metadata.event_code;
-      if (statuses[check] !== undefined) throw new Error(`Prowler reported ${check} twice`);
-      statuses[check] = f.status_code;
-    }
-    return { code, statuses, version: findings[0]?.metadata.product.version };
+    const scan = await session.scan(['aws', '--region', REGION, '--checks', ...CHECKS], path.join(tmp, `prowler-${++runs}`));
+    timings.push(`  ${label}: exit ${scan.code} in ${scan.seconds.toFixed(1)} s`);
+    return scan;
   }
 
   /** The expected status of every check: PASS, except `failing` controls. */

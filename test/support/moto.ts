@@ -79,12 +79,19 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** Starts a moto server on a free port and waits until it answers. */
-export async function startMoto(options: { timeoutMs?: number } = {}): Promise<MotoServer> {
+/**
+ * Starts a moto server on a free port and waits until it answers.
+ * `organizationTrails`: members see their management account's organization
+ * trails, as in AWS (test/support/moto_server_org_trails.py).
+ */
+export async function startMoto(options: { timeoutMs?: number; organizationTrails?: boolean } = {}): Promise<MotoServer> {
   const binary = ensureMotoInstalled();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const command = options.organizationTrails
+    ? [path.join(path.dirname(binary), 'python'), path.join(__dirname, 'moto_server_org_trails.py')]
+    : [binary];
+  const child: ChildProcess = spawn(command[0], [...command.slice(1), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', chunk => {
     stderr = (stderr + String(chunk)).slice(-4000);
