@@ -12,7 +12,7 @@ import { insightsQueryFor } from '../src/filter-pattern/translate/insights';
 import { CisSeverity, CisSeverityDefaults } from '../src/severity';
 import { compileInsightsFilter } from './queries/insights-evaluator';
 import { loadControlFixtures } from './support/fixtures';
-import { controlInsightsQuery, planOf } from './support/plans';
+import { controlInsightsQuery, planOf, versionControlRows } from './support/plans';
 import { readSharedJson, testIfShared } from './support/shared';
 
 const envStack = () => new Stack(new App(), 'S', { env: { account: '123456789012', region: 'ap-southeast-2' } });
@@ -25,9 +25,13 @@ const MANY_EXCLUSIONS = [
   Exclusion.sourceIp('203.0.113.0/24'), Exclusion.userAgent('*terraform*'),
 ];
 
-const cases = CisBenchmarkVersion.all().flatMap(v => v.controls().map(c => [v.version, c.key, v, c] as const));
+// The input of a description is the control's recommendation id, title and query: versions that share them are one block.
+const cases = versionControlRows('recommendation id, title and Insights query', ({ version, control }) => {
+  const d = control.definitionIn(version);
+  return [d.recommendationId, d.title, planOf(control, version).insightsFilter.expression];
+});
 
-describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
+describe.each(cases)('%s', (_label, { version, control }) => {
   const definition = control.definitionIn(version);
   const insights = planOf(control, version).insightsFilter;
   const titleLine = (sev: CisSeverity, role = '') => `[${sev}] ${role}CIS ${definition.recommendationId} (v${version.version}): ${definition.title}`;
