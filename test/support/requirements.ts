@@ -64,7 +64,8 @@ function hasPython3(): boolean {
 
 function venvRequirement(what: string, venv: Venv, exe: string, setup: string): Requirement {
   const tool = venvTool(venv, exe);
-  const shown = path.relative(REPO_ROOT, tool) || tool;
+  const relative = path.relative(REPO_ROOT, tool);
+  const shown = relative.startsWith('..') ? tool : relative;
   if (fs.existsSync(tool)) return { what, kind: 'tool', available: true, missing: '' };
   if (IN_CI) {
     return { what, kind: 'tool', available: false, missing: `${shown} is missing; the check task installs it before jest (${setup})` };
