@@ -89,7 +89,10 @@ function main(): number {
   const byFile = new Map<string, Array<TableNote & { blocks: number }>>();
   for (const t of tables.values()) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t]);
   const allTables = [...tables.values()];
-  console.log(`\nTable-driven blocks: ${allTables.length} (${allTables.reduce((n, t) => n + t.rows, 0)} rows, ${allTables.reduce((n, t) => n + t.distinct, 0)} distinct inputs)`);
+  const sum = (list: typeof allTables, f: (t: TableNote) => number) => list.reduce((n, t) => n + f(t), 0);
+  const collapsed = allTables.filter(t => t.collapsedFrom !== undefined);
+  console.log(`\nTable-driven blocks: ${allTables.length}, ${sum(allTables, t => t.rows)} rows, ${sum(allTables, t => t.distinct)} distinct inputs`
+    + (collapsed.length ? `; ${collapsed.length} blocks hold one row per distinct input of ${sum(collapsed, t => t.collapsedFrom!)} rows` : ''));
   for (const file of [...byFile.keys()].sort()) {
     console.log(`  ${file}`);
     for (const t of byFile.get(file)!) {
