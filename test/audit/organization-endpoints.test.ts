@@ -7,8 +7,8 @@
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { runCli } from './helpers';
-import { AUDIT_EXIT_CODES, AuditFailure } from '../../src/audit/errors';
+import { auditFailure as failure, runCli } from './helpers';
+import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
 import { THROTTLE_RETRY, ThrottleRetry, isThrottling, readOrganization, retryThrottled } from '../../src/audit/organization';
 import { pointAwsSdkAt, saveAwsEnvironment } from '../support/moto';
 
@@ -84,16 +84,6 @@ function healthy(action: string): Answer {
     default:
       return json({ __type: 'UnknownOperationException', message: action }, 400);
   }
-}
-
-async function failure(p: Promise<unknown>): Promise<AuditFailure> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AuditFailure) return e;
-    throw e;
-  }
-  throw new Error('the call did not fail');
 }
 
 describe('a ListAccounts that repeats its NextToken', () => {
@@ -186,7 +176,8 @@ describe('retryThrottled', () => {
   });
 
   test('the default policy waits at most 7 s in all', () => {
-    const ceilings = Array.from({ length: THROTTLE_RETRY.rounds - 1 }, (_, i) => Math.min(THROTTLE_RETRY.maxDelayMs, THROTTLE_RETRY.baseDelayMs * 2 ** i));
+    const { rounds, baseDelayMs, maxDelayMs } = THROTTLE_RETRY;
+    const ceilings = Array.from({ length: rounds - 1 }, (_, i) => Math.min(maxDelayMs, baseDelayMs * 2 ** i));
     expect(ceilings.reduce((a, b) => a + b, 0)).toBe(7_000);
   });
 
