@@ -24,7 +24,7 @@ import { SHARED_DIR } from '../support/shared';
 import { AthenaOnTrino, TRINO_URL } from '../support/trino-athena';
 
 const TABLE = 'cloudtrail_logs';
-const SHARED = process.env.CIS_SHARED_DIR ?? SHARED_DIR;
+const SHARED = SHARED_DIR;
 const CORPUS_DIR = path.join(SHARED, 'corpus', 'stratus-red-team');
 const HAS_CORPUS = fs.existsSync(CORPUS_DIR);
 

@@ -6,7 +6,7 @@ import { FilterPatternEngine } from '../../src/filter-pattern';
 import { fieldName, insightsFilterFor } from '../../src/filter-pattern/translate/insights';
 import { loadControlFixtures } from '../support/fixtures';
 import { PATTERN_AND_FIXTURES, controlInsightsQuery, versionControlRows } from '../support/plans';
-import { hasShared, sharedPath } from '../support/shared';
+import { hasShared, sharedPath, testIfShared } from '../support/shared';
 
 const CORPUS = ['corpus', 'stratus-red-team'];
 const corpus: Array<{ file: string; record: any }> = hasShared(...CORPUS)
@@ -37,9 +37,13 @@ describe.each(cases)('%s: the Logs Insights filter selects what the filter patte
     expect(fixtures.negatives.filter(f => insights(f.record)).map(f => f.name)).toEqual([]);
   });
 
-  test('agrees with the filter-pattern engine on every fixture and on the Stratus Red Team corpus', () => {
-    const records = [...allFixtureRecords, ...corpus.map(c => ({ where: c.file, record: c.record }))];
-    expect(records.filter(r => insights(r.record) !== engine.matchesRecord(r.record)).map(r => r.where)).toEqual([]);
+  test('agrees with the filter-pattern engine on every fixture of every control', () => {
+    expect(allFixtureRecords.filter(r => insights(r.record) !== engine.matchesRecord(r.record)).map(r => r.where)).toEqual([]);
+  });
+
+  testIfShared(...CORPUS)('agrees with the filter-pattern engine on the Stratus Red Team corpus', () => {
+    expect(corpus.length).toBeGreaterThan(300);
+    expect(corpus.filter(c => insights(c.record) !== engine.matchesRecord(c.record)).map(c => c.file)).toEqual([]);
   });
 });
 

@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describeIf, requires, testIf } from './requirements';
 
-/** ../shared beside the checkout: present in CI, absent on a user's fresh clone. */
-export const SHARED_DIR = path.resolve(__dirname, '../../../shared');
+/** ../shared beside the checkout (or CIS_SHARED_DIR): present in CI, absent on a user's fresh clone. */
+export const SHARED_DIR = path.resolve(process.env.CIS_SHARED_DIR ?? path.resolve(__dirname, '../../../shared'));
 
 export function sharedPath(...parts: string[]): string {
   return path.join(SHARED_DIR, ...parts);
