@@ -91,9 +91,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Only these are crawled: the scanners' venvs (.venv-prowler/ alone has
       // ~140,000 files) would add seconds to every jest start.
       roots: ['<rootDir>/src', '<rootDir>/test'],
+      // The notes the CI summary reads (scripts/test-summary.ts): why a test
+      // was skipped, how many distinct inputs a table has. Emptied per run.
+      globalSetup: '<rootDir>/test/support/jest-global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
     },
   },
 
+});
+
+// test-reports/junit.xml names each test's file and keeps its describe titles
+// apart, so scripts/test-summary.ts can attach the noted reasons to skipped tests.
+project.tryFindObjectFile('package.json')!.addOverride('jest.reporters.1.1', {
+  outputDirectory: 'test-reports',
+  addFileAttribute: 'true',
+  ancestorSeparator: ' › ',
+  classNameTemplate: '{classname}',
+  titleTemplate: '{title}',
 });
 
 // unrs-resolver (via eslint-import-resolver-typescript) >= 1.12 lists optional
@@ -194,6 +208,13 @@ project.addTask('check', {
     { spawn: compatNewest.name },
     { exec: 'bash scripts/python-smoke.sh' },
   ],
+});
+
+// After a jest run: every table's distinct inputs and every skipped test with
+// its reason, then the count line (.ci/run prints it after `npm run check`).
+project.addTask('test-summary', {
+  description: 'Print the last jest run\'s table-driven blocks, its skipped tests with their reasons, and its counts (fails on a skip without a reason)',
+  exec: `${tsNode('scripts')} scripts/test-summary.ts`,
 });
 
 project.addTask('readme-tables', {

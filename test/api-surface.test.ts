@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as api from '../src';
+import { requires, testIf } from './support/requirements';
 
 const ENUM_KEY = /^[A-Z][A-Z0-9_]*$/;
 
@@ -29,9 +30,7 @@ test('the main entry points are exported', () => {
 
 // The jsii assembly exists after `jsii` compiled the package (the build runs it before the tests).
 const ASSEMBLY = path.resolve(__dirname, '..', '.jsii');
-const withAssembly = fs.existsSync(ASSEMBLY) ? test : test.skip;
-
-withAssembly('the jsii API follows the naming and documentation rules', () => {
+testIf(requires.jsiiAssembly)('the jsii API follows the naming and documentation rules', () => {
   const assembly = JSON.parse(fs.readFileSync(ASSEMBLY, 'utf8'));
   const reserved = ['build', 'equals', 'hashCode', 'type', 'event', 'default', 'namespace'];
   const problems: string[] = [];

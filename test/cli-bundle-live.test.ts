@@ -5,26 +5,17 @@
  * broken one. Needs the build's lib/bin/ and python3 (moto).
  */
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { auditJson, cleanTmp, resourcesOfType, synthTemplate } from './audit/helpers';
 import { applyTemplateToMoto } from './audit/moto-apply';
-import { MotoServer, describeIfPython, pointAwsSdkAt, saveAwsEnvironment, startMoto } from './support/moto';
+import { MotoServer, pointAwsSdkAt, saveAwsEnvironment, startMoto } from './support/moto';
+import { describeIf, requires } from './support/requirements';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'lib', 'bin', 'cis-monitoring.js');
-const built = fs.existsSync(BIN);
-if (!built) {
-  if (process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0') {
-    throw new Error('lib/bin/cis-monitoring.js is missing: the build (post-compile) bundles it');
-  }
-  // eslint-disable-next-line no-console
-  console.warn('SKIPPED test/cli-bundle-live.test.ts: lib/bin/cis-monitoring.js is missing; run `npx projen bundle-cli` first');
-}
 
-
-(built ? describeIfPython : describe.skip)('bundled CLI: audit --live against moto', () => {
+describeIf(requires.bundledCli, requires.moto)('bundled CLI: audit --live against moto', () => {
   let moto: MotoServer;
   let template: any;
   let restoreEnvironment = (): void => undefined;

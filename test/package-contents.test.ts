@@ -10,19 +10,12 @@ import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as os from 'os';
 import * as path from 'path';
+import { describeIf, requires } from './support/requirements';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'lib', 'bin', 'cis-monitoring.js');
-const built = fs.existsSync(path.join(ROOT, '.jsii')) && fs.existsSync(BIN);
-if (!built) {
-  // CI always builds first; a missing build there is a failure, not a skip.
-  if (process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0') {
-    throw new Error('lib/ or .jsii or lib/bin/ is missing: run `npx projen compile` before jest');
-  }
-  // eslint-disable-next-line no-console
-  console.warn('SKIPPED test/package-contents.test.ts: no build output (.jsii, lib/bin/cis-monitoring.js); run `npx projen compile` first');
-}
-const describeBuilt = built ? describe : describe.skip;
+/** CI always builds first: a missing build there fails these tests (test/support/requirements.ts). */
+const describeBuilt = describeIf(requires.jsiiAssembly, requires.bundledCli);
 
 const MiB = 1024 * 1024;
 /** The Lambda code asset of CisSecurityAccount's alert relay and heartbeat monitor: plain JavaScript files. */
@@ -49,15 +42,15 @@ interface PackResult {
 }
 
 let pack: PackResult;
-beforeAll(() => {
-  if (!built) return;
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * MiB,
-  });
-  pack = JSON.parse(out)[0];
-});
 
 describeBuilt('npm tarball', () => {
+  beforeAll(() => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * MiB,
+    });
+    pack = JSON.parse(out)[0];
+  });
+
   test('holds only what a user runs: lib/, .jsii, API.md, README.md, LICENSE, docs/, package.json', () => {
     const unexpected = pack.files.map(f => f.path).filter(p => !ALLOWED.some(re => re.test(p)));
     expect(unexpected).toEqual([]);

@@ -90,7 +90,7 @@ const MAX_PAGES = 10_000;
  * and fill memory: it fails with exit code 5, as an endpoint that cannot be
  * used.
  */
-async function readPages<P>(
+export async function readPages<P>(
   action: string,
   ctx: AwsCallContext,
   page: (token: string | undefined) => Promise<P>,

@@ -5,11 +5,17 @@
  * every account × Region with the single-account live reader, a few targets
  * at a time. A target that cannot be read (role refused, endpoint unreachable)
  * is reported with its error; the others are still audited.
+ *
+ * Every organization-level call pages with the single-account reader's guard
+ * (a repeated page token ends the audit with exit 5) and outlasts throttling:
+ * Organizations allows a few requests per second per account, and the SDK's
+ * own three attempts come within a second of each other, so a throttled call
+ * is tried again after a bounded, growing wait (`THROTTLE_RETRY`).
  */
 import { Account, DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AUDIT_EXIT_CODES, AuditFailure, AuditInputError, AwsCallContext, classifyAwsError } from './errors';
-import { ClientSettings, LIVE_CALL_TIMEOUTS, LiveCallTimeouts, LiveCredentials, addXmlErrorReader, readLiveModel, requestHandlerTimeouts } from './live-reader';
+import { ClientSettings, LIVE_CALL_TIMEOUTS, LiveCallTimeouts, LiveCredentials, addXmlErrorReader, readLiveModel, readPages, requestHandlerTimeouts } from './live-reader';
 import { AuditModel } from './model';
 
 /** The role OrganizationAccountAccessRole: what Organizations creates in every account it creates. */
@@ -18,6 +24,25 @@ export const DEFAULT_ORGANIZATION_ROLE = 'OrganizationAccountAccessRole';
 export const DEFAULT_ORGANIZATION_CONCURRENCY = 4;
 /** The session name the audit's AssumeRole calls use (visible in the members' CloudTrail). */
 export const AUDIT_SESSION_NAME = 'cis-monitoring-audit';
+
+/** How long the audit keeps trying a throttled organization-level call. */
+export interface ThrottleRetry {
+  /** Rounds of the SDK's own attempts, the first included. */
+  readonly rounds: number;
+  /** Wait before the second round, in milliseconds; doubled for each further round. */
+  readonly baseDelayMs: number;
+  /** Longest wait between two rounds, in milliseconds. */
+  readonly maxDelayMs: number;
+}
+
+/** 4 rounds, waiting about 1, 2 and 4 seconds between them (each wait between half and all of that): at most 7 s of waiting in all. */
+export const THROTTLE_RETRY: ThrottleRetry = { rounds: 4, baseDelayMs: 1_000, maxDelayMs: 8_000 };
+
+/** Error names AWS uses for throttling: Organizations, STS (query protocol) and the SDK's generic ones. */
+const THROTTLING_ERRORS = new Set([
+  'TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestLimitExceeded', 'RequestThrottled',
+  'RequestThrottledException', 'SlowDown',
+]);
 
 export interface OrganizationReadOptions {
   /** Where Organizations and STS are called, and the audited Region when `regions` is not given. */
@@ -32,6 +57,8 @@ export interface OrganizationReadOptions {
   /** @default DEFAULT_ORGANIZATION_CONCURRENCY */
   readonly concurrency?: number;
   readonly timeouts?: LiveCallTimeouts;
+  /** @default THROTTLE_RETRY */
+  readonly throttleRetry?: ThrottleRetry;
 }
 
 /** One account of the organization. */
@@ -82,6 +109,10 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
   if (options.region) settings.region = options.region;
   if (options.profile) settings.profile = options.profile;
   const baseCtx = { profile: options.profile };
+  const throttle = options.throttleRetry ?? THROTTLE_RETRY;
+  /** An organization-level call, retried while throttled; its errors end the whole audit. */
+  const guarded = <T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>, callerAccount?: string): Promise<T> =>
+    organizationCall(action, ctx, () => retryThrottled(action, fn, throttle), callerAccount);
 
   const sts = new STSClient(settings);
   addXmlErrorReader(sts);
@@ -104,13 +135,10 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
   const org = await guarded('organizations:DescribeOrganization', ctx('ORGANIZATIONS'),
     () => organizations.send(new DescribeOrganizationCommand({})), callerAccount);
   const listed: Account[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await guarded('organizations:ListAccounts', ctx('ORGANIZATIONS'),
-      () => organizations.send(new ListAccountsCommand({ NextToken: nextToken })), callerAccount);
-    listed.push(...(page.Accounts ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
+  await readPages('organizations:ListAccounts', ctx('ORGANIZATIONS'),
+    NextToken => guarded('organizations:ListAccounts', ctx('ORGANIZATIONS'), () => organizations.send(new ListAccountsCommand({ NextToken })), callerAccount),
+    page => page.NextToken,
+    page => listed.push(...(page.Accounts ?? [])));
 
   // `State` replaces the deprecated `Status`; either says ACTIVE for an account that can be audited.
   const all: OrganizationAccount[] = listed.map(a => ({ id: a.Id ?? '?', name: a.Name, state: String(a.State ?? a.Status ?? 'UNKNOWN') }));
@@ -136,7 +164,7 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
   const credentialsFor = (account: string, roleArn: string): Promise<LiveCredentials> => {
     const cached = sessions.get(account);
     if (cached && cached.expires > Date.now() + 5 * 60_000) return cached.credentials;
-    const credentials = assumeRole(sts, roleArn, callerArn, account, ctx('STS'));
+    const credentials = assumeRole(sts, roleArn, callerArn, account, ctx('STS'), throttle);
     sessions.set(account, { expires: Date.now() + 55 * 60_000, credentials });
     return credentials;
   };
@@ -177,7 +205,7 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
 }
 
 /** An organization-level call: errors end the whole audit, with organization-specific advice. */
-async function guarded<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>, callerAccount?: string): Promise<T> {
+async function organizationCall<T>(action: string, ctx: AwsCallContext, fn: () => Promise<T>, callerAccount?: string): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -186,6 +214,7 @@ async function guarded<T>(action: string, ctx: AwsCallContext, fn: () => Promise
       return Promise.reject(new AuditInputError(
         `--organization: account ${callerAccount ?? '?'} is not a member of an organization (${action}: ${name}). Run it with credentials of the management account or a delegated administrator, or drop --organization to audit one account.`));
     }
+    if (e instanceof AuditFailure) return Promise.reject(e);
     const failure = classifyAwsError(e, action, ctx);
     if (failure.exitCode === AUDIT_EXIT_CODES.ACCESS_DENIED && action.startsWith('organizations:')) {
       return Promise.reject(new AuditFailure(
@@ -196,11 +225,15 @@ async function guarded<T>(action: string, ctx: AwsCallContext, fn: () => Promise
   }
 }
 
-async function assumeRole(sts: STSClient, roleArn: string, callerArn: string, account: string, ctx: AwsCallContext): Promise<LiveCredentials> {
+async function assumeRole(
+  sts: STSClient, roleArn: string, callerArn: string, account: string, ctx: AwsCallContext, throttle: ThrottleRetry,
+): Promise<LiveCredentials> {
   let out;
   try {
-    out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: AUDIT_SESSION_NAME, DurationSeconds: 3600 }));
+    out = await retryThrottled('sts:AssumeRole',
+      () => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: AUDIT_SESSION_NAME, DurationSeconds: 3600 })), throttle);
   } catch (e) {
+    if (e instanceof AuditFailure) throw e;
     const failure = classifyAwsError(e, 'sts:AssumeRole', ctx);
     if (failure.exitCode === AUDIT_EXIT_CODES.ACCESS_DENIED) {
       const name = (e as { name?: string })?.name ?? 'AccessDenied';
@@ -216,6 +249,37 @@ async function assumeRole(sts: STSClient, roleArn: string, callerArn: string, ac
     throw new AuditFailure(`sts:AssumeRole on ${roleArn} returned no credentials.`, AUDIT_EXIT_CODES.ERROR);
   }
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+}
+
+/** Whether an SDK error says the caller is being throttled. */
+export function isThrottling(error: unknown): boolean {
+  const e = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  return THROTTLING_ERRORS.has(e.name ?? '') || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true;
+}
+
+/**
+ * Runs `fn` (one SDK call, which makes its own attempts) again while AWS
+ * throttles it, `policy.rounds` times at most, waiting a growing, jittered,
+ * bounded time in between. Other errors pass through at once. When every
+ * round was throttled, fails with exit code 1 and what to do.
+ */
+export async function retryThrottled<T>(action: string, fn: () => Promise<T>, policy: ThrottleRetry = THROTTLE_RETRY): Promise<T> {
+  for (let round = 1; ; round++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isThrottling(e)) throw e;
+      if (round >= policy.rounds) {
+        const name = (e as { name?: string })?.name ?? 'throttled';
+        const message = String((e as { message?: string })?.message ?? '').split('\n')[0];
+        throw new AuditFailure(
+          `${action} was still throttled after ${policy.rounds} rounds of attempts (${name}: ${message}). AWS limits how fast an account may call it; try again in a few minutes, or audit fewer accounts at once (--concurrency, --accounts).`,
+          AUDIT_EXIT_CODES.ERROR);
+      }
+      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (round - 1));
+      await new Promise(resolve => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+    }
+  }
 }
 
 /** Maps `items` with at most `limit` calls of `fn` running at once; results keep the input order. */

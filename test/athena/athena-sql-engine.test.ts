@@ -19,11 +19,12 @@ import { ControlPlan } from '../../src/plan/control-plan';
 import { ALL_SCANNERS } from '../../src/scanners/rules';
 import { AthenaOnDuckDb } from '../support/duckdb-athena';
 import { fixtureControlKeys, loadControlFixtureFile } from '../support/fixtures';
+import { describeIf, requires } from '../support/requirements';
 import { SHARED_DIR } from '../support/shared';
 import { AthenaOnTrino, TRINO_URL } from '../support/trino-athena';
 
 const TABLE = 'cloudtrail_logs';
-const SHARED = process.env.CIS_SHARED_DIR ?? SHARED_DIR;
+const SHARED = SHARED_DIR;
 const CORPUS_DIR = path.join(SHARED, 'corpus', 'stratus-red-team');
 const HAS_CORPUS = fs.existsSync(CORPUS_DIR);
 
@@ -120,23 +121,10 @@ interface Outcome { readonly c: Case; readonly missing: string[]; readonly extra
 /** A SQL engine holding the CloudTrail table. */
 interface Engine { readonly table: string; query(sql: string): Promise<Array<Record<string, unknown>>>; close(): void | Promise<void> }
 
-const ENGINES: Array<[string, () => Promise<Engine>]> = [
-  ['DuckDB (Trino functions as macros)', async () => {
-    const d = await AthenaOnDuckDb.create(TABLE, allRecords.map(r => r.record));
-    return { table: TABLE, query: sql => d.query(sql), close: () => d.close() };
-  }],
-  ...(TRINO_URL ? [['Trino (' + TRINO_URL + ')', () => AthenaOnTrino.create(TRINO_URL!, allRecords.map(r => r.record))] as [string, () => Promise<Engine>]] : []),
-];
-
-if (!TRINO_URL) {
-  describe.skip('on Trino (skipped: set TRINO_URL, see scripts/trino-local.sh)', () => {
-    test('the same proof on a Trino server', () => undefined);
-  });
-}
-
 const where = (ids: string[]) => ids.map(id => `${id} (${allRecords.find(r => r.id === id)!.where})`);
 
-describe.each(ENGINES)('Athena SQL on %s selects exactly what the filter-pattern engine matches', (_name, open) => {
+/** The proof on one engine. */
+const proofOn = (open: () => Promise<Engine>) => () => {
   let db: Engine;
   const outcomes: Outcome[] = [];
 
@@ -205,14 +193,22 @@ describe.each(ENGINES)('Athena SQL on %s selects exactly what the filter-pattern
     }
   });
 
-  (HAS_CORPUS ? describe : describe.skip)(`the shared corpus (${HAS_CORPUS ? 'present' : 'skipped: ../shared is absent'})`, () => {
+  describeIf(requires.shared(SHARED, 'corpus', 'stratus-red-team'))('the shared corpus', () => {
     test('corpus records are among those the queries select (the main test checks they are selected identically)', () => {
       const corpusIds = new Set(corpusRecords.map(r => r.id));
       const hit = outcomes.some(o => allRecords.some(r => corpusIds.has(r.id) && o.c.patterns.some(p => p.matchesRecord(r.record))));
       expect(hit).toBe(true);
     });
   });
-});
+};
+
+describe('Athena SQL on DuckDB (Trino functions as macros) selects exactly what the filter-pattern engine matches', proofOn(async () => {
+  const d = await AthenaOnDuckDb.create(TABLE, allRecords.map(r => r.record));
+  return { table: TABLE, query: sql => d.query(sql), close: () => d.close() };
+}));
+
+describeIf(requires.trino)('Athena SQL on Trino selects exactly what the filter-pattern engine matches',
+  proofOn(() => AthenaOnTrino.create(TRINO_URL!, allRecords.map(r => r.record))));
 
 test('the engine used is DuckDB with the Trino macros (a sanity check of the harness itself)', async () => {
   const probe = await AthenaOnDuckDb.create('probe', [{ eventID: 'x', requestParameters: { a: true } }]);

@@ -5,6 +5,7 @@
  * expressions are checked on Trino itself.
  */
 import { AthenaOnDuckDb, toDuckDbSql, TRINO_FUNCTION_MACROS } from '../support/duckdb-athena';
+import { describeIf, requires } from '../support/requirements';
 import { AthenaOnTrino, TRINO_URL } from '../support/trino-athena';
 
 /** Expression => Trino's documented result. */
@@ -54,7 +55,7 @@ describe('DuckDB with the macros gives Trino\'s results', () => {
   });
 });
 
-(TRINO_URL ? describe : describe.skip)(`Trino gives the same (${TRINO_URL ? TRINO_URL : 'skipped: set TRINO_URL'})`, () => {
+describeIf(requires.trino)('Trino gives the same', () => {
   let db: AthenaOnTrino;
   beforeAll(async () => { db = await AthenaOnTrino.create(TRINO_URL!, []); }, 60_000);
   afterAll(async () => { await db?.close(); });

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CisMonitoring, CisMonitoringProps } from '../../src';
+import { AuditFailure } from '../../src/audit/errors';
 import { main } from '../../src/cli/main';
 import { Scanner } from '../../src/scanners/scanner';
 
@@ -101,6 +102,17 @@ export async function auditJson(args: string[]): Promise<{ code: number; json: a
   }
   const json = doc?.targets.length === 1 ? { ...doc.targets[0], exitCode: doc.exitCode } : undefined;
   return { code: r.code, json, doc, stderr: r.stderr };
+}
+
+/** The AuditFailure `p` rejects with; fails when it resolves or rejects with anything else. */
+export async function auditFailure(p: Promise<unknown>): Promise<AuditFailure> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AuditFailure) return e;
+    throw e;
+  }
+  throw new Error('the audit did not fail');
 }
 
 /** `{ controlKey: { SCANNER: status } }` of a JSON report. */

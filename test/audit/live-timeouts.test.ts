@@ -5,8 +5,8 @@
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { runCli } from './helpers';
-import { AUDIT_EXIT_CODES, AuditFailure } from '../../src/audit/errors';
+import { auditFailure as failure, runCli } from './helpers';
+import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
 import { readLiveModel } from '../../src/audit/live-reader';
 
 const KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_MAX_ATTEMPTS'];
@@ -34,16 +34,6 @@ async function listen(handler: http.RequestListener): Promise<string> {
   server = http.createServer(handler);
   await new Promise<void>(resolve => server!.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function failure(p: Promise<unknown>): Promise<AuditFailure> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AuditFailure) return e;
-    throw e;
-  }
-  throw new Error('the audit did not fail');
 }
 
 test('an endpoint that accepts the connection and never answers: exit 5 after the request timeout, not a hang', async () => {

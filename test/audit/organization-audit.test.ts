@@ -6,7 +6,6 @@
  * refusing the role. Then the bad-input cases of every organization option.
  */
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -17,6 +16,7 @@ import { AUDIT_EXIT_CODES } from '../../src/audit/errors';
 import { mapWithConcurrency } from '../../src/audit/organization';
 import { organizationExitCode } from '../../src/audit/run';
 import { MotoServer, describeIfPython, freePort, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
+import { requires, testIf } from '../support/requirements';
 
 const REGIONS = ['us-east-1', 'eu-west-1'];
 /** The bundled CLI (what users install), when the build made it. */
@@ -164,7 +164,7 @@ describeIfPython('audit --live --organization against moto', () => {
     expect(b.doc.targets.map((t: any) => `${t.account}/${t.region}`)).toEqual([`${broken}/eu-west-1`]);
   });
 
-  (fs.existsSync(BIN) ? test : test.skip)('the bundled CLI (separate AWS SDK bundle) reports what the sources report', async () => {
+  testIf(requires.bundledCli)('the bundled CLI (separate AWS SDK bundle) reports what the sources report', async () => {
     const args = ['audit', '--live', '--organization', '--regions', REGIONS.join(','), '--format', 'json'];
     const source = await auditJson(args.slice(1, -2));
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' }, timeout: 120_000 });

@@ -1,4 +1,4 @@
-import { hasShared, sharedPath } from '../support/shared';
+import { sharedPath, testIfShared } from '../support/shared';
 import { CliRun, fixture, runCli } from './fixtures/replay/cli-harness';
 
 /**
@@ -35,7 +35,7 @@ describe('replay output is identical with and without the pre-filter', () => {
     expect(fast.events).toBeGreaterThan(0);
   });
 
-  (hasShared('corpus') ? test : test.skip)('the shared corpus (../shared/corpus)', async () => {
+  testIfShared('corpus')('the shared corpus (../shared/corpus)', async () => {
     const { on, off } = await both(['--benchmark', '7.0.0', '--event-ids', '--format', 'json', sharedPath('corpus')]);
     expect(on).toEqual(off);
     const json = JSON.parse(on.stdout);

@@ -14,6 +14,7 @@ import * as eventSource from '../../src/replay/event-source';
 import { parseEventTime } from '../../src/replay/event-time';
 import { ReplayEngine } from '../../src/replay/replay-engine';
 import { SpaceSaving } from '../../src/replay/top-k';
+import { requires, testIf } from '../support/requirements';
 
 const BENCH = ['--benchmark', '7.0.0'];
 
@@ -122,7 +123,7 @@ describe('case 2: output errors end in one line, never a stack trace', () => {
     expect(code).toBe(0);
   }, 60_000);
 
-  (fs.existsSync('/dev/full') ? test : test.skip)('a full disk (ENOSPC, /dev/full): one line, exit 1', async () => {
+  testIf(requires.platform('/dev/full', fs.existsSync('/dev/full'), 'this system has no /dev/full to simulate a full disk'))('a full disk (ENOSPC, /dev/full): one line, exit 1', async () => {
     const out = fs.openSync('/dev/full', 'w');
     try {
       const r = spawnSync(process.execPath, [...ARGS, fixture('records.json')], { cwd: ROOT, env: ENV, stdio: ['ignore', out, 'pipe'], encoding: 'utf8', timeout: 60_000 });
@@ -256,8 +257,8 @@ describe('case 5: byte order marks of concatenated files; errors name the record
 });
 
 describe('case 6: dangling symlinks and FIFOs in a walked directory are reported', () => {
-  const canFifo = process.platform !== 'win32';
-  (canFifo ? test : test.skip)('reported against the entry, counted (exit 3 with --strict); the files are read', async () => {
+  const testIfFifo = testIf(requires.platform('named pipes (mkfifo)', process.platform !== 'win32', `${process.platform} has no mkfifo`));
+  testIfFifo('reported against the entry, counted (exit 3 with --strict); the files are read', async () => {
     const d = dir('special');
     fs.copyFileSync(fixture('records.json'), path.join(d, 'a.json'));
     fs.symlinkSync(path.join(d, 'gone.json'), path.join(d, 'dangling.json'));
@@ -284,7 +285,7 @@ describe('case 6: dangling symlinks and FIFOs in a walked directory are reported
     expect(r.json.malformed).toBe(1);
   });
 
-  (canFifo ? test : test.skip)('a FIFO given by name is read (process substitution: replay <(zcat ...))', async () => {
+  testIfFifo('a FIFO given by name is read (process substitution: replay <(zcat ...))', async () => {
     const fifo = path.join(dir('named-fifo'), 'in.json');
     spawnSync('mkfifo', [fifo]);
     const writer = spawn('sh', ['-c', `gzip -c < "${fixture('records.json')}" > "${fifo}"`], { stdio: 'ignore' });

@@ -10,7 +10,7 @@ import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { Exclusion } from '../../src/exclusions';
 import { compileExcludedPattern } from '../../src/exclusions/compile';
 import { FilterPatternEngine } from '../../src/filter-pattern';
-import { planOf } from '../support/plans';
+import { planOf, versionControlRows } from '../support/plans';
 
 interface Scenario {
   readonly name: string;
@@ -67,9 +67,10 @@ function corpusOf(control: CisControl): CorpusRecord[] {
   return c;
 }
 
-const cases = CisBenchmarkVersion.all().flatMap(v => v.controls().map(c => [v.version, c.key, v, c] as const));
+// The input is the control and its deployed text (the scenarios and the corpus are per control): versions that share the text are one block.
+const cases = versionControlRows('deployed pattern', ({ version, control }) => control.definitionIn(version).deployedPattern);
 
-describe.each(cases)('CIS %s %s', (_v, _k, version, control) => {
+describe.each(cases)('%s', (_label, { version, control }) => {
   const base = FilterPatternEngine.parse(control.definitionIn(version).deployedPattern!);
 
   test.each(SCENARIOS.map(s => [s.name, s] as const))('paging pattern = compliance matches minus excluded (%s)', (_n, scenario) => {

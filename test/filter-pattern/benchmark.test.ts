@@ -1,4 +1,5 @@
 import { FilterPatternEngine } from '../../src/filter-pattern';
+import { requires, testIf } from '../support/requirements';
 
 /**
  * Opt-in throughput check for the replay use case (timing-sensitive, so not
@@ -7,7 +8,7 @@ import { FilterPatternEngine } from '../../src/filter-pattern';
  * Target: JSON.parse + 15 compiled patterns on each record runs at >= 0.7x the
  * rate of JSON.parse alone. Best-of-N timings reduce noise from other processes.
  */
-const bench = process.env.FILTER_PATTERN_BENCH ? test : test.skip;
+const bench = testIf(requires.optIn('FILTER_PATTERN_BENCH', 'the filter-pattern throughput check'));
 
 const orList = (field: string, names: string[]) => `{ ${names.map((n) => `($.${field} = ${n})`).join(' || ')} }`;
 const PATTERNS = [

@@ -1,15 +1,15 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { FilterPatternEngine, FilterPatternKind } from '../../src/filter-pattern';
 import { compileFilterPatternAst } from '../../src/filter-pattern/evaluator';
 import { parseFilterPatternAst } from '../../src/filter-pattern/parser';
+import { describeIfShared, sharedPath } from '../support/shared';
 
 /**
  * Runs every vector of the shared spec (outside this repository; absent in a fresh clone,
  * in which case the suite is skipped).
  */
-const vectorsPath = path.resolve(__dirname, '../../../shared/spec/filter-pattern-examples.json');
-const d = fs.existsSync(vectorsPath) ? describe : describe.skip;
+const vectorsPath = sharedPath('spec', 'filter-pattern-examples.json');
+const d = describeIfShared('spec', 'filter-pattern-examples.json');
 
 interface Vector {
   readonly id: string;
@@ -51,8 +51,8 @@ d('shared filter-pattern vectors (../shared/spec/filter-pattern-examples.json)',
   });
 });
 
-const controlsPath = path.resolve(__dirname, '../../../shared/spec/cis-controls.json');
-const dc = fs.existsSync(controlsPath) ? describe : describe.skip;
+const controlsPath = sharedPath('spec', 'cis-controls.json');
+const dc = describeIfShared('spec', 'cis-controls.json');
 
 interface PatternText {
   readonly text: string;

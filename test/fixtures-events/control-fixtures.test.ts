@@ -20,6 +20,8 @@ import {
   loadControlFixtureFile,
   validateFixtureFile,
 } from '../support/fixtures';
+import { versionsLabel } from '../support/plans';
+import { distinctRows } from '../support/tables';
 
 const VERSIONS = CisBenchmarkVersion.all();
 const LATEST = CisBenchmarkVersion.LATEST;
@@ -63,22 +65,35 @@ function evaluate(text: string, f: FixtureEvent): boolean {
 
 type Row = [string, string, FixtureEvent, boolean];
 
-function versionRows(): Row[] {
-  const rows: Row[] = [];
+interface VersionRow {
+  readonly version: string;
+  readonly control: CisControl;
+  readonly role: string;
+  readonly text: string;
+  readonly f: FixtureEvent;
+  readonly want: boolean;
+}
+
+/**
+ * Each text of each version on each fixture, one test per distinct input: a
+ * text that did not change between versions, with the same expected result
+ * on the fixture, is one test named after all its versions.
+ */
+function versionRows(): Array<[string, VersionRow]> {
+  const rows: VersionRow[] = [];
   for (const version of VERSIONS) {
     for (const control of version.controls()) {
       const fixtures = loadControlFixtureFile(control.key).fixtures;
       for (const p of patternsOf(control, version)) {
         for (const f of fixtures) {
-          const want = expectedMatch(f, version, p.role);
-          rows.push([`v${version.version} ${control.key} [${p.role}] ${f.name} -> ${want ? 'match' : 'no match'}`, p.text, f, want]);
+          rows.push({ version: version.version, control, role: p.role, text: p.text, f, want: expectedMatch(f, version, p.role) });
         }
       }
     }
   }
-  return rows;
+  return distinctRows(rows, 'pattern text, fixture and expected result', r => JSON.stringify([r.control.key, r.text, r.f.name, r.want]),
+    same => `${versionsLabel(same.map(r => r.version))} ${same[0].control.key} [${[...new Set(same.map(r => r.role))].join(', ')}] ${same[0].f.name} -> ${same[0].want ? 'match' : 'no match'}`);
 }
-
 function securityHubRows(): Row[] {
   const rows: Row[] = [];
   for (const control of METRIC_CONTROLS) {
@@ -170,49 +185,64 @@ describe('fixture files', () => {
 });
 
 describe('every version x control has at least one positive and one negative per text', () => {
-  const rows: Array<[string, FixtureEvent[], (f: FixtureEvent) => boolean]> = [];
+  interface TextRow {
+    readonly label: string;
+    readonly versions: string[];
+    readonly fixtures: FixtureEvent[];
+    readonly want: (f: FixtureEvent) => boolean;
+  }
+  const all: TextRow[] = [];
   for (const version of VERSIONS) {
     for (const control of version.controls()) {
       for (const p of patternsOf(control, version)) {
-        rows.push([`v${version.version} ${control.key} [${p.role}]`, [...loadControlFixtureFile(control.key).fixtures], f => expectedMatch(f, version, p.role)]);
+        all.push({ label: `${control.key} [${p.role}]`, versions: [version.version], fixtures: [...loadControlFixtureFile(control.key).fixtures], want: f => expectedMatch(f, version, p.role) });
       }
     }
   }
   for (const control of METRIC_CONTROLS) {
     if (control.securityHubPattern) {
-      rows.push([`${control.securityHubControlId} ${control.key} [securityHub]`, [...loadControlFixtureFile(control.key).fixtures], f => expectedMatch(f, undefined, 'securityHub')]);
+      all.push({ label: `${control.securityHubControlId} ${control.key} [securityHub]`, versions: [], fixtures: [...loadControlFixtureFile(control.key).fixtures], want: f => expectedMatch(f, undefined, 'securityHub') });
     }
   }
+  // The input is the fixtures' expected results: versions whose expectations are the same are one test.
+  const rows = distinctRows(all, 'the expected result of every fixture', r => JSON.stringify([r.label, r.fixtures.map(r.want)]),
+    same => `${same[0].versions.length ? `${versionsLabel(same.flatMap(r => r.versions))} ` : ''}${same[0].label}`);
 
   test('every version has controls and every control has a text (the table below is not empty)', () => {
     expect(VERSIONS.length).toBeGreaterThanOrEqual(10);
-    expect(rows.length).toBeGreaterThanOrEqual(VERSIONS.length * 14);
+    expect(all.length).toBeGreaterThanOrEqual(VERSIONS.length * 14);
   });
 
   // The counted fixtures are the ones whose result the table-driven tests below assert, so they "really pass" when those pass.
-  test.each(rows)('%s', (_label, fixtures, want) => {
+  test.each(rows)('%s', (_label, { fixtures, want }) => {
     const positives = fixtures.filter(want).length;
     expect({ positives: positives >= 1, negatives: fixtures.length - positives >= 1 }).toEqual({ positives: true, negatives: true });
   });
 });
 
 describe('every event name a version lists has a positive fixture in that version', () => {
-  const rows: Array<[string, CisBenchmarkVersion, CisControl, string]> = [];
+  interface NameRow { readonly version: CisBenchmarkVersion; readonly control: CisControl; readonly name: string }
+  const all: NameRow[] = [];
   for (const version of VERSIONS) {
     for (const control of version.controls()) {
       const names = new Set<string>();
       for (const m of control.definitionIn(version).deployedPattern!.matchAll(/\$\.eventName\s*=\s*"?([A-Za-z0-9]+)"?/g)) names.add(m[1]);
-      for (const n of names) rows.push([`v${version.version} ${control.key} ${n}`, version, control, n]);
+      for (const name of names) all.push({ version, control, name });
     }
   }
+  /** The fixtures of the name that the version's deployed text is expected to match. */
+  const hitsOf = ({ version, control, name }: NameRow) =>
+    loadControlFixtureFile(control.key).fixtures.filter(f => f.record.eventName === name && expectedMatch(f, version));
+  // The input is the name and which of its fixtures the version expects to match.
+  const rows = distinctRows(all, 'event name and the fixtures expected to match it', r => JSON.stringify([r.control.key, r.name, hitsOf(r).map(f => f.name)]),
+    same => `${versionsLabel(same.map(r => r.version.version))} ${same[0].control.key} ${same[0].name}`);
 
   test('the deployed texts list event names (sanity: at least 100 version/name pairs)', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(100);
+    expect(all.length).toBeGreaterThanOrEqual(100);
   });
 
-  test.each(rows)('%s', (_label, version, control, name) => {
-    const hits = loadControlFixtureFile(control.key).fixtures.filter(f => f.record.eventName === name && expectedMatch(f, version));
-    expect(hits.map(f => f.name)).not.toEqual([]);
+  test.each(rows)('%s', (_label, row) => {
+    expect(hitsOf(row).map(f => f.name)).not.toEqual([]);
   });
 
   test.each(METRIC_CONTROLS.filter(c => c.eventNames.length > 0).map(c => [c.key, c] as [string, CisControl]))(
@@ -224,8 +254,8 @@ describe('every event name a version lists has a positive fixture in that versio
 });
 
 describe('filter patterns of every version on the event fixtures', () => {
-  test.each(versionRows())('%s', (_label, text, fixture, want) => {
-    expect(evaluate(text, fixture)).toBe(want);
+  test.each(versionRows())('%s', (_label, { text, f, want }) => {
+    expect(evaluate(text, f)).toBe(want);
   });
 });
 

@@ -3,7 +3,6 @@
  * error on the synthesized templates of the example and of other
  * configurations.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,20 +13,9 @@ import { buildDemoApp } from '../../examples/demo-app';
 import { buildOrganizationApp } from '../../examples/organization-app';
 import { buildRealtimeApp } from '../../examples/realtime-app';
 import { CisBenchmarkVersion, CisMonitoring } from '../../src';
+import { lintErrors as errorsOf, runCfnLint as lint } from '../support/cfn-lint';
 import { pythonTool } from '../support/python-tools';
-
-interface LintMatch { Level: string; Rule: { Id: string }; Message: string; Location: { Path: string[] } }
-
-function lint(templateFile: string): LintMatch[] {
-  const result = spawnSync(pythonTool('cfn-lint'), ['--format', 'json', '--regions', 'us-east-1', 'eu-west-1', '--', templateFile], { encoding: 'utf8' });
-  if (result.error) throw result.error;
-  if (!result.stdout.trim()) throw new Error(`cfn-lint printed nothing (exit ${result.status}): ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
-
-function errorsOf(matches: LintMatch[]): string[] {
-  return matches.filter(m => m.Level === 'Error').map(m => `${m.Rule.Id} ${m.Location.Path.join('/')}: ${m.Message}`);
-}
+import { describeIf, requires } from '../support/requirements';
 
 function synthTemplates(app: App): string[] {
   const assembly = app.synth();
@@ -36,55 +24,57 @@ function synthTemplates(app: App): string[] {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-cfn-lint-'));
 
-beforeAll(() => {
-  pythonTool('cfn-lint');
-}, 600_000);
+describeIf(requires.cfnLint)('cfn-lint', () => {
+  beforeAll(() => {
+    pythonTool('cfn-lint');
+  }, 600_000);
 
-test('the example template has no cfn-lint error', () => {
-  const [template] = synthTemplates(buildDemoApp(path.join(tmp, 'demo')).app);
-  expect(errorsOf(lint(template))).toEqual([]);
-});
-
-test('the alert-quality example (every alerting option) has no cfn-lint error', () => {
-  const [template] = synthTemplates(buildAlertQualityApp(path.join(tmp, 'alert-quality')).app);
-  expect(errorsOf(lint(template))).toEqual([]);
-});
-
-test('the real-time example (both regions) has no cfn-lint error', () => {
-  for (const template of synthTemplates(buildRealtimeApp(path.join(tmp, 'realtime')).app)) {
+  test('the example template has no cfn-lint error', () => {
+    const [template] = synthTemplates(buildDemoApp(path.join(tmp, 'demo')).app);
     expect(errorsOf(lint(template))).toEqual([]);
-  }
-});
-
-test('the organization example (management, StackSet and security stacks, and the member template it deploys) has no cfn-lint error', () => {
-  const { app, rollout } = buildOrganizationApp(path.join(tmp, 'organization'));
-  const member = path.join(tmp, 'organization-member.template.json');
-  fs.writeFileSync(member, rollout.memberTemplateBody);
-  const templates = synthTemplates(app);
-  expect(templates.map(t => path.basename(t)).sort()).toEqual([
-    'CisOrganizationManagement.template.json', 'CisOrganizationMembers.template.json', 'CisOrganizationSecurity.template.json',
-  ]);
-  for (const template of [...templates, member]) {
-    expect(errorsOf(lint(template))).toEqual([]);
-  }
-});
-
-test('oldest version on an existing log group has no cfn-lint error', () => {
-  const app = new App({ outdir: path.join(tmp, 'existing') });
-  const stack = new Stack(app, 'Existing');
-  new CisMonitoring(stack, 'Cis', {
-    benchmarkVersion: CisBenchmarkVersion.V1_2_0,
-    logGroup: logs.LogGroup.fromLogGroupName(stack, 'Lg', 'trail-logs'),
-    emailAddresses: ['ops@example.com'],
   });
-  const [template] = synthTemplates(app);
-  expect(errorsOf(lint(template))).toEqual([]);
-});
 
-test('the gate is live: a broken template is reported', () => {
-  const broken = path.join(tmp, 'broken.template.json');
-  fs.writeFileSync(broken, JSON.stringify({
-    Resources: { Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { ComparisonOperator: 'Bogus', EvaluationPeriods: 1 } } },
-  }));
-  expect(errorsOf(lint(broken)).length).toBeGreaterThan(0);
+  test('the alert-quality example (every alerting option) has no cfn-lint error', () => {
+    const [template] = synthTemplates(buildAlertQualityApp(path.join(tmp, 'alert-quality')).app);
+    expect(errorsOf(lint(template))).toEqual([]);
+  });
+
+  test('the real-time example (both regions) has no cfn-lint error', () => {
+    for (const template of synthTemplates(buildRealtimeApp(path.join(tmp, 'realtime')).app)) {
+      expect(errorsOf(lint(template))).toEqual([]);
+    }
+  });
+
+  test('the organization example (management, StackSet and security stacks, and the member template it deploys) has no cfn-lint error', () => {
+    const { app, rollout } = buildOrganizationApp(path.join(tmp, 'organization'));
+    const member = path.join(tmp, 'organization-member.template.json');
+    fs.writeFileSync(member, rollout.memberTemplateBody);
+    const templates = synthTemplates(app);
+    expect(templates.map(t => path.basename(t)).sort()).toEqual([
+      'CisOrganizationManagement.template.json', 'CisOrganizationMembers.template.json', 'CisOrganizationSecurity.template.json',
+    ]);
+    for (const template of [...templates, member]) {
+      expect(errorsOf(lint(template))).toEqual([]);
+    }
+  });
+
+  test('oldest version on an existing log group has no cfn-lint error', () => {
+    const app = new App({ outdir: path.join(tmp, 'existing') });
+    const stack = new Stack(app, 'Existing');
+    new CisMonitoring(stack, 'Cis', {
+      benchmarkVersion: CisBenchmarkVersion.V1_2_0,
+      logGroup: logs.LogGroup.fromLogGroupName(stack, 'Lg', 'trail-logs'),
+      emailAddresses: ['ops@example.com'],
+    });
+    const [template] = synthTemplates(app);
+    expect(errorsOf(lint(template))).toEqual([]);
+  });
+
+  test('the gate is live: a broken template is reported', () => {
+    const broken = path.join(tmp, 'broken.template.json');
+    fs.writeFileSync(broken, JSON.stringify({
+      Resources: { Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { ComparisonOperator: 'Bogus', EvaluationPeriods: 1 } } },
+    }));
+    expect(errorsOf(lint(broken)).length).toBeGreaterThan(0);
+  });
 });

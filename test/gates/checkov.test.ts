@@ -11,7 +11,7 @@ import { App } from 'aws-cdk-lib';
 import { buildAlertQualityApp } from '../../examples/alert-quality-app';
 import { buildDemoApp } from '../../examples/demo-app';
 import { buildRealtimeApp } from '../../examples/realtime-app';
-import { describeIfPython } from '../support/moto';
+import { describeIf, requires } from '../support/requirements';
 import { REPO_ROOT, ensureScannerInstalled, pinnedVersion } from '../support/scanner-tools';
 
 interface CheckovResult { check_id: string; file_path: string; resource: string; check_result: { result: string; suppress_comment?: string } }
@@ -34,7 +34,7 @@ function documentedFindings(): Map<string, string> {
   return rows;
 }
 
-describeIfPython('checkov on the example templates', () => {
+describeIf(requires.checkov)('checkov on the example templates', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-checkov-'));
   let report: CheckovReport;
   let templates: string[];

@@ -7,7 +7,7 @@ import { compileInsightsFilter } from './insights-evaluator';
 import { CisBenchmarkVersion, CisControl, CisInvestigationQueries } from '../../src';
 import { insightsFilterFor } from '../../src/filter-pattern/translate/insights';
 import { powerfulRoleFilter, s3ExposureFilter } from '../../src/queries/investigation-filters';
-import { hasShared, sharedPath } from '../support/shared';
+import { sharedPath, testIfShared } from '../support/shared';
 
 function setup(props: Partial<ConstructorParameters<typeof CisInvestigationQueries>[2]> = {}) {
   const stack = new Stack(new App(), 'Sec');
@@ -182,7 +182,7 @@ describe('investigation filters on CloudTrail records', () => {
   });
 
   const corpusDir = ['corpus', 'stratus-red-team'];
-  (hasShared(...corpusDir) ? test : test.skip)('the Stratus Red Team corpus has no powerful-role assumption and no S3 exposure event', () => {
+  testIfShared(...corpusDir)('the Stratus Red Team corpus has no powerful-role assumption and no S3 exposure event', () => {
     const dir = sharedPath(...corpusDir);
     const records = fs.readdirSync(dir).filter(f => f.endsWith('.json')).flatMap(f => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
     expect(records.length).toBeGreaterThan(300);

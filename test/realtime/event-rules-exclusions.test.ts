@@ -11,9 +11,6 @@
  * `sourceIPAddress`, `userAgent` or `eventName` removed (the missing-field
  * trap: such events must still match).
  */
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -26,7 +23,9 @@ import { excludedEventPattern } from '../../src/filter-pattern/translate/event-p
 import { MAX_EVENT_PATTERN_LENGTH } from '../../src/quotas';
 import { cloudTrailEvent, EventPattern, matches } from '../support/event-pattern-matcher';
 import { loadControlFixtureFile } from '../support/fixtures';
+import { motoEventPatternMatches } from '../support/moto';
 import { eventPatternFor } from '../support/plans';
+import { describeIf, requires } from '../support/requirements';
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
@@ -529,16 +528,7 @@ describe('bad input', () => {
   });
 });
 
-const PYTHON = path.resolve(__dirname, '../../.venv/bin/python');
-const describeIfMoto = fs.existsSync(PYTHON) ? describe : describe.skip;
-
-describeIfMoto('moto\'s EventBridge matcher agrees on the excluded patterns (nested $or, anything-but lists)', () => {
-  const SCRIPT = `
-import json, sys
-from moto.events.models import EventPattern
-cases = json.load(sys.stdin)
-json.dump([EventPattern(None, p).matches_event(e) for p, e in cases], sys.stdout)
-`;
+describeIf(requires.moto)('moto\'s EventBridge matcher agrees on the excluded patterns (nested $or, anything-but lists)', () => {
   test('every control, every kind at once, every fixture variant', () => {
     const stack = stackIn();
     const rules = rulesWith(stack, { exclusions: SETS.find(([n]) => n === 'every kind at once')![1]() });
@@ -549,9 +539,7 @@ json.dump([EventPattern(None, p).matches_event(e) for p, e in cases], sys.stdout
         for (const [variant, record] of variants(fixture.record)) cases.push([`${control.key}: ${fixture.name} / ${variant}`, pattern, cloudTrailEvent(record)]);
       }
     }
-    const r = spawnSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify(cases.map(([, p, e]) => [p, e])), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`moto matcher failed: ${r.stderr}`);
-    const theirs: boolean[] = JSON.parse(r.stdout);
+    const theirs = motoEventPatternMatches(cases.map(([, p, e]) => [p, e] as const));
     const disagreements = cases
       .map(([where, p, e], i) => ({ where, ours: matches(p, e), theirs: theirs[i] }))
       .filter(d => d.ours !== d.theirs)

@@ -1,43 +1,24 @@
 /**
  * Cross-checks the offline EventBridge matcher against moto's EventBridge
  * pattern matcher (moto 5.2.5 from .venv, installed by
- * scripts/setup-python-tools.sh). Skipped when .venv is not set up.
+ * scripts/setup-python-tools.sh; without it these tests fail in CI and are
+ * skipped elsewhere, see test/support/requirements.ts).
  *
  * moto's server answers TestEventPattern with an empty body (the API is a
  * stub in 5.2.5), so the test calls the matcher the server uses for PutEvents
- * (`moto.events.models.EventPattern`) through the venv's Python, in one batch.
- * moto is a second, independent reading of the documented semantics, not AWS
+ * (`motoEventPatternMatches` in test/support/moto.ts). moto is a second, independent reading of the documented semantics, not AWS
  * itself; it does not crush arrays of objects, so only patterns without array
  * paths are compared (all CIS control rules qualify).
  */
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 import { CisBenchmarkVersion, CisControl } from '../../src/catalog';
 import { toEventPatternJson } from '../../src/filter-pattern/translate/event-pattern';
 import { cloudTrailEvent, matches } from '../support/event-pattern-matcher';
 import { loadControlFixtures } from '../support/fixtures';
+import { motoEventPatternMatches as motoMatches } from '../support/moto';
 import { eventPatternFor } from '../support/plans';
+import { describeIf, requires } from '../support/requirements';
 
-const PYTHON = path.resolve(__dirname, '../../.venv/bin/python');
-const MOTO_SERVER = path.resolve(__dirname, '../../.venv/bin/moto_server');
-const describeIfMoto = fs.existsSync(PYTHON) && fs.existsSync(MOTO_SERVER) ? describe : describe.skip;
-
-const SCRIPT = `
-import json, sys
-from moto.events.models import EventPattern
-cases = json.load(sys.stdin)
-json.dump([EventPattern(None, p).matches_event(e) for p, e in cases], sys.stdout)
-`;
-
-/** moto's verdict for each [pattern, event] pair. */
-function motoMatches(cases: Array<[object, object]>): boolean[] {
-  const r = spawnSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`moto matcher failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-describeIfMoto('the EventBridge matcher agrees with moto\'s EventBridge pattern matcher', () => {
+describeIf(requires.moto)('the EventBridge matcher agrees with moto\'s EventBridge pattern matcher', () => {
   const rules = [
     ...CisBenchmarkVersion.LATEST.controls().map(c => ({ name: `${c.key} 7.0.0`, control: c, version: CisBenchmarkVersion.LATEST })),
     { name: 'unauthorized-api-calls 1.3.0', control: CisControl.UNAUTHORIZED_API_CALLS, version: CisBenchmarkVersion.V1_3_0 },

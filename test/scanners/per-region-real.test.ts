@@ -36,8 +36,9 @@ import { auditJson, clone, resourcesOfType, runCli, statusMatrix } from '../audi
 import { MotoAccount, applyTemplateToMoto } from '../audit/moto-apply';
 import { MANAGEMENT_ACCOUNT, createMotoOrganization } from '../audit/moto-organization';
 import { CloudSploitFinding, TlsFront, describeIfCloudSploit, ensureCloudSploitInstalled, runCloudSploit } from '../support/cloudsploit';
-import { MotoServer, describeIfPython, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
+import { MotoServer, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
 import { ProwlerSession } from '../support/prowler';
+import { describeIf, requires } from '../support/requirements';
 import { ensureScannerInstalled } from '../support/scanner-tools';
 
 const V7 = CisBenchmarkVersion.V7_0_0;
@@ -366,7 +367,7 @@ function column(target: any, scanner: string): Record<string, string> {
 }
 
 describeIfCloudSploit('the real Prowler and CloudSploit per Region, beside audit --live', () => {
-  describeIfPython('in every state (moto, Prowler)', () => {
+  describeIf(requires.moto, requires.prowler)('in every state (moto, Prowler)', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-per-region-'));
     let restoreEnvironment = (): void => undefined;
     let moto: MotoServer;

@@ -28,8 +28,9 @@ import { buildDemoApp, DEMO_STACK_NAME } from '../../examples/demo-app';
 import { CisBenchmarkVersion, CisControl } from '../../src';
 import { PROWLER_RULES } from '../../src/scanners/scanner-data.generated';
 import { applyTemplateToMoto } from '../audit/moto-apply';
-import { MotoServer, describeIfPython, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
+import { MotoServer, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
 import { ProwlerSession } from '../support/prowler';
+import { describeIf, requires } from '../support/requirements';
 import { ensureScannerInstalled, pinnedVersion } from '../support/scanner-tools';
 
 const REGION = 'us-east-1';
@@ -53,7 +54,7 @@ interface Demo {
   primaryFilters: Set<string>;
 }
 
-describeIfPython('the real Prowler on the demo app deployed to moto', () => {
+describeIf(requires.moto, requires.prowler)('the real Prowler on the demo app deployed to moto', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-prowler-'));
   const emptyFile = path.join(tmp, 'empty');
   let restoreEnvironment = (): void => undefined;

@@ -18,6 +18,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import * as tls from 'tls';
+import { describeIf, Requirement } from './requirements';
 import { REPO_ROOT } from './scanner-tools';
 import { hasShared, sharedPath } from './shared';
 
@@ -38,28 +39,22 @@ export function cloudSploitTarball(): string[] {
 }
 
 /**
- * `describe` when the pinned CloudSploit source is there. Without it: in CI
- * (CI set) one failing test says what is missing, so CI never passes by
- * skipping the real tool; elsewhere (a user's fresh clone has no ../shared)
- * `describe.skip` with a message.
+ * The pinned CloudSploit source under ../shared. A real tool: in CI (which has
+ * ../shared) its absence fails the tests that need it; on a user's fresh clone
+ * (no ../shared) they are skipped with the reason noted (test/support/requirements.ts).
  */
+export function cloudSploitSource(): Requirement {
+  return {
+    what: 'the pinned CloudSploit source (../shared/tools/cloudsploit/)',
+    kind: 'tool',
+    available: hasShared(...cloudSploitTarball()),
+    missing: `${sharedPath(...cloudSploitTarball())} is missing; CI provides ../shared/tools/cloudsploit/ and scripts/setup-scanner-tools.sh installs it`,
+  };
+}
+
+/** `describe` when the pinned CloudSploit source is there; otherwise as `describeIf` decides. */
 export function describeIfCloudSploit(name: string, fn: () => void): void {
-  if (hasShared(...cloudSploitTarball())) {
-    describe(name, fn);
-    return;
-  }
-  const missing = `the pinned CloudSploit source ${sharedPath(...cloudSploitTarball())} is missing`;
-  if (process.env.CI) {
-    describe(name, () => {
-      test('the real CloudSploit is available', () => {
-        throw new Error(`${missing}; CI must provide ../shared/tools/cloudsploit/ (see scripts/setup-scanner-tools.sh).`);
-      });
-    });
-  } else {
-    // eslint-disable-next-line no-console
-    console.warn(`Skipping "${name}": ${missing} (../shared is not part of a fresh clone).`);
-    describe.skip(name, fn);
-  }
+  describeIf(cloudSploitSource())(name, fn);
 }
 
 /** Installs the pinned CloudSploit into .tools/cloudsploit/ when missing or stale; returns that directory. */

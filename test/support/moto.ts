@@ -3,9 +3,10 @@
  *
  * `startMoto()` runs `.venv/bin/moto_server -H 127.0.0.1 -p <free port>`
  * (installing the pinned moto with scripts/setup-python-tools.sh first when
- * it is missing), waits until it answers, and returns a handle whose `stop()`
- * ends that one process. Use `describeIfPython` so machines without python3
- * skip with a clear message instead of failing.
+ * it is missing, outside CI), waits until it answers, and returns a handle
+ * whose `stop()` ends that one process. Put the tests in `describeIfPython`
+ * (test/support/requirements.ts decides: without moto they fail in CI and
+ * are skipped, with the reason noted, elsewhere).
  *
  * Helpers drive moto's own API (reset, IAM enforcement) and send raw
  * requests to services we have no SDK client for (S3 CreateBucket, IAM
@@ -17,37 +18,49 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { ensurePythonTools } from './python-tools';
+import { describeIf, requires, venvTool } from './requirements';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const MOTO_SERVER = path.join(REPO_ROOT, '.venv', 'bin', 'moto_server');
-const SETUP_SCRIPT = path.join(REPO_ROOT, 'scripts', 'setup-python-tools.sh');
-
-/** Whether python3 is on PATH (moto needs it). */
-export function pythonAvailable(): boolean {
-  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-  return r.status === 0;
-}
-
-/** `describe` when python3 exists, else `describe.skip` with a message saying why. */
+/** `describe` for tests that need moto: they fail in CI without it, and are skipped elsewhere when python3 is missing. */
 export function describeIfPython(name: string, fn: () => void): void {
-  if (pythonAvailable()) {
-    describe(name, fn);
-  } else {
-    // eslint-disable-next-line no-console
-    console.warn(`Skipping "${name}": python3 is not installed, so moto (the local AWS emulator) cannot run. Install python3 to run these tests.`);
-    describe.skip(name, fn);
-  }
+  describeIf(requires.moto)(name, fn);
 }
 
-/** Installs the pinned moto into .venv/ when missing (idempotent; downloads from PyPI the first time). */
+/** The moto server of .venv/, installed first when missing outside CI (downloads from PyPI the first time). */
 export function ensureMotoInstalled(): string {
-  if (!fs.existsSync(MOTO_SERVER)) {
-    const r = spawnSync('bash', [SETUP_SCRIPT], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 600_000 });
-    if (r.status !== 0 || !fs.existsSync(MOTO_SERVER)) {
-      throw new Error(`Installing moto with ${SETUP_SCRIPT} failed (exit ${r.status}): ${r.stderr || r.stdout}`);
-    }
+  ensurePythonTools();
+  return venvTool('.venv', 'moto_server');
+}
+
+/**
+ * moto's EventBridge pattern matcher (`moto.events.models.EventPattern`, what
+ * its PutEvents uses) on each [pattern, event] pair, in one batch through the
+ * venv's Python. moto's server answers TestEventPattern with an empty body
+ * (a stub in 5.2.5), hence the direct call. Fails unless Python exits 0 and
+ * prints one boolean per pair.
+ */
+export function motoEventPatternMatches(cases: ReadonlyArray<readonly [object, object]>): boolean[] {
+  ensurePythonTools();
+  const script = [
+    'import json, sys',
+    'from moto.events.models import EventPattern',
+    'cases = json.load(sys.stdin)',
+    'json.dump([EventPattern(None, p).matches_event(e) for p, e in cases], sys.stdout)',
+  ].join('\n');
+  const python = venvTool('.venv', 'python');
+  const r = spawnSync(python, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`moto's matcher (${python}) exited with ${r.status}: ${r.stderr}`);
+  let verdicts: unknown;
+  try {
+    verdicts = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`moto's matcher printed no JSON (exit 0): ${JSON.stringify(r.stdout.slice(0, 200))} ${r.stderr}`);
   }
-  return MOTO_SERVER;
+  if (!Array.isArray(verdicts) || verdicts.length !== cases.length || verdicts.some(v => typeof v !== 'boolean')) {
+    throw new Error(`moto's matcher gave ${JSON.stringify(verdicts).slice(0, 200)} for ${cases.length} cases: not one boolean per case`);
+  }
+  return verdicts;
 }
 
 /** A free TCP port on 127.0.0.1 (there is a small race until the caller binds it). */

@@ -3,8 +3,10 @@
  * over a table with the documented CloudTrail columns in Trino's `memory`
  * catalog. No dialect gap: the emitted SQL runs as is.
  *
- * Opt-in: set TRINO_URL (e.g. http://127.0.0.1:18080); `scripts/trino-local.sh`
- * installs and starts a local single-node server from Maven Central.
+ * Set TRINO_URL (e.g. http://127.0.0.1:18080); `scripts/trino-local.sh`
+ * installs and starts a local single-node server from Maven Central. .ci/run
+ * starts one; in CI the Trino tests fail without it, elsewhere they are
+ * skipped (test/support/requirements.ts).
  * Talks to the server's REST protocol (`POST /v1/statement`, then `nextUri`)
  * with Node's fetch: no client library.
  */
