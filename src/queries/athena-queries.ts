@@ -198,7 +198,8 @@ export class CisAthenaQueries extends Construct {
         description: description.length <= 1024 ? description : `${description.slice(0, 1021)}...`,
         queryString: sql,
       });
-      if (this.table) q.addDependency(this.table);
+      // The construct-level dependency: CfnResource#addDependency is deprecated in newer aws-cdk-lib (addResourceDependency is not in the floor).
+      if (this.table) q.node.addDependency(this.table);
       queries.push(q);
       return q;
     };

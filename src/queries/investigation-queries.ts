@@ -166,7 +166,7 @@ export class CisInvestigationQueries extends Construct {
     if (props.includeInvestigationQueries ?? true) {
       this.powerfulRoleAssumptionsQuery = new logs.QueryDefinition(this, 'PowerfulRoleAssumptions', {
         queryDefinitionName: this.queryName('Investigation - principals assuming powerful roles'),
-        queryString: new logs.QueryString({
+        queryString: queryString({
           filterStatements: [powerfulRoleFilter(roleNames)],
           stats: `count(*) as assumptions, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by ${by('userIdentity.arn, requestParameters.roleArn')}`,
           sort: 'firstSeen desc',
@@ -186,7 +186,7 @@ export class CisInvestigationQueries extends Construct {
       });
       this.s3PublicExposureQuery = new logs.QueryDefinition(this, 'S3PublicExposure', {
         queryDefinitionName: this.queryName('Investigation - S3 public exposure and uploads per bucket'),
-        queryString: new logs.QueryString({
+        queryString: queryString({
           filterStatements: [s3ExposureFilter()],
           stats: `count(*) as events, earliest(@timestamp) as firstSeen, latest(@timestamp) as lastSeen by ${by('requestParameters.bucketName, eventName')}`,
           sort: 'requestParameters.bucketName asc',
@@ -234,3 +234,20 @@ function validateRoleNames(names: string[]): void {
   }
 }
 
+let statsStatementsSupported: boolean | undefined;
+
+/**
+ * A `QueryString` with one `stats` command, written the way the installed
+ * aws-cdk-lib wants it: `statsStatements` where it exists (newer releases
+ * deprecate `stats` and warn at every synth), `stats` at the floor (2.176,
+ * which has no `statsStatements`). Decided once, by rendering a probe.
+ */
+function queryString(props: logs.QueryStringProps & { readonly stats: string }): logs.QueryString {
+  if (statsStatementsSupported === undefined) {
+    const probe = new logs.QueryString({ statsStatements: ['count(*)'] } as logs.QueryStringProps);
+    statsStatementsSupported = probe.toString().includes('stats count(*)');
+  }
+  if (!statsStatementsSupported) return new logs.QueryString(props);
+  const { stats, ...rest } = props;
+  return new logs.QueryString({ ...rest, statsStatements: [stats] } as logs.QueryStringProps);
+}
