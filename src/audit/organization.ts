@@ -141,7 +141,14 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
     page => listed.push(...(page.Accounts ?? [])));
 
   // `State` replaces the deprecated `Status`; either says ACTIVE for an account that can be audited.
-  const all: OrganizationAccount[] = listed.map(a => ({ id: a.Id ?? '?', name: a.Name, state: String(a.State ?? a.Status ?? 'UNKNOWN') }));
+  // An account listed twice (ListAccounts is eventually consistent across pages) is audited once.
+  const byId = new Map<string, OrganizationAccount>();
+  for (const a of listed) {
+    const account = { id: a.Id ?? '?', name: a.Name, state: String(a.State ?? a.Status ?? 'UNKNOWN') };
+    const seen = byId.get(account.id);
+    if (!seen || (seen.state !== 'ACTIVE' && account.state === 'ACTIVE')) byId.set(account.id, account);
+  }
+  const all: OrganizationAccount[] = [...byId.values()];
   let accounts = all.filter(a => a.state === 'ACTIVE');
   const inactive = all.filter(a => a.state !== 'ACTIVE');
   if (options.accounts) {

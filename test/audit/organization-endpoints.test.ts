@@ -116,6 +116,19 @@ describe('a ListAccounts that repeats its NextToken', () => {
   });
 });
 
+describe('an account listed twice', () => {
+  test('is audited once (ListAccounts pages can repeat an account)', async () => {
+    await endpoint((action, n) => {
+      if (action !== 'organizations:ListAccounts') return undefined;
+      const Accounts = [{ Id: MEMBER, Name: 'closed', State: 'SUSPENDED' }];
+      return json(n === 1 ? { Accounts, NextToken: 'page-2' } : { Accounts });
+    });
+    const read = await readOrganization({ region: 'us-east-1', throttleRetry: FAST });
+    expect(requests.filter(a => a === 'organizations:ListAccounts')).toHaveLength(2);
+    expect(read.inactive).toEqual([{ id: MEMBER, name: 'closed', state: 'SUSPENDED' }]);
+  });
+});
+
 describe('throttling', () => {
   test('ListAccounts throttled beyond the SDK\'s own 3 attempts is tried again after a wait, and the audit goes on', async () => {
     await endpoint((action, n) => (action === 'organizations:ListAccounts' && n <= 4 ? throttled() : undefined));
