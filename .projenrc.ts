@@ -151,9 +151,13 @@ const bundleCli = project.addTask('bundle-cli', {
   description: 'Bundle the cis-monitoring CLI and its dependencies into lib/bin/ with esbuild',
   exec: `${tsNode('scripts')} scripts/bundle-cli.ts`,
 });
-// The alert relay's Lambda code is plain JavaScript that tsc does not copy: the same file is the asset from src/ and from lib/.
-project.tasks.tryFind('post-compile')!.exec('node -e "require(\'fs\').cpSync(\'src/organization/relay-handler\', \'lib/organization/relay-handler\', { recursive: true })"');
-project.tasks.tryFind('post-compile')!.spawn(bundleCli);
+// `compile` alone gives a complete lib/, whatever runs after it (a packaging
+// task, `npm pack`): the alert relay's Lambda code is plain JavaScript that
+// jsii does not copy (the same files are the asset from src/ and from lib/),
+// and the CLI's bin is an esbuild bundle.
+const compile = project.tasks.tryFind('compile')!;
+compile.exec('node -e "require(\'fs\').cpSync(\'src/organization/relay-handler\', \'lib/organization/relay-handler\', { recursive: true })"');
+compile.spawn(bundleCli);
 
 // The CLI's dependencies are devDependencies (bundled into lib/bin/), so the
 // CLI sources, and of src/ only those, may import them; so may the build scripts.
@@ -182,9 +186,19 @@ project.addTask('demo:organization', {
 // and Java build fully from PyPI and Maven Central; Go's module proxy here
 // refuses one transitive aws-cdk-go dependency and there is no .NET SDK, so
 // those two are generated as source only (see README "Other languages").
+// Every packaging task first compiles when lib/ or .jsii is missing or older
+// than src/ (a fresh clone, or sources edited since): no path packs an
+// incomplete library.
+const ensureCompiled = 'bash scripts/ensure-compiled.sh';
 const packageAll = project.tasks.tryFind('package-all')!;
-packageAll.reset('jsii-pacmak -v --target js --target python --target java');
+packageAll.reset(ensureCompiled);
+packageAll.exec('jsii-pacmak -v --target js --target python --target java');
 packageAll.exec('jsii-pacmak -v --code-only --target go --target dotnet');
+for (const lang of ['js', 'python', 'java', 'dotnet', 'go']) {
+  const task = project.tasks.tryFind(`package:${lang}`);
+  if (!task) throw new Error(`projen has no package:${lang} task`);
+  task.prependExec(ensureCompiled);
+}
 const packageTask = project.tasks.tryFind('package')!;
 packageTask.reset();
 packageTask.spawn(packageAll);
@@ -207,6 +221,8 @@ project.addTask('check', {
     { spawn: 'build' },
     { spawn: compatNewest.name },
     { exec: 'bash scripts/python-smoke.sh' },
+    // The npm tarball as users install it, into a fresh app on the newest aws-cdk-lib.
+    { exec: 'bash scripts/package-install-check.sh' },
   ],
 });
 
