@@ -223,8 +223,9 @@ export class CisSecurityAccount extends Construct {
   /**
    * Alarms on the alert path itself, each notifying the CRITICAL topic
    * directly from CloudWatch: messages in the dead-letter queue, a dead
-   * letter older than 7 days, and errors and throttles of the relay and of
-   * the heartbeat monitor.
+   * letter older than 7 days, notifications a severity topic could not
+   * deliver to a subscriber, and errors and throttles of the relay and of the
+   * heartbeat monitor.
    */
   public readonly alertPathAlarms: cloudwatch.Alarm[];
   /**
@@ -418,7 +419,7 @@ export class CisSecurityAccount extends Construct {
   /** Alarms that do not depend on what they watch: CloudWatch notifies the CRITICAL topic itself. */
   private createAlertPathAlarms(queue: sqs.Queue, topic: sns.ITopic, relay?: lambda.Function, monitor?: lambda.Function): cloudwatch.Alarm[] {
     const period = Duration.minutes(5);
-    const fix = 'See "Failures and how they are reported" in docs/organizations.md for the redrive.';
+    const fix = 'See "Threat model and failures" in docs/organizations.md (redrive).';
     const alarms = [
       createAlertPathAlarm(this, 'DeadLettersAlarm', {
         description: `Alerts of the organization were not delivered and wait in the dead-letter queue (SQS ${queue.node.path}). Find the cause in the relay's and the heartbeat monitor's logs, then redrive the messages. ${fix}`,
@@ -435,6 +436,15 @@ export class CisSecurityAccount extends Construct {
         topic,
       }),
     ];
+    for (const [severity, t] of this.topics) {
+      alarms.push(createAlertPathAlarm(this, `${severity.charAt(0)}${severity.slice(1).toLowerCase()}TopicDeliveryAlarm`, {
+        description: `SNS could not deliver messages of the ${severity} topic to a subscriber (an endpoint down, a Chatbot channel misconfigured, a queue's policy or key) after its retries: those recipients missed alerts. The topic's delivery status logs or the subscriber's side say which.`,
+        metric: t.metricNumberOfNotificationsFailed({ period, statistic: 'Sum' }),
+        threshold: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        topic,
+      }));
+    }
     for (const [fn, what] of [[relay, 'alert relay'], [monitor, 'heartbeat monitor']] as const) {
       if (!fn) continue;
       const name = what === 'alert relay' ? 'Relay' : 'HeartbeatMonitor';

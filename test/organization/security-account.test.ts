@@ -138,7 +138,7 @@ describe('CisSecurityAccount', () => {
   test('alarms on the alert path notify the CRITICAL topic straight from CloudWatch: dead letters (any, and 7 days old), relay errors and throttles', () => {
     const critical = stack.resolve((central.topicFor(CisSeverity.CRITICAL) as any).topicArn);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
-    expect(central.alertPathAlarms).toHaveLength(4);
+    expect(central.alertPathAlarms).toHaveLength(4 + 4);
     const by = (metric: string) => alarms.filter(a => a.Properties.MetricName === metric);
     for (const [metric, namespace, threshold] of [
       ['ApproximateNumberOfMessagesVisible', 'AWS/SQS', 1], ['ApproximateAgeOfOldestMessage', 'AWS/SQS', 7 * 24 * 3600],
@@ -158,6 +158,11 @@ describe('CisSecurityAccount', () => {
       });
       expect(a.Properties.AlarmDescription).toMatch(/^\[CRITICAL\] /);
     }
+    // Each severity topic's failed deliveries to its subscribers.
+    const delivery = by('NumberOfNotificationsFailed');
+    const topics = Object.keys(template.findResources('AWS::SNS::Topic')).sort();
+    expect(delivery.map(a => a.Properties.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(topics);
+    for (const a of delivery) expect(a.Properties).toMatchObject({ Namespace: 'AWS/SNS', Threshold: 1, AlarmActions: [critical], Statistic: 'Sum' });
   });
 
   test('without memberHeartbeats, a warning says that a member whose forwarding breaks goes unnoticed', () => {
@@ -220,7 +225,9 @@ describe('CisSecurityAccount without enrichment and throttling', () => {
       expect(t.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queue, 'Arn'] } });
       expect(t.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
     }
-    expect(central.alertPathAlarms.map(a => stack.resolve((a.node.defaultChild as any).metricName))).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']);
+    expect(central.alertPathAlarms.map(a => stack.resolve((a.node.defaultChild as any).metricName))).toEqual([
+      'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', ...Array(4).fill('NumberOfNotificationsFailed'),
+    ]);
   });
 });
 
@@ -267,7 +274,7 @@ describe('CisSecurityAccount with member heartbeats', () => {
     const list = statements.find((st: any) => JSON.stringify(st.Action).includes('ListAccountsForParent'));
     expect(JSON.stringify(list.Resource)).toContain(':organizations::*:ou/o-a1b2c3d4e5/*');
     expect(JSON.stringify(list.Resource)).toContain(':organizations::*:root/o-a1b2c3d4e5/*');
-    expect(central.alertPathAlarms).toHaveLength(6);
+    expect(central.alertPathAlarms).toHaveLength(6 + 4);
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
   });
 
