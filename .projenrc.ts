@@ -81,7 +81,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cis-monitoring': 'lib/bin/cis-monitoring.js',
   },
 
-  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/bench/out/', '/.tmp/', '/.tools/'],
+  // No trailing slash: a symlinked venv (a worktree sharing another's) is ignored too.
+  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv', '/.venv-python-smoke', '/.venv-prowler', '/.venv-checkov', '/bench/out/', '/.tmp/', '/.tools/'],
 
   jestOptions: {
     jestConfig: {
@@ -121,7 +122,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 project.npmignore?.addPatterns(
   '/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/',
   // Python test tools (moto, cfn-lint), the pinned CI Node, scratch and bench output.
-  '/.venv/', '/.venv-python-smoke/', '/.venv-prowler/', '/.venv-checkov/', '/.tools/', '/.tmp/', '/bench/',
+  '/.venv', '/.venv-python-smoke', '/.venv-prowler', '/.venv-checkov', '/.tools/', '/.tmp/', '/bench/',
   '*.tgz', '/package-lock.json',
   // The CLI's modules as jsii compiles them: the bin is the bundle in
   // lib/bin/, and the library (lib/index.js) never loads these.
