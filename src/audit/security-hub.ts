@@ -72,7 +72,7 @@ export interface ImportOptions {
   readonly toolVersion: string;
   /** @default LIVE_CALL_TIMEOUTS */
   readonly timeouts?: LiveCallTimeouts;
-  /** @default SECURITY_HUB_MAX_ATTEMPTS */
+  /** @default AWS_MAX_ATTEMPTS when set, else SECURITY_HUB_MAX_ATTEMPTS */
   readonly maxAttempts?: number;
 }
 
@@ -83,7 +83,7 @@ export async function importIntoSecurityHub(
   const settings: ClientSettings & { maxAttempts: number } = {
     region: target.region,
     requestHandler: requestHandlerTimeouts(options.timeouts ?? LIVE_CALL_TIMEOUTS),
-    maxAttempts: options.maxAttempts ?? SECURITY_HUB_MAX_ATTEMPTS,
+    maxAttempts: options.maxAttempts ?? (Number(process.env.AWS_MAX_ATTEMPTS) || SECURITY_HUB_MAX_ATTEMPTS),
   };
   if (target.credentials) settings.credentials = target.credentials;
   else if (target.profile) settings.profile = target.profile;
@@ -147,7 +147,7 @@ export async function importIntoSecurityHub(
   const batch = [...current, ...retired];
 
   const failed: FailedFinding[] = [];
-  let error: string | undefined;
+  let error: AuditFailure | undefined;
   for (let i = 0; i < batch.length; i += MAX_FINDINGS_PER_IMPORT) {
     const chunk = batch.slice(i, i + MAX_FINDINGS_PER_IMPORT);
     try {
@@ -156,7 +156,7 @@ export async function importIntoSecurityHub(
       for (const f of out.FailedFindings ?? []) failed.push({ id: f.Id ?? '?', errorCode: f.ErrorCode ?? '?', message: f.ErrorMessage ?? '' });
     } catch (e) {
       const failure = classifyAwsError(e, 'securityhub:BatchImportFindings', ctx);
-      error = importFailureMessage(failure, target, chunk.length);
+      error ??= failure;
       for (const f of chunk) failed.push({ id: f.Id!, errorCode: (e as { name?: string })?.name ?? 'Error', message: failure.message });
     }
   }
@@ -173,7 +173,10 @@ export async function importIntoSecurityHub(
       notImported: 0,
       calls,
       exitCode: AUDIT_EXIT_CODES.SECURITY_HUB,
-      message: error ?? `Security Hub refused ${failed.length} of ${batch.length} findings in account ${target.account}, Region ${target.region}: ${failed.slice(0, 3).map(f => `${f.id} (${f.errorCode}: ${f.message})`).join('; ')}${failed.length > 3 ? '; …' : ''}.`,
+      message: error
+        ? importFailureMessage(error, target, `${failed.length} of ${batch.length}`)
+        : `Security Hub refused ${failed.length} of ${batch.length} findings in account ${target.account}, Region ${target.region}: `
+          + `${failed.slice(0, 3).map(f => `${f.id} (${f.errorCode}: ${f.message})`).join('; ')}${failed.length > 3 ? '; …' : ''}.`,
     };
   }
   return { ...base, outcome: 'IMPORTED', imported, archived: archivedCount, failed, notImported: 0, calls, exitCode: AUDIT_EXIT_CODES.OK };
@@ -187,7 +190,7 @@ function archived(f: AwsSecurityFinding, now: string): AwsSecurityFinding {
   return copy;
 }
 
-function importFailureMessage(failure: AuditFailure, target: SecurityHubTarget, count: number): string {
+function importFailureMessage(failure: AuditFailure, target: SecurityHubTarget, count: number | string): string {
   const why = failure.exitCode === AUDIT_EXIT_CODES.ACCESS_DENIED
     ? `${failure.message.replace(/ The audit needs read-only .*$/, '')} The import needs ${SECURITY_HUB_IMPORT_PERMISSIONS.join(', ')} (BatchImportFindings on the account's own default product).`
     : failure.message;
