@@ -179,7 +179,7 @@ export class AlertRelay extends Construct {
  * floor): the handler is plain CommonJS on the runtime's AWS SDK v3, so it
  * runs on each, and a runtime that is not the newest is a finding (AwsSolutions-L1).
  */
-function newestNodeRuntime(): lambda.Runtime {
+export function newestNodeRuntime(): lambda.Runtime {
   let newest = lambda.Runtime.NODEJS_22_X;
   const version = (r: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(r.name)?.[1] ?? 0);
   for (const value of Object.values(lambda.Runtime)) {
