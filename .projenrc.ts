@@ -73,6 +73,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // target's Security Hub, the run's report into S3, metrics and alerts.
     '@aws-sdk/client-securityhub@^3',
     '@aws-sdk/client-s3@^3',
+    // The reporter streams reports of any size to S3 (multipart upload).
+    '@aws-sdk/lib-storage@^3',
     // The security account's alert relay (plain JavaScript on the Lambda runtime's SDK) is tested against moto with these.
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-sqs@^3',

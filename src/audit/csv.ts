@@ -6,7 +6,7 @@
  * and reasons come from the audited accounts) get a leading apostrophe, as
  * OWASP recommends against CSV injection.
  */
-import { EvidenceRun } from './findings';
+import { EvidenceFinding, EvidenceRun } from './findings';
 import { scannerDisplayName } from '../scanners/rules';
 
 export const CSV_COLUMNS = [
@@ -23,8 +23,18 @@ export function csvField(value: string): string {
 
 /** The header and one row per target × control × scanner (unaudited targets: every selected scanner NOT_AVAILABLE). */
 export function runToCsv(run: EvidenceRun): string {
-  const rows: string[][] = [[...CSV_COLUMNS]];
-  for (const f of run.findings) {
+  return csvHeader() + csvRows(run, run.findings);
+}
+
+/** The header line. */
+export function csvHeader(): string {
+  return CSV_COLUMNS.join(',') + '\r\n';
+}
+
+/** The rows of some findings of a run (a report of any size is written a batch at a time). */
+export function csvRows(run: Pick<EvidenceRun, 'generatedAt' | 'tool' | 'scanners'>, findings: readonly EvidenceFinding[]): string {
+  const rows: string[][] = [];
+  for (const f of findings) {
     const base = [
       run.generatedAt, run.tool.version, f.benchmark, f.account ?? '', f.accountName ?? '', f.region ?? '', f.controlKey, f.recommendationId,
       f.requirement, f.title, f.severity, f.id, f.status, f.statusReason,
@@ -35,5 +45,5 @@ export function runToCsv(run: EvidenceRun): string {
       : run.scanners.map(s => [scannerDisplayName(s), '', 'NOT_AVAILABLE', f.statusReason]);
     for (const v of verdicts) rows.push([...base, ...v, ...tail]);
   }
-  return rows.map(r => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return rows.map(r => r.map(csvField).join(',') + '\r\n').join('');
 }

@@ -2,12 +2,17 @@
  * The evidence of one run as one self-contained HTML page an auditor can open
  * offline and archive: no script, no external style, font or image (the page's
  * Content-Security-Policy forbids them), so what is read is what was written.
- * A summary per account × Region, the targets that could not be audited, then
- * per control every target's status, each scanner's verdict and reason, and
- * the evidence: trail, log group, metric filter text, alarm, topic and its
- * confirmed subscribers. Every value from the audited accounts is escaped.
+ * A summary per account × Region with every control's status, the targets
+ * that could not be audited, then per account × Region every control's
+ * status, each scanner's verdict and reason, and the evidence: trail, log
+ * group, metric filter text, alarm, topic and its confirmed subscribers.
+ * Every value from the audited accounts is escaped. Written in pieces
+ * (prologue, one section per target, epilogue) so a report of any size can
+ * be streamed.
  */
-import { COMPLIANCE_STATUSES, ComplianceStatus, EvidenceFinding, EvidenceResource, EvidenceRun, EvidenceTarget, isConfirmed } from './findings';
+import { CisBenchmarkVersion } from '../catalog';
+import { COMPLIANCE_STATUSES, ComplianceStatus, EvidenceFinding, EvidenceResource, EvidenceRun, EvidenceTarget, isConfirmed, requirementOf } from './findings';
+import { CONTROL_ALERT_METADATA } from '../catalog/control-metadata';
 import { scannerDisplayName } from '../scanners/rules';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -52,8 +57,75 @@ function targetResult(t: EvidenceTarget): string {
   return status('NOT_AVAILABLE');
 }
 
-/** The page. */
+/** A control as the page lists it. */
+export interface HtmlControl {
+  readonly key: string;
+  readonly recommendationId: string;
+  readonly title: string;
+  readonly requirement: string;
+  readonly severity: string;
+}
+
+/**
+ * What the page's head and summary need: the run without its findings, and
+ * each target's status per control. A report of any size is written as
+ * `htmlPrologue`, then `htmlTargetSection` per target, then `htmlEpilogue`,
+ * so the findings never have to be in memory at once.
+ */
+export interface HtmlRunSummary extends Omit<EvidenceRun, 'findings'> {
+  readonly controls: readonly HtmlControl[];
+  /** Environment → control key → status. */
+  readonly statuses: ReadonlyMap<string, ReadonlyMap<string, ComplianceStatus>>;
+}
+
+const SHORT: Record<ComplianceStatus, string> = { PASSED: 'pass', FAILED: 'FAIL', WARNING: 'warn', NOT_AVAILABLE: 'n/a' };
+
+/** The page: head, summary, every target's controls, legend. */
 export function runToHtml(run: EvidenceRun): string {
+  const byTarget = new Map<string, EvidenceFinding[]>();
+  for (const f of run.findings) byTarget.set(f.environment, [...byTarget.get(f.environment) ?? [], f]);
+  const parts = [htmlPrologue(htmlSummaryOf(run))];
+  for (const t of run.targets) parts.push(htmlTargetSection(t, byTarget.get(t.environment) ?? []));
+  parts.push(htmlEpilogue(run));
+  return parts.join('');
+}
+
+/** The summary of a run held in memory. */
+export function htmlSummaryOf(run: EvidenceRun): HtmlRunSummary {
+  const controls = new Map<string, HtmlControl>();
+  const statuses = new Map<string, Map<string, ComplianceStatus>>();
+  for (const f of run.findings) {
+    if (!controls.has(f.controlKey)) controls.set(f.controlKey, controlOf(f));
+    const m = statuses.get(f.environment) ?? new Map<string, ComplianceStatus>();
+    m.set(f.controlKey, f.status);
+    statuses.set(f.environment, m);
+  }
+  const { findings: _findings, ...rest } = run;
+  return { ...rest, controls: [...controls.values()], statuses };
+}
+
+/** The controls of a benchmark version, as the page lists them. */
+export function controlsOfVersion(version: string): HtmlControl[] {
+  const v = CisBenchmarkVersion.of(version);
+  return v.controls().map(c => {
+    const d = c.definitionIn(v);
+    return {
+      key: c.key,
+      recommendationId: d.recommendationId,
+      title: d.title,
+      requirement: requirementOf(v.version, d.recommendationId),
+      severity: CONTROL_ALERT_METADATA[c.key]?.defaultSeverity ?? 'MEDIUM',
+    };
+  });
+}
+
+/** The control of a finding, as the page lists it. */
+export function controlOf(f: EvidenceFinding): HtmlControl {
+  return { key: f.controlKey, recommendationId: f.recommendationId, title: f.title, requirement: f.requirement, severity: f.severity };
+}
+
+/** From the doctype to the end of the summary and the list of targets not audited. */
+export function htmlPrologue(run: HtmlRunSummary): string {
   const audited = run.targets.filter(t => t.audited).length;
   const out: string[] = [];
   out.push('<!DOCTYPE html>');
@@ -87,14 +159,30 @@ export function runToHtml(run: EvidenceRun): string {
   out.push('<section aria-labelledby="summary">');
   out.push('<h2 id="summary">Summary per account and Region</h2>');
   out.push('<table data-table="summary">');
-  out.push('<caption>Controls per status in each audited account and Region</caption>');
+  out.push('<caption>Controls per status in each account and Region</caption>');
   out.push('<thead><tr><th scope="col">Account</th><th scope="col">Name</th><th scope="col">Region</th><th scope="col">Result</th>'
     + COMPLIANCE_STATUSES.map(s => `<th scope="col">${escapeHtml(s.replace('_', ' ').toLowerCase())}</th>`).join('') + '</tr></thead>');
   out.push('<tbody>');
   for (const t of run.targets) {
-    out.push(`<tr data-environment="${escapeHtml(t.environment)}"><th scope="row">${escapeHtml(t.account ?? 'unknown')}</th><td>${escapeHtml(t.accountName ?? '')}</td>`
+    out.push(`<tr data-environment="${escapeHtml(t.environment)}"><th scope="row"><a href="#${targetAnchor(t.environment)}">${escapeHtml(t.account ?? 'unknown')}</a></th><td>${escapeHtml(t.accountName ?? '')}</td>`
       + `<td>${escapeHtml(t.region ?? 'unknown')}</td><td data-result>${targetResult(t)}</td>`
       + COMPLIANCE_STATUSES.map(s => `<td data-count="${s}">${t.counts[s]}</td>`).join('') + '</tr>');
+  }
+  out.push('</tbody></table>');
+
+  // The same targets × every control: one glance per control across the organization.
+  out.push('<table data-table="matrix">');
+  out.push('<caption>Status of each control in each account and Region (pass, FAIL, warn, n/a: not checked or not audited)</caption>');
+  out.push('<thead><tr><th scope="col">Account and Region</th>'
+    + run.controls.map(c => `<th scope="col"><abbr title="${escapeHtml(`${c.requirement} ${c.title}`)}">${escapeHtml(c.recommendationId)}</abbr></th>`).join('') + '</tr></thead>');
+  out.push('<tbody>');
+  for (const t of run.targets) {
+    const m = run.statuses.get(t.environment);
+    out.push(`<tr data-environment="${escapeHtml(t.environment)}"><th scope="row">${escapeHtml(targetLabel(t))}</th>`
+      + run.controls.map(c => {
+        const st = m?.get(c.key) ?? 'NOT_AVAILABLE';
+        return `<td data-control="${escapeHtml(c.key)}">${status(st, SHORT[st])}</td>`;
+      }).join('') + '</tr>');
   }
   out.push('</tbody></table>');
   out.push('</section>');
@@ -109,55 +197,57 @@ export function runToHtml(run: EvidenceRun): string {
     out.push('</ul>');
     out.push('</section>');
   }
-
   out.push('<section aria-labelledby="controls">');
-  out.push('<h2 id="controls">Controls</h2>');
-  const byControl = new Map<string, EvidenceFinding[]>();
-  for (const f of run.findings) byControl.set(f.controlKey, [...byControl.get(f.controlKey) ?? [], f]);
-  for (const [key, findings] of byControl) {
-    const first = findings[0];
-    out.push(`<section aria-labelledby="c-${escapeHtml(key)}" data-control="${escapeHtml(key)}">`);
-    out.push(`<h3 id="c-${escapeHtml(key)}">${escapeHtml(first.recommendationId)} ${escapeHtml(first.title)}</h3>`);
-    out.push(`<p>Requirement <strong>${escapeHtml(first.requirement)}</strong>; control key <code>${escapeHtml(key)}</code>; severity ${escapeHtml(first.severity)}.</p>`);
-    out.push('<table>');
-    out.push(`<caption>${escapeHtml(first.recommendationId)}: status, verdicts and evidence per account and Region</caption>`);
-    out.push('<thead><tr><th scope="col">Account and Region</th><th scope="col">Status</th><th scope="col">Verdict and reason per scanner</th><th scope="col">Evidence</th></tr></thead>');
-    out.push('<tbody>');
-    for (const f of findings) {
-      out.push(`<tr data-finding="${escapeHtml(f.id)}" data-environment="${escapeHtml(f.environment)}">`);
-      out.push(`<th scope="row">${escapeHtml(targetLabel(f))}</th>`);
-      out.push(`<td data-status>${status(f.status)}</td>`);
-      out.push('<td><ul>');
-      if (f.verdicts.length === 0) out.push(`<li>${escapeHtml(f.statusReason)}</li>`);
-      for (const v of f.verdicts) {
-        out.push(`<li data-scanner="${escapeHtml(v.scanner)}">${escapeHtml(v.scannerName)}${v.check ? ` <code>${escapeHtml(v.check)}</code>` : ''}: `
-          + `<span data-verdict>${status(v.status)}</span> ${escapeHtml(v.reasons.join(' '))}</li>`);
-      }
-      out.push('</ul></td>');
-      out.push(`<td>${evidence(f.resources)}</td>`);
-      out.push('</tr>');
+  out.push('<h2 id="controls">Controls per account and Region</h2>');
+  out.push(`<p>Per control: the status, each scanner's verdict and reason, and the evidence (trail, log group, metric filter text, alarm, topic and its confirmed subscribers). Severity per control: ${escapeHtml(run.controls.map(c => `${c.recommendationId} ${c.severity}`).join(', '))}.</p>`);
+  return out.join('\n') + '\n';
+}
+
+function targetAnchor(environment: string): string {
+  return `t-${environment.replace(/[^A-Za-z0-9-]/g, '-')}`;
+}
+
+/** One target's controls: status, verdicts and reasons, evidence. */
+export function htmlTargetSection(t: EvidenceTarget, findings: readonly EvidenceFinding[]): string {
+  const out: string[] = [];
+  out.push(`<section aria-labelledby="${targetAnchor(t.environment)}" data-environment="${escapeHtml(t.environment)}">`);
+  out.push(`<h3 id="${targetAnchor(t.environment)}">${escapeHtml(targetLabel(t))}</h3>`);
+  if (t.description) out.push(`<p>Read: ${escapeHtml(t.description)}.</p>`);
+  out.push('<table>');
+  out.push(`<caption>${escapeHtml(targetLabel(t))}: status, verdicts and evidence per control</caption>`);
+  out.push('<thead><tr><th scope="col">Control</th><th scope="col">Status</th><th scope="col">Verdict and reason per scanner</th><th scope="col">Evidence</th></tr></thead>');
+  out.push('<tbody>');
+  for (const f of findings) {
+    out.push(`<tr data-finding="${escapeHtml(f.id)}" data-environment="${escapeHtml(f.environment)}" data-control="${escapeHtml(f.controlKey)}">`);
+    out.push(`<th scope="row">${escapeHtml(f.recommendationId)} ${escapeHtml(f.title)}<br><code>${escapeHtml(f.controlKey)}</code></th>`);
+    out.push(`<td data-status>${status(f.status)}</td>`);
+    out.push('<td><ul>');
+    if (f.verdicts.length === 0) out.push(`<li>${escapeHtml(f.statusReason)}</li>`);
+    for (const v of f.verdicts) {
+      out.push(`<li data-scanner="${escapeHtml(v.scanner)}">${escapeHtml(v.scannerName)}${v.check ? ` <code>${escapeHtml(v.check)}</code>` : ''}: `
+        + `<span data-verdict>${status(v.status)}</span> ${escapeHtml(v.reasons.join(' '))}</li>`);
     }
-    out.push('</tbody></table>');
-    out.push('</section>');
+    out.push('</ul></td>');
+    out.push(`<td>${evidence(f.resources)}</td>`);
+    out.push('</tr>');
+  }
+  out.push('</tbody></table>');
+  if (t.summaries.length || t.unchecked.length || t.notes.length) {
+    out.push('<ul>');
+    for (const s of t.summaries) out.push(`<li>${escapeHtml(scannerDisplayName(s.scanner))} per-trail result ${status(s.status)}: ${escapeHtml(s.reasons.join(' '))}</li>`);
+    for (const u of t.unchecked) out.push(`<li>Not checked (${escapeHtml(u.scanners.map(scannerDisplayName).join(', '))}; not counted as a failure): ${escapeHtml(u.condition)}</li>`);
+    for (const n of t.notes) out.push(`<li>Note: ${escapeHtml(n)}</li>`);
+    out.push('</ul>');
   }
   out.push('</section>');
+  return out.join('\n') + '\n';
+}
 
-  const withNotes = run.targets.filter(t => t.summaries.length || t.unchecked.length || t.notes.length);
-  if (withNotes.length) {
-    out.push('<section aria-labelledby="notes">');
-    out.push('<h2 id="notes">Per-trail results and conditions not checked</h2>');
-    for (const t of withNotes) {
-      out.push(`<h3>${escapeHtml(targetLabel(t))}</h3>`);
-      out.push('<ul>');
-      for (const s of t.summaries) out.push(`<li>${escapeHtml(scannerDisplayName(s.scanner))} per-trail result ${status(s.status)}: ${escapeHtml(s.reasons.join(' '))}</li>`);
-      for (const u of t.unchecked) out.push(`<li>Not checked (${escapeHtml(u.scanners.map(scannerDisplayName).join(', '))}; not counted as a failure): ${escapeHtml(u.condition)}</li>`);
-      for (const n of t.notes) out.push(`<li>Note: ${escapeHtml(n)}</li>`);
-      out.push('</ul>');
-    }
-    out.push('</section>');
-  }
+/** The legend and the end of the page. */
+export function htmlEpilogue(run: Pick<EvidenceRun, 'tool' | 'generatedAt'>): string {
+  const out: string[] = [];
+  out.push('</section>');
   out.push('</main>');
-
   out.push('<footer>');
   out.push('<h2 id="legend">What the statuses mean</h2>');
   out.push('<dl class="run">');

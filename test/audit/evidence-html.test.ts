@@ -98,6 +98,15 @@ describeIfBrowser('the HTML report in chromium', () => {
         expect(rows[i].failed).toBe(failedControls);
         expect(rows[i].result).toBe(failedControls > 0 ? 'FAILED' : 'PASSED');
       }
+      // The matrix: every target × every control, the same statuses.
+      const matrix = await page.$$eval('table[data-table=matrix] tbody tr', trs => trs.map(tr => [
+        tr.getAttribute('data-environment'),
+        [...tr.querySelectorAll('td[data-control]')].map(td => [td.getAttribute('data-control'), (td as any).innerText]),
+      ]));
+      expect(matrix).toEqual(json.targets.map((t: any) => [t.environment, t.controls.map((c: any) => {
+        const statuses = Object.values<any>(c.results).map(x => x.status);
+        return [c.key, statuses.includes('FAIL') ? 'FAIL' : statuses.includes('WARN') ? 'warn' : 'pass'];
+      })]));
       expect(await page.locator('footer').innerText()).toContain('NOT_AVAILABLE');
       expect(await page.locator('script').count()).toBe(0);
     } finally {
@@ -108,8 +117,8 @@ describeIfBrowser('the HTML report in chromium', () => {
   test('per control: each target\'s status and every scanner\'s verdict and reason match the JSON; the evidence names filter, alarm and topic', async () => {
     const { page, context } = await open();
     try {
-      const findings = await page.$$eval('section[data-control] tr[data-finding]', trs => trs.map(tr => ({
-        control: tr.closest('section[data-control]')!.getAttribute('data-control'),
+      const findings = await page.$$eval('tr[data-finding]', trs => trs.map(tr => ({
+        control: tr.getAttribute('data-control'),
         environment: tr.getAttribute('data-environment'),
         status: (tr.querySelector('[data-status]') as any).innerText,
         verdicts: [...tr.querySelectorAll('li[data-scanner]')].map(li => ({

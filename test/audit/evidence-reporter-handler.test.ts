@@ -23,7 +23,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { cleanTmp, resourcesOfType, synthTemplate } from './helpers';
 import { AppliedTemplate, MotoAccount, applyTemplateToMoto } from './moto-apply';
 import { MANAGEMENT_ACCOUNT, MotoOrganization, createAuditor, createMotoOrganization } from './moto-organization';
+import { runToCsv } from '../../src/audit/csv';
 import { findingId } from '../../src/audit/findings';
+import { runToHtml } from '../../src/audit/html';
 import { handler, ReportSummary, STATE_KEY } from '../../src/audit/reporter/handler';
 import { CisBenchmarkVersion } from '../../src/catalog';
 import { MotoServer, createBucket, describeIfPython, pointAwsSdkAt, rawRequest, saveAwsEnvironment, startMoto } from '../support/moto';
@@ -222,6 +224,9 @@ describeIfPython('the evidence reporter handler against moto', () => {
     expect(html).toContain('NOT AUDITED (ACCESS_DENIED)');
     const csv = await asAdmin(() => readObject(keys.find(k => k.endsWith('.csv'))!));
     expect(csv.trimEnd().split('\r\n')).toHaveLength(1 + 10 * CONTROLS.length * 4);
+    // Streamed a batch at a time, the files are exactly what the CLI renders from the same findings.
+    expect(html).toBe(runToHtml(firstReport));
+    expect(csv).toBe(runToCsv(firstReport));
 
     // Metrics: per target and per run.
     const cw = new CloudWatchClient({ region: 'us-east-1' });
@@ -307,7 +312,7 @@ describeIfPython('the evidence reporter handler against moto', () => {
     const plan: any = await handler({ phase: 'plan', runId: 'run-6', time: new Date().toISOString() });
     const out: any = await handler({ phase: 'audit', runId: 'run-6', batch: plan.batches[0] }, { getRemainingTimeInMillis: () => 30_000 });
     expect(out).toMatchObject({ audited: 0, unauditable: 3 });
-    const batch = JSON.parse(await asAdmin(() => readObject('runs/run-6/batches/000000.json')));
+    const batch = JSON.parse(await asAdmin(() => readObject('runs/run-6/summaries/000000.json')));
     expect(batch.targets.map((t: any) => t.error.message)).toEqual(Array(3).fill(
       'Not audited in this run: its batch ran out of time (the function\'s 15 minutes). Lower batchSize so each batch finishes in time.'));
   });

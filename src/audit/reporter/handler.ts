@@ -22,21 +22,24 @@
  *
  * Configuration is the function's environment (set by the construct).
  */
+import { once } from 'events';
+import { PassThrough } from 'stream';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { alertMessages, changesSince, RunState, stateOf } from './regressions';
+import { Upload } from '@aws-sdk/lib-storage';
+import { alertMessages, Changes, newlyUnauditable, Regression, regressionOf, RunState } from './regressions';
 import { environmentKey } from '../../assembly/cloud-assembly';
 import { CisBenchmarkVersion } from '../../catalog';
 import { parseScannerList } from '../../scanners/rules';
 import { Scanner } from '../../scanners/scanner';
-import { runToCsv } from '../csv';
+import { csvHeader, csvRows } from '../csv';
 import { AUDIT_EXIT_CODES, AuditFailure, classifyAwsError } from '../errors';
 import { evaluateAudit } from '../evaluate';
-import { buildEvidence, EvidenceFinding, EvidenceRun, EvidenceTarget, partitionOf } from '../findings';
-import { runToHtml } from '../html';
+import { buildEvidence, ComplianceStatus, EvidenceFinding, EvidenceRun, EvidenceTarget, partitionOf } from '../findings';
+import { controlsOfVersion, htmlEpilogue, htmlPrologue, htmlTargetSection } from '../html';
 import { LiveCallTimeouts, LiveCredentials, readLiveModel, requestHandlerTimeouts } from '../live-reader';
 import { organizationExitCode, AuditRunResult, AuditTargetError, AuditTargetResult } from '../run';
 import { importIntoSecurityHub, SecurityHubImportResult } from '../security-hub';
@@ -108,14 +111,21 @@ export interface RunPlan {
   readonly targets: readonly PlannedTarget[];
 }
 
-/** What a batch writes: its part of the run. */
-export interface BatchResult {
+/** What a batch writes besides its findings: its targets (small), read first by the report. */
+export interface BatchSummary {
   readonly index: number;
   readonly targets: readonly EvidenceTarget[];
-  readonly findings: readonly EvidenceFinding[];
+  /** Environment → control key → status. */
+  readonly statuses: Readonly<Record<string, Readonly<Record<string, ComplianceStatus>>>>;
   readonly securityHub: readonly SecurityHubImportResult[];
   /** Milliseconds per target (read, evaluate, import). */
   readonly timings: ReadonlyArray<{ readonly environment: string; readonly ms: number }>;
+}
+
+/** A batch's findings (the bulk of a run), streamed into the report one batch at a time. */
+export interface BatchFindings {
+  readonly index: number;
+  readonly findings: readonly EvidenceFinding[];
 }
 
 export interface BatchRef {
@@ -150,8 +160,9 @@ export async function handler(event: ReporterEvent, context?: LambdaContext): Pr
 // ---------------------------------------------------------------- S3
 
 const planKey = (runId: string) => `runs/${runId}/plan.json`;
-const batchPrefix = (runId: string) => `runs/${runId}/batches/`;
-const batchKey = (runId: string, index: number) => `${batchPrefix(runId)}${String(index).padStart(6, '0')}.json`;
+const batchKey = (runId: string, index: number) => `runs/${runId}/batches/${String(index).padStart(6, '0')}.json`;
+const summaryPrefix = (runId: string) => `runs/${runId}/summaries/`;
+const summaryKey = (runId: string, index: number) => `${summaryPrefix(runId)}${String(index).padStart(6, '0')}.json`;
 export const STATE_KEY = 'state/last-run.json';
 
 async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
@@ -309,8 +320,13 @@ async function auditBatch(config: ReporterConfig, runIdIn: string, ref: BatchRef
       if (timing) timing.ms += Date.now() - started;
     }
   }
-  const batch: BatchResult = { index: ref.index, targets: run.targets, findings: run.findings, securityHub, timings };
-  await putJson(s3, config.bucket, batchKey(runId, ref.index), batch);
+  const statuses: Record<string, Record<string, ComplianceStatus>> = {};
+  for (const f of run.findings) (statuses[f.environment] ??= {})[f.controlKey] = f.status;
+  // Findings first: a summary without its findings would claim a batch the report cannot render.
+  const batchFindings: BatchFindings = { index: ref.index, findings: run.findings };
+  await putJson(s3, config.bucket, batchKey(runId, ref.index), batchFindings);
+  const summary: BatchSummary = { index: ref.index, targets: run.targets, statuses, securityHub, timings };
+  await putJson(s3, config.bucket, summaryKey(runId, ref.index), summary);
   return {
     index: ref.index,
     audited: run.targets.filter(t => t.audited).length,
@@ -343,36 +359,33 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
   const runPlan = await getJson<RunPlan>(s3, config.bucket, planKey(runId));
   if (!runPlan) throw new Error(`No plan for run ${runId} in s3://${config.bucket}/${planKey(runId)}.`);
 
-  const batches = new Map<number, BatchResult>();
+  // Pass 1: the batches' summaries (targets, statuses), small at any size; a batch without one failed.
+  const summaries = new Map<number, BatchSummary>();
   let ContinuationToken: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: batchPrefix(runId), ContinuationToken }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: summaryPrefix(runId), ContinuationToken }));
     for (const o of page.Contents ?? []) {
-      const b = await getJson<BatchResult>(s3, config.bucket, o.Key!);
-      if (b) batches.set(b.index, b);
+      const b = await getJson<BatchSummary>(s3, config.bucket, o.Key!);
+      if (b) summaries.set(b.index, b);
     }
     ContinuationToken = page.NextContinuationToken;
   } while (ContinuationToken);
 
-  const targets: EvidenceTarget[] = [];
-  const findings: EvidenceFinding[] = [];
+  const parts: Array<{ index: number; targets: EvidenceTarget[]; lost?: EvidenceFinding[] }> = [];
+  const statuses = new Map<string, Map<string, ComplianceStatus>>();
   const securityHub: SecurityHubImportResult[] = [];
   const timings: number[] = [];
-  const missing: PlannedTarget[] = [];
   for (let from = 0, index = 0; from < runPlan.targets.length; from += runPlan.batchSize, index++) {
-    const b = batches.get(index);
+    const b = summaries.get(index);
     if (b) {
-      targets.push(...b.targets);
-      findings.push(...b.findings);
+      parts.push({ index, targets: [...b.targets] });
+      for (const [env, m] of Object.entries(b.statuses)) statuses.set(env, new Map(Object.entries(m)));
       securityHub.push(...b.securityHub);
       timings.push(...b.timings.map(t => t.ms));
-    } else {
-      missing.push(...runPlan.targets.slice(from, from + runPlan.batchSize));
+      continue;
     }
-  }
-  if (missing.length) {
-    // Batches that failed after the state machine's retries: their targets are unauditable in this run, and say so.
-    const errors: AuditTargetError[] = missing.map(t => ({
+    // A batch that failed after the state machine's retries: its targets are unauditable in this run, and say so.
+    const errors: AuditTargetError[] = runPlan.targets.slice(from, from + runPlan.batchSize).map(t => ({
       environment: { account: t.account, region: t.region },
       environmentKey: environmentKey({ account: t.account, region: t.region }),
       accountName: t.accountName,
@@ -387,16 +400,16 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
         callerAccount: '', callerArn: '', roleName: config.auditRoleName, regions: config.regions, accounts: [], inactive: [], errors, order: errors.map(e => e.environmentKey),
       },
     }, { toolVersion: config.toolVersion, scanners: runPlan.scanners, benchmark: runPlan.benchmark, now: new Date(runPlan.generatedAt) });
-    targets.push(...filler.targets);
-    findings.push(...filler.findings);
+    parts.push({ index, targets: [...filler.targets], lost: [...filler.findings] });
+    for (const f of filler.findings) {
+      if (!statuses.has(f.environment)) statuses.set(f.environment, new Map());
+      statuses.get(f.environment)!.set(f.controlKey, f.status);
+    }
   }
-  const order = new Map(runPlan.targets.map((t, i) => [environmentKey({ account: t.account, region: t.region }), i]));
-  targets.sort((a, b) => (order.get(a.environment) ?? 0) - (order.get(b.environment) ?? 0));
-  const targetIndex = new Map(targets.map((t, i) => [t.environment, i]));
-  findings.sort((a, b) => (targetIndex.get(a.environment)! - targetIndex.get(b.environment)!));
-
+  const targets = parts.flatMap(p => p.targets);
   const unauditable = targets.filter(t => !t.audited);
-  const run: EvidenceRun = {
+  const anyFailed = targets.some(t => t.counts.FAILED > 0);
+  const meta: Omit<EvidenceRun, 'findings'> = {
     tool: { name: 'cdk-cis-monitoring', version: config.toolVersion },
     generatedAt: runPlan.generatedAt,
     benchmark: runPlan.benchmark,
@@ -404,25 +417,56 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
     source: 'live',
     organizationId: runPlan.organizationId,
     targets,
-    findings,
-    exitCode: organizationExitCode(unauditable.map(t => t.error?.exitCode ?? AUDIT_EXIT_CODES.ERROR), findings.some(f => f.status === 'FAILED')),
+    exitCode: organizationExitCode(unauditable.map(t => t.error?.exitCode ?? AUDIT_EXIT_CODES.ERROR), anyFailed),
   };
 
-  // 1. The report files: the evidence.
-  const stamp = run.generatedAt.replace(/[-:]/g, '');
-  const prefix = `reports/${run.generatedAt.slice(0, 4)}/${run.generatedAt.slice(5, 7)}/${run.generatedAt.slice(8, 10)}/${stamp}-${runId}/`;
+  // Pass 2: the report files, streamed a batch at a time (the findings of a large organization never sit in memory at once).
+  const stamp = meta.generatedAt.replace(/[-:]/g, '');
+  const prefix = `reports/${meta.generatedAt.slice(0, 4)}/${meta.generatedAt.slice(5, 7)}/${meta.generatedAt.slice(8, 10)}/${stamp}-${runId}/`;
   const base = `${prefix}cis-monitoring-${stamp}`;
-  await putJson(s3, config.bucket, `${base}.json`, { ...run, securityHub });
-  await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: `${base}.csv`, Body: runToCsv(run), ContentType: 'text/csv; charset=utf-8' }));
-  await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: `${base}.html`, Body: runToHtml(run), ContentType: 'text/html; charset=utf-8' }));
-
-  // 2. Metrics.
-  await publishMetrics(config, run, securityHub);
-
-  // 3. Alerts, before the state moves on: if publishing fails, the retry finds the same changes.
   const previous = await getJson<RunState>(s3, config.bucket, STATE_KEY);
-  const changes = changesSince(previous, run);
-  const messages = alertMessages(changes, { reportKey: `${base}.html`, bucket: config.bucket, generatedAt: run.generatedAt, benchmark: run.benchmark });
+  const json = new S3Sink(s3, config.bucket, `${base}.json`, 'application/json');
+  const csv = new S3Sink(s3, config.bucket, `${base}.csv`, 'text/csv; charset=utf-8');
+  const html = new S3Sink(s3, config.bucket, `${base}.html`, 'text/html; charset=utf-8');
+  const regressions: Regression[] = [];
+  const counts: Record<ComplianceStatus, number> = { PASSED: 0, FAILED: 0, WARNING: 0, NOT_AVAILABLE: 0 };
+  const state: Record<string, ComplianceStatus> = {};
+  try {
+    const { targets: _t, ...head } = meta;
+    await json.write(`${JSON.stringify(head).slice(0, -1)},"targets":${JSON.stringify(targets)},"securityHub":${JSON.stringify(securityHub)},"findings":[`);
+    await csv.write(csvHeader());
+    await html.write(htmlPrologue({ ...meta, controls: controlsOfVersion(meta.benchmark), statuses }));
+    let first = true;
+    for (const part of parts) {
+      const findings = part.lost ?? (await getJson<BatchFindings>(s3, config.bucket, batchKey(runId, part.index)))?.findings;
+      if (!findings) throw new Error(`Batch ${part.index} of run ${runId} has a summary but no findings object (${batchKey(runId, part.index)}).`);
+      if (findings.length) {
+        await json.write((first ? '' : ',') + findings.map(f => JSON.stringify(f)).join(','));
+        first = false;
+      }
+      await csv.write(csvRows(meta, findings));
+      for (const t of part.targets) await html.write(htmlTargetSection(t, findings.filter(f => f.environment === t.environment)));
+      for (const f of findings) {
+        counts[f.status]++;
+        if (f.audited) state[f.id] = f.status;
+        const r = regressionOf(previous, f);
+        if (r) regressions.push(r);
+      }
+    }
+    await json.write(']}');
+    await html.write(htmlEpilogue(meta));
+    await Promise.all([json.end(), csv.end(), html.end()]);
+  } catch (e) {
+    await Promise.allSettled([json.abort(), csv.abort(), html.abort()]);
+    throw e;
+  }
+
+  // Metrics.
+  await publishMetrics(config, meta, counts.FAILED, securityHub);
+
+  // Alerts, before the state moves on: if publishing fails, the retry finds the same changes.
+  const changes: Changes = { regressions, unauditable: newlyUnauditable(previous, targets) };
+  const messages = alertMessages(changes, { reportKey: `${base}.html`, bucket: config.bucket, generatedAt: meta.generatedAt, benchmark: meta.benchmark });
   const sns = new SNSClient({});
   for (const m of messages) {
     const topic = config.alertTopics[m.severity] ?? config.alertTopics.DEFAULT;
@@ -430,15 +474,14 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
     await sns.send(new PublishCommand({ TopicArn: topic, Subject: m.subject, Message: m.body }));
   }
 
-  // 4. The run the next one compares against.
-  await putJson(s3, config.bucket, STATE_KEY, stateOf(run, runId));
+  // The run the next one compares against.
+  const next: RunState = { runId, generatedAt: meta.generatedAt, statuses: state, unauditable: unauditable.map(t => t.environment) };
+  await putJson(s3, config.bucket, STATE_KEY, next);
 
-  const counts: Record<string, number> = { PASSED: 0, FAILED: 0, WARNING: 0, NOT_AVAILABLE: 0 };
-  for (const f of findings) counts[f.status]++;
   const sorted = [...timings].sort((a, b) => a - b);
   return {
     runId,
-    generatedAt: run.generatedAt,
+    generatedAt: meta.generatedAt,
     targets: targets.length,
     audited: targets.length - unauditable.length,
     unauditable: unauditable.length,
@@ -456,12 +499,43 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
   };
 }
 
+/** An S3 object written as a stream (multipart upload for large reports), with backpressure. */
+class S3Sink {
+  private readonly stream = new PassThrough();
+  private readonly upload: Upload;
+  private readonly done: Promise<unknown>;
+
+  constructor(client: S3Client, bucket: string, key: string, contentType: string) {
+    const params = { Bucket: bucket, Key: key, Body: this.stream, ContentType: contentType };
+    this.upload = new Upload({ client, params, queueSize: 2, partSize: 8 * 1024 * 1024 });
+    this.done = this.upload.done();
+    // Surfaced by end(); kept from being an unhandled rejection meanwhile.
+    this.done.catch(() => undefined);
+  }
+
+  public async write(text: string): Promise<void> {
+    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.done]);
+  }
+
+  public async end(): Promise<void> {
+    this.stream.end();
+    await this.done;
+  }
+
+  public async abort(): Promise<void> {
+    this.stream.destroy();
+    await this.upload.abort();
+  }
+}
+
 /**
  * Per target (dimensions Account and Region): FailedControls and Auditable;
  * per run (no dimension): TargetsAudited, TargetsUnauditable, FailedFindings,
  * SecurityHubImportFailures. PutMetricData takes at most 1,000 values a call.
  */
-async function publishMetrics(config: ReporterConfig, run: EvidenceRun, securityHub: readonly SecurityHubImportResult[]): Promise<void> {
+async function publishMetrics(
+  config: ReporterConfig, run: Omit<EvidenceRun, 'findings'>, failedFindings: number, securityHub: readonly SecurityHubImportResult[],
+): Promise<void> {
   const timestamp = new Date(run.generatedAt);
   const data: MetricDatum[] = [];
   if (config.targetMetrics) {
@@ -475,7 +549,7 @@ async function publishMetrics(config: ReporterConfig, run: EvidenceRun, security
   data.push(
     { MetricName: 'TargetsAudited', Value: audited, Unit: 'Count', Timestamp: timestamp },
     { MetricName: 'TargetsUnauditable', Value: run.targets.length - audited, Unit: 'Count', Timestamp: timestamp },
-    { MetricName: 'FailedFindings', Value: run.findings.filter(f => f.status === 'FAILED').length, Unit: 'Count', Timestamp: timestamp },
+    { MetricName: 'FailedFindings', Value: failedFindings, Unit: 'Count', Timestamp: timestamp },
     { MetricName: 'SecurityHubImportFailures', Value: securityHub.filter(r => r.outcome !== 'IMPORTED').length, Unit: 'Count', Timestamp: timestamp },
   );
   const cloudWatch = new CloudWatchClient({});

@@ -5,7 +5,7 @@
  * rollback that breaks a control in a thousand accounts is one page, not a
  * thousand; each message lists the first items and says how many there are.
  */
-import { ComplianceStatus, EvidenceRun } from '../findings';
+import { ComplianceStatus, EvidenceFinding, EvidenceTarget } from '../findings';
 
 /** What the reporter keeps between runs (state/last-run.json in its bucket). */
 export interface RunState {
@@ -45,40 +45,29 @@ export const UNAUDITABLE_SEVERITY = 'HIGH';
 /** Items listed per message (the count is always given). */
 export const ITEMS_PER_MESSAGE = 50;
 
-export function stateOf(run: EvidenceRun, runId: string): RunState {
-  const statuses: Record<string, ComplianceStatus> = {};
-  for (const f of run.findings) if (f.audited) statuses[f.id] = f.status;
-  return { runId, generatedAt: run.generatedAt, statuses, unauditable: run.targets.filter(t => !t.audited).map(t => t.environment) };
+/** The regression a finding is, if it is one (the report streams findings and asks one at a time). */
+export function regressionOf(previous: RunState | undefined, f: EvidenceFinding): Regression | undefined {
+  if (!f.audited || f.status !== 'FAILED') return undefined;
+  const before = previous?.statuses[f.id];
+  if (before !== 'PASSED' && before !== 'WARNING') return undefined;
+  return {
+    findingId: f.id,
+    environment: f.environment,
+    accountName: f.accountName,
+    controlKey: f.controlKey,
+    requirement: f.requirement,
+    title: f.title,
+    severity: f.severity,
+    reason: f.statusReason,
+  };
 }
 
-/**
- * Regressions: PASSED (or WARNING, which passes every scanner that fails
- * nothing) in the previous run, FAILED now. A target is newly unauditable
- * when it was audited before or is new (no previous run, or not in it).
- */
-export function changesSince(previous: RunState | undefined, run: EvidenceRun): Changes {
-  const regressions: Regression[] = [];
-  for (const f of run.findings) {
-    if (!f.audited || f.status !== 'FAILED') continue;
-    const before = previous?.statuses[f.id];
-    if (before === 'PASSED' || before === 'WARNING') {
-      regressions.push({
-        findingId: f.id,
-        environment: f.environment,
-        accountName: f.accountName,
-        controlKey: f.controlKey,
-        requirement: f.requirement,
-        title: f.title,
-        severity: f.severity,
-        reason: f.statusReason,
-      });
-    }
-  }
+/** Targets not audited now that were audited (or unknown) in the previous run. */
+export function newlyUnauditable(previous: RunState | undefined, targets: readonly EvidenceTarget[]): NewlyUnauditable[] {
   const wasUnauditable = new Set(previous?.unauditable ?? []);
-  const unauditable = run.targets
+  return targets
     .filter(t => !t.audited && !wasUnauditable.has(t.environment))
     .map(t => ({ environment: t.environment, accountName: t.accountName, kind: t.error?.kind ?? 'ERROR', message: t.error?.message ?? '' }));
-  return { regressions, unauditable };
 }
 
 export interface AlertMessage {
