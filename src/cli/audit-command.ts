@@ -9,7 +9,7 @@ import { environmentKey } from '../assembly/cloud-assembly';
 import { AUDIT_EXIT_CODES, AuditFailure, AuditInputError } from '../audit/errors';
 import { buildEvidence, EvidenceRun } from '../audit/findings';
 import { EVIDENCE_FORMATS, OUTPUT_FORMATS, OutputFormat, isOutputFormat, prepareOutputDir, renderFormat, writeOutputDir } from '../audit/outputs';
-import { AuditRunResult, runAudit } from '../audit/run';
+import { AuditRunResult, liveTimeouts, runAudit } from '../audit/run';
 import type { SecurityHubImportResult } from '../audit/security-hub';
 import { CisBenchmarkVersion } from '../catalog';
 import { ALL_SCANNERS, parseScannerList, scannerCliName } from '../scanners/rules';
@@ -138,7 +138,7 @@ async function auditAction(path: string | undefined, options: AuditCliOptions): 
  */
 async function withCallerAccount(result: AuditRunResult, options: ValidatedOptions): Promise<AuditRunResult> {
   if (result.targets.every(t => t.environment.account)) return result;
-  const account = await securityHubModule().callerAccount({ region: options.region, profile: options.profile, timeouts: cliTimeouts(options) });
+  const account = await securityHubModule().callerAccount({ region: options.region, profile: options.profile, timeouts: liveTimeouts(options) });
   return {
     ...result,
     targets: result.targets.map(t => {
@@ -158,16 +158,10 @@ async function importFindings(result: AuditRunResult, run: EvidenceRun, options:
     toolVersion: run.tool.version,
     region: options.region,
     profile: options.profile,
-    timeouts: cliTimeouts(options),
+    timeouts: liveTimeouts(options),
     concurrency: options.organization?.concurrency,
     roleArnOf: account => roles.get(account),
   });
-}
-
-function cliTimeouts(options: ValidatedOptions): { connectionTimeout: number; requestTimeout: number } | undefined {
-  if (options.callTimeoutSeconds === undefined) return undefined;
-  const ms = options.callTimeoutSeconds * 1000;
-  return { connectionTimeout: Math.min(ms, 5_000), requestTimeout: ms };
 }
 
 /** Loaded on first use: it loads the AWS SDK, which a template audit must not pay for at start-up. */

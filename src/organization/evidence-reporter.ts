@@ -384,7 +384,7 @@ export class CisEvidenceReporter extends Construct {
       role: role.withoutPolicyUpdates(),
       logGroup,
       timeout: Duration.minutes(15),
-      memorySize: 1024,
+      memorySize: 2048,
       environment: {
         REPORT_BUCKET: bucket.bucketName,
         REGIONS: regions.join(','),

@@ -292,12 +292,15 @@ describeIfPython('the evidence reporter handler against moto', () => {
   });
 
   test('an alert topic that refuses: the report fails, the state stays, and the retry delivers the alert', async () => {
+    // A complete run first, so that the next one compares against every target.
+    await run('run-4b');
+    for (const severity of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']) await alerts(severity);
     await asAdmin(() => deleteFilter('sandbox', 'eu-west-1', ROOT_USAGE_PATTERN));
     process.env.ALERT_TOPICS = JSON.stringify({ ...topics, CRITICAL: `arn:aws:sns:us-east-1:${MANAGEMENT_ACCOUNT}:no-such-topic` });
     const plan: any = await handler({ phase: 'plan', runId: 'run-5', time: new Date().toISOString() });
     for (const batch of plan.batches) await handler({ phase: 'audit', runId: 'run-5', batch });
     await expect(handler({ phase: 'report', runId: 'run-5' })).rejects.toThrow(/not found|NotFound|does not exist/i);
-    expect(JSON.parse(await asAdmin(() => readObject(STATE_KEY))).runId).toBe('run-4');
+    expect(JSON.parse(await asAdmin(() => readObject(STATE_KEY))).runId).toBe('run-4b');
     // The state machine retries the report phase; the topic is back.
     process.env.ALERT_TOPICS = JSON.stringify(topics);
     const summary = await handler({ phase: 'report', runId: 'run-5' }) as ReportSummary;
