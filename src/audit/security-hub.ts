@@ -249,7 +249,12 @@ export async function importRun(run: EvidenceRun, options: RunImportOptions): Pr
       environment: t.environment, account: t.account, region: t.region, imported: 0, archived: 0, failed: [], notImported: findings.length, calls: 0,
     };
     if (!t.audited) {
-      return { ...base, outcome: 'NOT_AUDITED', exitCode: AUDIT_EXIT_CODES.SECURITY_HUB, message: `${t.environment} was not audited (${t.error?.kind ?? 'ERROR'}), so nothing was imported there; its findings stay as they were.` };
+      return {
+        ...base,
+        outcome: 'NOT_AUDITED',
+        exitCode: AUDIT_EXIT_CODES.SECURITY_HUB,
+        message: `nothing imported, since the target could not be audited (${t.error?.kind ?? 'ERROR'}); its findings in Security Hub stay as they were.`,
+      };
     }
     if (!t.account || !t.region) {
       return { ...base, outcome: 'FAILED', exitCode: AUDIT_EXIT_CODES.SECURITY_HUB, message: `${t.environment}: the account or Region is not known, so there is no Security Hub to import into.` };
