@@ -69,11 +69,22 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
     '@aws-sdk/client-organizations@^3',
     '@aws-sdk/client-sts@^3',
+    // `audit --security-hub` and the evidence reporter: findings into each
+    // target's Security Hub, the run's report into S3, metrics and alerts.
+    '@aws-sdk/client-securityhub@^3',
+    '@aws-sdk/client-s3@^3',
+    // The reporter streams reports of any size to S3 (multipart upload).
+    '@aws-sdk/lib-storage@^3',
     // The security account's alert relay (plain JavaScript on the Lambda runtime's SDK) is tested against moto with these.
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-sqs@^3',
     // The security account's bus, its rules and input transformers are run in moto's EventBridge.
     '@aws-sdk/client-eventbridge@^3',
+    // The HTML evidence report is tested in a real browser (Debian's chromium,
+    // installed by scripts/setup-browser.sh; playwright-core downloads none)
+    // and checked for accessibility with axe-core.
+    'playwright-core@^1.65.1',
+    'axe-core@^4.14.1',
     // Embedded SQL engine that runs the Athena (Trino) SQL of test/athena (see docs/athena.md).
     '@duckdb/node-api@1.5.6-r.1',
   ],
@@ -163,7 +174,7 @@ compile.spawn(bundleCli);
 // The CLI's dependencies are devDependencies (bundled into lib/bin/), so the
 // CLI sources, and of src/ only those, may import them; so may the build scripts.
 project.eslint?.addOverride({
-  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'scripts/**/*.ts'],
+  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'src/audit/security-hub.ts', 'src/audit/asff.ts', 'src/audit/reporter/**/*.ts', 'scripts/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
@@ -178,10 +189,11 @@ demo.exec(`${tsNode('examples')} examples/demo-app.ts`);
 
 // The organization example: management account (organization trail and
 // monitoring) and the StackSet rollout to members, with the member template.
-project.addTask('demo:organization', {
-  description: 'Synthesize examples/organization-app.ts into cdk.out.organization/ (offline) and write the StackSet member template',
-  exec: `${tsNode('examples')} examples/organization-app.ts`,
+const demoOrganization = project.addTask('demo:organization', {
+  description: 'Synthesize examples/organization-app.ts into cdk.out.organization/ (offline) and write the StackSet member template; bundle the CLI and the evidence reporter it deploys',
 });
+demoOrganization.spawn(bundleCli);
+demoOrganization.exec(`${tsNode('examples')} examples/organization-app.ts`);
 
 // jsii packages for every language, the same with or without CI=true. Python
 // and Java build fully from PyPI and Maven Central; Go's module proxy here
@@ -215,10 +227,12 @@ const compatNewest = project.addTask('compat-newest', {
 });
 
 project.addTask('check', {
-  description: 'Everything CI runs: Python test tools and real scanners (Prowler, checkov, CloudSploit from ../shared), compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel',
+  description: 'Everything CI runs: Python test tools, real scanners (Prowler, checkov, CloudSploit from ../shared) and a real browser (chromium), compile, API.md, jest, eslint, jsii packages, the newest-aws-cdk-lib compatibility set, the README Python example on the built wheel, the npm tarball in a fresh app',
   steps: [
     { exec: 'bash scripts/setup-python-tools.sh' },
     { exec: 'bash scripts/setup-scanner-tools.sh' },
+    // Debian's chromium for the HTML evidence report's browser test (about 15 s).
+    { exec: 'bash scripts/setup-browser.sh' },
     { spawn: 'build' },
     { spawn: compatNewest.name },
     { exec: 'bash scripts/python-smoke.sh' },

@@ -18,6 +18,11 @@
  *   and names the member account and its tags (prod, sandbox) in each
  *   message; a Slack channel gets every severity. Members send a heartbeat
  *   the same way; a member that falls silent is reported.
+ * - CisEvidenceReporter, also in the security account: every 12 hours it
+ *   audits every member through the read-only audit role the StackSet gives
+ *   them, imports one finding per control into each member's Security Hub,
+ *   keeps the HTML, JSON and CSV report of each run in an encrypted bucket and
+ *   alerts on the severity topics when a control regresses.
  *
  * Synthesizes offline (no credentials, no lookups) into cdk.out.organization/
  * and writes the member template next to it for review.
@@ -28,7 +33,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { CisMonitoring, CisOrganizationRollout, CisSecurityAccount, CisSeverity } from '../src';
+import { CisEvidenceReporter, CisMonitoring, CisOrganizationRollout, CisSecurityAccount, CisSeverity } from '../src';
 
 // Any values work offline; a real deployment uses its own (`aws organizations describe-organization`, `list-roots`).
 export const ORGANIZATION = {
@@ -71,6 +76,9 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
     failureTolerancePercentage: 10,
     securityAccountId: ORGANIZATION.securityAccountId,
     securityEventBusName: 'cis-monitoring',
+    // The security account's evidence reporter audits every member through a read-only role.
+    evidenceReporterAccountId: ORGANIZATION.securityAccountId,
+    organizationId: ORGANIZATION.organizationId,
     monitoring: {
       emailAddresses: ['security-alerts@example.com'],
       alarmDescription: { tags: { scope: 'member' } },
@@ -96,7 +104,13 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
   central.topicFor(CisSeverity.HIGH).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
   central.topicFor(CisSeverity.MEDIUM).addSubscription(new subscriptions.EmailSubscription('security-alerts@example.com'));
   central.topicFor(CisSeverity.LOW).addSubscription(new subscriptions.EmailSubscription('security-alerts@example.com'));
-  return { app, management, members, security, monitoring, rollout, central };
+  // Continuous evidence for the auditors: Security Hub findings and a dated report every 12 hours.
+  const evidence = new CisEvidenceReporter(security, 'Evidence', {
+    organizationId: ORGANIZATION.organizationId,
+    regions: [ORGANIZATION.homeRegion],
+    securityAccount: central,
+  });
+  return { app, management, members, security, monitoring, rollout, central, evidence };
 }
 
 if (require.main === module) {

@@ -8,6 +8,10 @@
  *   a stub that requires this file, and the only module importing the SDK
  *   (the live reader) is itself required lazily, when `--live` is given.
  *
+ * It also bundles the evidence reporter's Lambda function (the same evaluator,
+ * src/audit/reporter/handler.ts, with the AWS SDK clients it calls) into
+ * lib/evidence-reporter/index.js, the asset `CisEvidenceReporter` deploys.
+ *
  * aws-cdk-lib and constructs stay external (peer dependencies), should the
  * CLI ever reach them. Run through `npx projen bundle-cli` (post-compile and
  * `npm run demo` do).
@@ -18,6 +22,8 @@ import * as esbuild from 'esbuild';
 
 const ROOT = path.resolve(__dirname, '..');
 export const BIN_DIR = path.join(ROOT, 'lib', 'bin');
+/** Where the evidence reporter's Lambda code goes (CisEvidenceReporter's asset). */
+export const REPORTER_DIR = path.join(ROOT, 'lib', 'evidence-reporter');
 const SDK_BUNDLE = 'aws-sdk.js';
 
 function readJson(file: string): any {
@@ -84,14 +90,39 @@ export async function bundleCli(): Promise<void> {
     minify: true,
   });
   fs.chmodSync(path.join(BIN_DIR, 'cis-monitoring.js'), 0o755);
-  writeThirdPartyLicenses([main.metafile!, sdk.metafile!]);
+  writeThirdPartyLicenses(BIN_DIR, 'lib/bin/ (cis-monitoring CLI)', [main.metafile!, sdk.metafile!]);
+  await bundleEvidenceReporter();
+}
+
+/**
+ * The evidence reporter's Lambda code: one file with the AWS SDK clients it
+ * uses (the Lambda runtime's own SDK version is not ours to pin).
+ */
+export async function bundleEvidenceReporter(): Promise<void> {
+  fs.rmSync(REPORTER_DIR, { recursive: true, force: true });
+  const result = await esbuild.build({
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: nodeTarget(),
+    external: ['aws-cdk-lib', 'constructs'],
+    logLevel: 'warning',
+    legalComments: 'none',
+    metafile: true,
+    minify: true,
+    entryPoints: [path.join(ROOT, 'src', 'audit', 'reporter', 'handler.ts')],
+    outfile: path.join(REPORTER_DIR, 'index.js'),
+  });
+  const bundled = Object.keys(result.metafile!.inputs).filter(i => /node_modules\/(aws-cdk-lib|constructs)\//.test(i));
+  if (bundled.length) throw new Error(`bundle-cli: the evidence reporter bundles ${bundled[0]}; the Lambda code must not reach aws-cdk-lib.`);
+  writeThirdPartyLicenses(REPORTER_DIR, 'lib/evidence-reporter/ (the evidence reporter Lambda function)', [result.metafile!]);
 }
 
 /**
  * The bundles carry third-party code (MIT, Apache-2.0): ship each bundled
  * package's name, version, license and license text next to them.
  */
-function writeThirdPartyLicenses(metafiles: esbuild.Metafile[]): void {
+function writeThirdPartyLicenses(outDir: string, what: string, metafiles: esbuild.Metafile[]): void {
   const packageDirs = new Set<string>();
   for (const meta of metafiles) {
     for (const input of Object.keys(meta.inputs)) {
@@ -109,8 +140,8 @@ function writeThirdPartyLicenses(metafiles: esbuild.Metafile[]): void {
   }
   const sections = [...byText].map(([text, ids]) => ({ id: ids.sort()[0], text: `${ids.sort().join('\n')}\n\n${text}\n` }))
     .sort((a, b) => a.id.localeCompare(b.id));
-  const header = 'Third-party software bundled into lib/bin/ (cis-monitoring CLI), with its licenses.\n';
-  fs.writeFileSync(path.join(BIN_DIR, 'THIRD-PARTY-LICENSES.txt'),
+  const header = `Third-party software bundled into ${what}, with its licenses.\n`;
+  fs.writeFileSync(path.join(outDir, 'THIRD-PARTY-LICENSES.txt'),
     [header, ...sections.map(s => s.text)].join('\n' + '-'.repeat(78) + '\n\n'));
 }
 

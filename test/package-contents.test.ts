@@ -33,7 +33,11 @@ const ALLOWED: RegExp[] = [
   /^docs\/[^/]+\.md$/,
   /^lib\/.+\.(js|d\.ts)$/,
   /^lib\/bin\/THIRD-PARTY-LICENSES\.txt$/,
+  /^lib\/evidence-reporter\/THIRD-PARTY-LICENSES\.txt$/,
 ];
+
+/** The Lambda code asset of CisEvidenceReporter: the evaluator and the AWS SDK clients it calls, bundled at build time. */
+const REPORTER = 'lib/evidence-reporter/index.js';
 
 interface PackResult {
   readonly size: number;
@@ -67,6 +71,11 @@ describeBuilt('npm tarball', () => {
     }
   });
 
+  test('holds the evidence reporter\'s bundled Lambda code and its third-party licenses, nothing else in that asset directory', () => {
+    expect(pack.files.map(f => f.path).filter(p => p.startsWith('lib/evidence-reporter/')).sort())
+      .toEqual([REPORTER, 'lib/evidence-reporter/THIRD-PARTY-LICENSES.txt'].sort());
+  });
+
   test('is at most 5 MiB packed and 10 MiB unpacked', () => {
     expect(pack.size).toBeLessThanOrEqual(5 * MiB);
     expect(pack.unpackedSize).toBeLessThanOrEqual(10 * MiB);
@@ -95,7 +104,7 @@ describeBuilt('npm tarball', () => {
         const spec = m[1];
         if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
         if (spec === 'constructs' || spec === 'aws-cdk-lib' || spec.startsWith('aws-cdk-lib/')) continue;
-        if (file.path === 'lib/bin/aws-sdk.js' && sdkMessages.has(spec)) continue;
+        if ((file.path === 'lib/bin/aws-sdk.js' || file.path === REPORTER) && sdkMessages.has(spec)) continue;
         // The alert relay runs in AWS Lambda, whose Node.js runtime provides the AWS SDK v3.
         if (RELAY_FILES.includes(file.path) && RELAY_SDK_CLIENTS.has(spec)) continue;
         foreign.push(`${file.path}: ${spec}`);

@@ -19,7 +19,16 @@ export const AUDIT_EXIT_CODES = {
   UNREACHABLE: 5,
   /** The credentials lack a permission the audit needs (AccessDenied). */
   ACCESS_DENIED: 6,
+  /** --security-hub: the findings of at least one target were not imported (Security Hub not enabled there, access denied, refused or throttled past the retries). */
+  SECURITY_HUB: 7,
 } as const;
+
+const ERROR_KINDS: Record<number, string> = { 1: 'ERROR', 2: 'BAD_INPUT', 4: 'CREDENTIALS', 5: 'UNREACHABLE', 6: 'ACCESS_DENIED', 7: 'SECURITY_HUB' };
+
+/** The name of an exit code for a target that could not be audited (ACCESS_DENIED, UNREACHABLE, …). */
+export function auditErrorKind(exitCode: number): string {
+  return ERROR_KINDS[exitCode] ?? 'ERROR';
+}
 
 /** An error that ends the audit with a specific exit code. */
 export class AuditFailure extends Error {

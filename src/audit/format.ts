@@ -1,4 +1,5 @@
 /** Renders an AuditReport as a text matrix or as JSON. */
+import { auditErrorKind } from './errors';
 import { AuditReport, CellStatus } from './evaluate';
 import { AuditRunResult, AuditTargetError, AuditTargetResult } from './run';
 import { scannerDisplayName } from '../scanners/rules';
@@ -42,7 +43,6 @@ function organizationEntries(result: AuditRunResult): Array<{ audited?: AuditTar
   return keys.filter(k => byKey.has(k)).map(k => byKey.get(k)!);
 }
 
-const ERROR_KINDS: Record<number, string> = { 1: 'ERROR', 2: 'BAD_INPUT', 4: 'CREDENTIALS', 5: 'UNREACHABLE', 6: 'ACCESS_DENIED' };
 
 /** `{ targets: [...], exitCode }` as for one account; each target adds accountName and roleArn, unaudited ones `error` instead of controls. */
 function organizationToJson(result: AuditRunResult): unknown {
@@ -66,7 +66,7 @@ function organizationToJson(result: AuditRunResult): unknown {
         environment: error!.environmentKey,
         roleArn: error!.roleArn ?? null,
         benchmark: error!.benchmark,
-        error: { kind: ERROR_KINDS[error!.exitCode] ?? 'ERROR', exitCode: error!.exitCode, message: error!.message },
+        error: { kind: auditErrorKind(error!.exitCode), exitCode: error!.exitCode, message: error!.message },
       };
     }),
     exitCode: result.exitCode,
@@ -101,7 +101,7 @@ function organizationToText(result: AuditRunResult): string {
       const verdict = r.failed ? 'FAIL' : r.controls.some((_, i) => ['PASS', 'WARN'].includes(worstCell(r, i))) ? 'PASS' : 'NO_DATA';
       return [audited.environment.account ?? '?', audited.accountName ?? '', audited.environment.region ?? '?', ...cells, verdict];
     }
-    return [error!.environment.account ?? '?', error!.accountName ?? '', error!.environment.region ?? '?', ...controls.map(() => '-'), `NOT AUDITED (${ERROR_KINDS[error!.exitCode] ?? 'ERROR'})`];
+    return [error!.environment.account ?? '?', error!.accountName ?? '', error!.environment.region ?? '?', ...controls.map(() => '-'), `NOT AUDITED (${auditErrorKind(error!.exitCode)})`];
   });
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)));
   const fmt = (cells: string[]) => cells.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ').trimEnd();

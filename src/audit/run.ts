@@ -190,7 +190,7 @@ async function runOrganizationAudit(options: AuditRunOptions): Promise<AuditRunR
 }
 
 /** --timeout as the SDK's timeouts (connect: at most 5 s); undefined: the reader's defaults. */
-function liveTimeouts(options: AuditRunOptions): { connectionTimeout: number; requestTimeout: number } | undefined {
+export function liveTimeouts(options: AuditRunOptions): { connectionTimeout: number; requestTimeout: number } | undefined {
   if (options.callTimeoutSeconds === undefined) return undefined;
   const ms = options.callTimeoutSeconds * 1000;
   return { connectionTimeout: Math.min(ms, 5_000), requestTimeout: ms };

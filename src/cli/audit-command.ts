@@ -4,14 +4,18 @@
  * monitoring control, from synthesized templates or from a deployed account.
  */
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from './version';
+import { environmentKey } from '../assembly/cloud-assembly';
 import { AUDIT_EXIT_CODES, AuditFailure, AuditInputError } from '../audit/errors';
-import { auditToJson, auditToText } from '../audit/format';
-import { runAudit } from '../audit/run';
+import { buildEvidence, EvidenceRun } from '../audit/findings';
+import { EVIDENCE_FORMATS, OUTPUT_FORMATS, OutputFormat, isOutputFormat, prepareOutputDir, renderFormat, writeOutputDir } from '../audit/outputs';
+import { AuditRunResult, liveTimeouts, runAudit } from '../audit/run';
+import type { SecurityHubImportResult } from '../audit/security-hub';
 import { CisBenchmarkVersion } from '../catalog';
 import { ALL_SCANNERS, parseScannerList, scannerCliName } from '../scanners/rules';
 import { Scanner } from '../scanners/scanner';
 
-const FORMATS = ['text', 'json'];
+const FORMATS: readonly string[] = OUTPUT_FORMATS;
 const REGION_RE = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
 const ACCOUNT_RE = /^\d{12}$/;
 // IAM role names: 1-64 of letters, digits and +=,.@_- (no path, no ARN).
@@ -31,15 +35,19 @@ Exit codes:
   ${AUDIT_EXIT_CODES.UNREACHABLE}  --live: the AWS endpoint cannot be reached, does not answer within --timeout,
      or hands back a page token it already gave (paging would never end)
   ${AUDIT_EXIT_CODES.ACCESS_DENIED}  --live: access denied (needs the SecurityAudit policy or equivalent read-only permissions)
+  ${AUDIT_EXIT_CODES.SECURITY_HUB}  --security-hub: the findings of at least one target were not imported (Security Hub not
+     enabled there, access denied, refused, or throttled past the retries); the output says which and why
 
 With --organization, unaudited targets decide first: ${AUDIT_EXIT_CODES.ACCESS_DENIED} if a target denied access (role
-refused), else ${AUDIT_EXIT_CODES.CREDENTIALS}, else ${AUDIT_EXIT_CODES.UNREACHABLE}, else ${AUDIT_EXIT_CODES.ERROR}; then ${AUDIT_EXIT_CODES.NON_COMPLIANT} if an audited target fails; else ${AUDIT_EXIT_CODES.OK}.
+refused), else ${AUDIT_EXIT_CODES.CREDENTIALS}, else ${AUDIT_EXIT_CODES.UNREACHABLE}, else ${AUDIT_EXIT_CODES.ERROR}; then ${AUDIT_EXIT_CODES.NON_COMPLIANT} if an audited target fails; else ${AUDIT_EXIT_CODES.OK}. With --security-hub, ${AUDIT_EXIT_CODES.SECURITY_HUB} comes before ${AUDIT_EXIT_CODES.NON_COMPLIANT}.
 
 Examples:
   cis-monitoring audit cdk.out
   cis-monitoring audit cdk.out/MyStack.template.json --scanners security-hub,prowler --format json
   cis-monitoring audit --live --region eu-west-1 --profile audit
   cis-monitoring audit --live --organization --regions us-east-1,eu-west-1 --profile management
+  cis-monitoring audit --live --format html > evidence.html
+  cis-monitoring audit --live --organization --security-hub --output-dir evidence/
 `;
 
 interface AuditCliOptions {
@@ -55,9 +63,11 @@ interface AuditCliOptions {
   readonly accounts?: string;
   readonly concurrency?: string;
   readonly timeout?: string;
+  readonly outputDir?: string;
+  readonly securityHub?: boolean;
 }
 
-type ValidatedOptions = Parameters<typeof runAudit>[0];
+type ValidatedOptions = Parameters<typeof runAudit>[0] & { readonly securityHub?: boolean };
 
 /** Adds the `audit` subcommand to the program. */
 export function registerAudit(program: Command): void {
@@ -70,7 +80,9 @@ export function registerAudit(program: Command): void {
     .option('--profile <profile>', 'shared-config profile to use with --live')
     .option('--scanners <list>', `comma-separated scanners: ${ALL_SCANNERS.map(scannerCliName).join(',')}`, ALL_SCANNERS.map(scannerCliName).join(','))
     .option('--benchmark <version>', `CIS AWS Foundations Benchmark version for control ids and selection (${CisBenchmarkVersion.all().map(v => v.version).join(', ')}; default: the version each stack was built for, from the labels CisMonitoring writes, else ${CisBenchmarkVersion.LATEST.version})`)
-    .option('--format <format>', `output format: ${FORMATS.join(' or ')}`, 'text')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')} (asff, ocsf, csv and html: one finding per account × Region × control, see docs/evidence.md)`, 'text')
+    .option('--output-dir <dir>', 'also write every format of this run into <dir> (created if missing), as cis-monitoring-<time>.{txt,json,asff.json,ocsf.json,csv,html}')
+    .option('--security-hub', 'with --live: import the findings into the Security Hub of each audited account and Region (its own credentials, its default product)')
     .option('--timeout <seconds>', `with --live: seconds an AWS call may wait for an answer, 1-${MAX_TIMEOUT} (default: 30; the SDK tries 3 times, then exit 5)`)
     .option('--organization', 'with --live: audit every active account of the organization (run from the management or a delegated administrator account)')
     .option('--role-name <name>', `with --organization: role to assume in each member account (default: ${DEFAULT_ROLE})`)
@@ -91,12 +103,26 @@ export function registerAudit(program: Command): void {
 async function auditAction(path: string | undefined, options: AuditCliOptions): Promise<number> {
   try {
     const parsed = validate(path, options);
-    const result = await runAudit(parsed);
-    const out = options.format === 'json'
-      ? JSON.stringify(auditToJson(result), null, 2) + '\n'
-      : auditToText(result);
-    process.stdout.write(out);
-    return result.exitCode;
+    const format = options.format as OutputFormat;
+    // Checked before anything is audited, so a bad directory costs no AWS call and loses no finding.
+    const outputDir = options.outputDir === undefined ? undefined : prepareOutputDir(options.outputDir);
+    let result = await runAudit(parsed);
+    const needsEvidence = EVIDENCE_FORMATS.includes(format) || outputDir !== undefined || parsed.securityHub;
+    let run: EvidenceRun | undefined;
+    let securityHub: SecurityHubImportResult[] | undefined;
+    if (needsEvidence) {
+      if (parsed.live && !parsed.organization) result = await withCallerAccount(result, parsed);
+      run = buildEvidence(result, { toolVersion: packageVersion(), scanners: parsed.scanners });
+    }
+    if (parsed.securityHub) securityHub = await importFindings(result, run!, parsed);
+    process.stdout.write(renderFormat(format, result, run, { securityHub }));
+    if (outputDir !== undefined) {
+      const { skipped } = writeOutputDir(outputDir, result, run!, { securityHub });
+      for (const s of skipped) process.stderr.write(`cis-monitoring audit: --output-dir: not written: ${s}\n`);
+    }
+    const importFailed = securityHub?.some(r => r.exitCode !== AUDIT_EXIT_CODES.OK) ?? false;
+    const auditComplete = result.exitCode === AUDIT_EXIT_CODES.OK || result.exitCode === AUDIT_EXIT_CODES.NON_COMPLIANT;
+    return importFailed && auditComplete ? AUDIT_EXIT_CODES.SECURITY_HUB : result.exitCode;
   } catch (e) {
     if (e instanceof AuditFailure) {
       process.stderr.write(`cis-monitoring audit: ${e.message}\n`);
@@ -106,9 +132,50 @@ async function auditAction(path: string | undefined, options: AuditCliOptions): 
   }
 }
 
-function validate(path: string | undefined, options: AuditCliOptions): ValidatedOptions {
-  if (!FORMATS.includes(options.format)) {
-    throw new AuditInputError(`--format "${options.format}" is not supported. Use --format text or --format json.`);
+/**
+ * A single-account live audit reads no account id; evidence findings belong
+ * to one, so ask STS (GetCallerIdentity) and name it in every target.
+ */
+async function withCallerAccount(result: AuditRunResult, options: ValidatedOptions): Promise<AuditRunResult> {
+  if (result.targets.every(t => t.environment.account)) return result;
+  const account = await securityHubModule().callerAccount({ region: options.region, profile: options.profile, timeouts: liveTimeouts(options) });
+  return {
+    ...result,
+    targets: result.targets.map(t => {
+      const environment = { ...t.environment, account: t.environment.account ?? account };
+      return { ...t, environment, environmentKey: environmentKey(environment) };
+    }),
+  };
+}
+
+/** --security-hub: each audited target's findings into its own Security Hub; members through the role they were audited with. */
+async function importFindings(result: AuditRunResult, run: EvidenceRun, options: ValidatedOptions): Promise<SecurityHubImportResult[]> {
+  const roles = new Map<string, string>();
+  for (const t of result.targets) if (t.environment.account && t.roleArn) roles.set(t.environment.account, t.roleArn);
+  for (const e of result.organization?.errors ?? []) if (e.environment.account && e.roleArn) roles.set(e.environment.account, e.roleArn);
+  return securityHubModule().importRun(run, {
+    generatedAt: run.generatedAt,
+    toolVersion: run.tool.version,
+    region: options.region,
+    profile: options.profile,
+    timeouts: liveTimeouts(options),
+    concurrency: options.organization?.concurrency,
+    roleArnOf: account => roles.get(account),
+  });
+}
+
+/** Loaded on first use: it loads the AWS SDK, which a template audit must not pay for at start-up. */
+function securityHubModule(): typeof import('../audit/security-hub') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../audit/security-hub');
+}
+
+function validate(path: string | undefined, options: AuditCliOptions): ValidatedOptions & { securityHub: boolean } {
+  if (!isOutputFormat(options.format)) {
+    throw new AuditInputError(`--format "${options.format}" is not supported. Use one of: ${FORMATS.join(', ')} (for example --format html).`);
+  }
+  if (options.outputDir !== undefined && options.outputDir.trim() === '') {
+    throw new AuditInputError('--output-dir needs a directory, got an empty value. Give a directory such as --output-dir evidence/.');
   }
   let benchmark: CisBenchmarkVersion | undefined;
   try {
@@ -147,7 +214,20 @@ function validate(path: string | undefined, options: AuditCliOptions): Validated
     }
   }
   const organization = validateOrganization(live, options);
-  return { input: path, live, region: options.region, profile: options.profile, benchmark, scanners, organization, callTimeoutSeconds };
+  if (options.securityHub === true && !live) {
+    throw new AuditInputError('--security-hub imports findings into the audited accounts\' Security Hub, so it needs --live (cis-monitoring audit --live --security-hub). A template has no account to import into; use --format asff to write the findings to a file.');
+  }
+  return {
+    input: path,
+    live,
+    region: options.region,
+    profile: options.profile,
+    benchmark,
+    scanners,
+    organization,
+    callTimeoutSeconds,
+    securityHub: options.securityHub === true,
+  };
 }
 
 function validateOrganization(live: boolean, options: AuditCliOptions): ValidatedOptions['organization'] {

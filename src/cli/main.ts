@@ -3,13 +3,12 @@
  * `cis-monitoring`: the command-line companion of the construct library.
  * Each subcommand lives in its own module and registers itself here.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as v8 from 'v8';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
 import { registerReplay } from './replay-command';
 import { registerSql } from './sql-command';
+import { packageVersion } from './version';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -26,15 +25,7 @@ export function createProgram(): Command {
   return program;
 }
 
-/**
- * The version in the package's package.json. The sources (src/cli/), the
- * compiled tree (lib/cli/) and the CLI bundle (lib/bin/) all sit two levels
- * below the package root.
- */
-export function packageVersion(): string {
-  const file = path.join(__dirname, '..', '..', 'package.json');
-  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
-}
+export { packageVersion };
 
 export async function main(argv: string[]): Promise<number> {
   const program = createProgram();

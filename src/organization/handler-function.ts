@@ -88,7 +88,7 @@ export function createHandlerFunction(scope: Construct, props: HandlerFunctionPr
  * floor): the handlers are plain CommonJS on the runtime's AWS SDK v3, so they
  * run on each, and a runtime that is not the newest is a finding (AwsSolutions-L1).
  */
-function newestNodeRuntime(): lambda.Runtime {
+export function newestNodeRuntime(): lambda.Runtime {
   let newest = lambda.Runtime.NODEJS_22_X;
   const version = (r: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(r.name)?.[1] ?? 0);
   for (const value of Object.values(lambda.Runtime)) {

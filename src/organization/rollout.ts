@@ -13,6 +13,8 @@ import { alertDeadLetterQueue } from './dead-letters';
 import { checkHeartbeatInterval } from './heartbeat-monitor';
 import { createAlertPathAlarm } from '../alarm-factory';
 import { CisControl } from '../catalog';
+import { addEvidenceAuditRole } from './evidence-reporter';
+import { compactJoins } from './template-size';
 import { describeValue } from '../catalog/selection';
 import { CisMonitoring, CisMonitoringProps } from '../cis-monitoring';
 import { LABEL_METADATA_KEY } from '../plan/labels';
@@ -180,6 +182,22 @@ export interface CisOrganizationRolloutProps {
    * @default Duration.minutes(15)
    */
   readonly heartbeatInterval?: Duration;
+
+  /**
+   * The account of `CisEvidenceReporter` (usually the security account):
+   * every member gets the read-only audit role
+   * `CisEvidenceReporter.AUDIT_ROLE_NAME`, which only the reporter's role of
+   * that account may assume, and only from within `organizationId`.
+   * @default - no audit role
+   */
+  readonly evidenceReporterAccountId?: string;
+
+  /**
+   * The organization's id (`o-…`): the audit role trusts the reporter only
+   * within it (`aws:PrincipalOrgID`). Required with `evidenceReporterAccountId`.
+   * @default - none
+   */
+  readonly organizationId?: string;
 }
 
 /** CloudFormation's limit on an inline `TemplateBody`, in bytes. */
@@ -290,7 +308,8 @@ export class CisOrganizationRollout extends Construct {
 
     const monitoring = checkMemberMonitoring(props.monitoring, props.memberLogGroupName, regions);
     const forward = checkForwarding(props.securityAccountId, props.securityEventBusName, management, props.heartbeatInterval);
-    const member = this.synthesizeMember(monitoring, props.memberLogGroupName, forward);
+    const audit = checkEvidenceAudit(props.evidenceReporterAccountId, props.organizationId);
+    const member = this.synthesizeMember(monitoring, props.memberLogGroupName, forward, audit);
     this.memberControls = member.controls;
     this.memberTemplateBody = member.body;
     this.memberTemplateSize = Buffer.byteLength(member.body, 'utf8');
@@ -351,7 +370,9 @@ export class CisOrganizationRollout extends Construct {
   }
 
   /** The member stack in an app of its own: environment-agnostic and asset-free. */
-  private synthesizeMember(monitoring: CisMonitoringProps, logGroupName: string | undefined, forward: Forwarding | undefined) {
+  private synthesizeMember(
+    monitoring: CisMonitoringProps, logGroupName: string | undefined, forward: Forwarding | undefined, audit: EvidenceAudit | undefined,
+  ) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-member-'));
     const app = new App({
       outdir,
@@ -365,6 +386,7 @@ export class CisOrganizationRollout extends Construct {
       logGroup: logGroupName ? logs.LogGroup.fromLogGroupName(member, 'TrailLogGroup', logGroupName) : undefined,
     });
     if (forward) forwardToSecurityAccount(member, cis, forward);
+    if (audit) addEvidenceAuditRole(member, audit.reporterAccountId, audit.organizationId);
     let assembly;
     try {
       assembly = app.synth();
@@ -384,6 +406,7 @@ export class CisOrganizationRollout extends Construct {
     fs.rmSync(outdir, { recursive: true, force: true });
     stripNagMetadata(template);
     compactLabels(template);
+    compactJoins(template);
     const body = JSON.stringify(template);
     const problems = memberTemplateProblems(body);
     if (problems.length > 0) {
@@ -487,6 +510,26 @@ function findConstruct(value: unknown, where: string, depth = 0): void {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return; // class instances (controls, durations, exclusions) are data
   for (const [k, v] of Object.entries(value)) findConstruct(v, `${where}.${k}`, depth + 1);
+}
+
+/** Who may audit members for evidence. */
+interface EvidenceAudit {
+  readonly reporterAccountId: string;
+  readonly organizationId: string;
+}
+
+function checkEvidenceAudit(accountId: unknown, organizationId: unknown): EvidenceAudit | undefined {
+  if (accountId === undefined) {
+    if (organizationId !== undefined) throw new Error('organizationId is only used for the evidence audit role: add evidenceReporterAccountId, or remove organizationId.');
+    return undefined;
+  }
+  if (typeof accountId !== 'string' || Token.isUnresolved(accountId) || !ACCOUNT_ID.test(accountId)) {
+    throw new Error(`evidenceReporterAccountId must be the 12-digit id of the account of CisEvidenceReporter, got ${describeValue(accountId)}.`);
+  }
+  if (typeof organizationId !== 'string' || Token.isUnresolved(organizationId) || !/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
+    throw new Error(`evidenceReporterAccountId needs organizationId, the organization's id ("o-" and 10-32 lower-case letters or digits): the audit role trusts the reporter only within it. Got ${describeValue(organizationId)}.`);
+  }
+  return { reporterAccountId: accountId, organizationId };
 }
 
 /** Where members forward to. */

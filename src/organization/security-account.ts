@@ -245,6 +245,7 @@ export class CisSecurityAccount extends Construct {
   public readonly chatDelivery?: CisChatDelivery;
 
   private readonly topics = new Map<CisSeverity, sns.Topic>();
+  private readonly alarmTopics = new Map<CisSeverity, CisAlarmTopic>();
 
   constructor(scope: Construct, id: string, props: CisSecurityAccountProps) {
     super(scope, id);
@@ -309,6 +310,7 @@ export class CisSecurityAccount extends Construct {
     for (const severity of ROUTED) {
       const t = new CisAlarmTopic(this, `${severity.charAt(0)}${severity.slice(1).toLowerCase()}Topic`, { displayName: `CIS organization alerts: ${severity}` });
       this.topics.set(severity, t.topic);
+      this.alarmTopics.set(severity, t);
       alarmTopics.set(severity, t);
     }
     const critical = alarmTopics.get(CisSeverity.CRITICAL)!;
@@ -407,6 +409,15 @@ export class CisSecurityAccount extends Construct {
     if (chatFormat) {
       this.chatDelivery = new CisChatDelivery(this, 'Chat', { ...props.chatDelivery, topics: ROUTED.map(s => this.topicFor(s)) });
     }
+  }
+
+  /**
+   * The topic of a severity with its key, for constructs of this library that
+   * publish to it (the evidence reporter).
+   * @internal
+   */
+  public _alarmTopicFor(severity: CisSeverity): CisAlarmTopic {
+    return this.alarmTopics.get(severity === CisSeverity.INFORMATIONAL ? CisSeverity.LOW : severity)!;
   }
 
   /** The topic of a severity (INFORMATIONAL shares the LOW topic). */

@@ -428,7 +428,7 @@ describe('CLI flags: bad input exits 2 and says what to do', () => {
   });
 
   test.each([
-    [['--format', 'xml'], /--format "xml" is not supported\. Use --format text or --format json\./],
+    [['--format', 'xml'], /--format "xml" is not supported\. Use one of: text, json, asff, ocsf, csv, html \(for example --format html\)\./],
     [['--scanners', 'prowler,nessus'], /--scanners: Unknown scanner "nessus" in "prowler,nessus"\. Accepted: security-hub, prowler, steampipe, cloudsploit\./],
     [['--scanners', ''], /--scanners: The scanner list "" is empty/],
     [['--benchmark', '9.9.9'], /--benchmark: Unknown CIS AWS Foundations Benchmark version "9\.9\.9"\. Known versions: 1\.2\.0/],

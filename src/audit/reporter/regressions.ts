@@ -1,0 +1,124 @@
+/**
+ * What changed since the reporter's previous run, and the alerts it sends:
+ * a control that regressed from PASSED to FAILED, and a target that became
+ * unauditable (denied, unreachable). One message per severity and run, so a
+ * rollback that breaks a control in a thousand accounts is one page, not a
+ * thousand; each message lists the first items and says how many there are.
+ */
+import { ComplianceStatus, EvidenceFinding, EvidenceTarget } from '../findings';
+
+/** What the reporter keeps between runs (state/last-run.json in its bucket). */
+export interface RunState {
+  readonly runId: string;
+  readonly generatedAt: string;
+  /** Finding id → status. */
+  readonly statuses: Readonly<Record<string, ComplianceStatus>>;
+  /** Environments (`aws://account/region`) that could not be audited. */
+  readonly unauditable: readonly string[];
+}
+
+export interface Regression {
+  readonly findingId: string;
+  readonly environment: string;
+  readonly accountName?: string;
+  readonly controlKey: string;
+  readonly requirement: string;
+  readonly title: string;
+  readonly severity: string;
+  readonly reason: string;
+}
+
+export interface NewlyUnauditable {
+  readonly environment: string;
+  readonly accountName?: string;
+  readonly kind: string;
+  readonly message: string;
+}
+
+export interface Changes {
+  readonly regressions: readonly Regression[];
+  readonly unauditable: readonly NewlyUnauditable[];
+}
+
+/** Severity of the alert for targets that became unauditable: the evidence for every control there is gone. */
+export const UNAUDITABLE_SEVERITY = 'HIGH';
+/** Items listed per message (the count is always given). */
+export const ITEMS_PER_MESSAGE = 50;
+
+/** The regression a finding is, if it is one (the report streams findings and asks one at a time). */
+export function regressionOf(previous: RunState | undefined, f: EvidenceFinding): Regression | undefined {
+  if (!f.audited || f.status !== 'FAILED') return undefined;
+  const before = previous?.statuses[f.id];
+  if (before !== 'PASSED' && before !== 'WARNING') return undefined;
+  return {
+    findingId: f.id,
+    environment: f.environment,
+    accountName: f.accountName,
+    controlKey: f.controlKey,
+    requirement: f.requirement,
+    title: f.title,
+    severity: f.severity,
+    reason: f.statusReason,
+  };
+}
+
+/** Targets not audited now that were audited (or unknown) in the previous run. */
+export function newlyUnauditable(previous: RunState | undefined, targets: readonly EvidenceTarget[]): NewlyUnauditable[] {
+  const wasUnauditable = new Set(previous?.unauditable ?? []);
+  return targets
+    .filter(t => !t.audited && !wasUnauditable.has(t.environment))
+    .map(t => ({ environment: t.environment, accountName: t.accountName, kind: t.error?.kind ?? 'ERROR', message: t.error?.message ?? '' }));
+}
+
+export interface AlertMessage {
+  readonly severity: string;
+  /** At most 100 characters (SNS). */
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** One message per severity that has something to say. */
+export interface AlertContext {
+  readonly reportKey: string;
+  readonly bucket: string;
+  readonly generatedAt: string;
+  readonly benchmark: string;
+}
+
+export function alertMessages(changes: Changes, context: AlertContext): AlertMessage[] {
+  const where = `Report: s3://${context.bucket}/${context.reportKey} (run of ${context.generatedAt}, CIS AWS Foundations Benchmark v${context.benchmark}).`;
+  const bySeverity = new Map<string, string[]>();
+  const counts = new Map<string, { regressions: number; unauditable: number }>();
+  const add = (severity: string, line: string, kind: 'regressions' | 'unauditable') => {
+    bySeverity.set(severity, [...bySeverity.get(severity) ?? [], line]);
+    const c = counts.get(severity) ?? { regressions: 0, unauditable: 0 };
+    c[kind]++;
+    counts.set(severity, c);
+  };
+  for (const r of changes.regressions) {
+    add(r.severity, `- ${r.requirement} (${r.controlKey}) in ${r.environment}${r.accountName ? ` (${r.accountName})` : ''}: PASSED → FAILED. ${r.reason}`, 'regressions');
+  }
+  for (const u of changes.unauditable) {
+    add(UNAUDITABLE_SEVERITY, `- ${u.environment}${u.accountName ? ` (${u.accountName})` : ''} can no longer be audited (${u.kind}): ${u.message}`, 'unauditable');
+  }
+  const order = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
+  return [...bySeverity.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b)).map(severity => {
+    const lines = bySeverity.get(severity)!;
+    const c = counts.get(severity)!;
+    const parts = [
+      c.regressions ? `${c.regressions} CIS control${c.regressions === 1 ? '' : 's'} regressed to FAILED` : '',
+      c.unauditable ? `${c.unauditable} target${c.unauditable === 1 ? '' : 's'} unauditable` : '',
+    ].filter(Boolean);
+    const subject = `[${severity}] CIS evidence: ${parts.join(', ')}`.slice(0, 100);
+    const shown = lines.slice(0, ITEMS_PER_MESSAGE);
+    const body = [
+      `${parts.join(' and ')} since the previous run.`,
+      '',
+      ...shown,
+      ...(lines.length > shown.length ? [`… and ${lines.length - shown.length} more, listed in the report.`] : []),
+      '',
+      where,
+    ].join('\n');
+    return { severity, subject, body };
+  });
+}
