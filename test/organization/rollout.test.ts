@@ -24,6 +24,13 @@ function rollout(props: Partial<CisOrganizationRolloutProps> = {}, stack = mgmtS
   });
 }
 
+/** A rollout in a synthesized app: the member template is known once the app is synthesized. */
+function synthesized(props: Partial<CisOrganizationRolloutProps> = {}, stack = mgmtStack()): CisOrganizationRollout {
+  const r = rollout(props, stack);
+  App.of(stack)!.synth();
+  return r;
+}
+
 describe('defaults: one OU, one Region, members with their own trail', () => {
   const stack = mgmtStack();
   const r = rollout({}, stack);
@@ -67,7 +74,7 @@ describe('defaults: one OU, one Region, members with their own trail', () => {
   });
 
   test('member warnings surface on the rollout (emails need confirming in every member)', () => {
-    Annotations.fromStack(stack).hasWarning('/Mgmt/Members', Match.stringLikeRegexp('Member stack: Only email subscriptions'));
+    Annotations.fromStack(stack).hasWarning('/Mgmt/Members', Match.stringLikeRegexp('^Only email subscriptions: .* \\[member stack Cis\\] \\[ack: cdk-cis-monitoring:emailOnly\\]$'));
   });
 });
 
@@ -103,7 +110,7 @@ describe('options', () => {
   });
 
   test('monitoring options reach the members (version, controls, exclusions, real-time rules)', () => {
-    const r = rollout({
+    const r = synthesized({
       memberLogGroupName: 'trail',
       monitoring: {
         benchmarkVersion: CisBenchmarkVersion.V1_4_0,
@@ -123,7 +130,7 @@ describe('options', () => {
 
   test('a member template over 51,200 bytes goes through an S3 asset of the management stack (AUTO)', () => {
     const stack = mgmtStack();
-    const r = rollout({ monitoring: { dashboard: true, realtimeRules: true, investigationQueries: true, emailAddresses: ['a@example.com'] } }, stack);
+    const r = synthesized({ monitoring: { dashboard: true, realtimeRules: true, investigationQueries: true, emailAddresses: ['a@example.com'] } }, stack);
     expect(r.memberTemplateSize).toBeGreaterThan(MAX_TEMPLATE_BODY);
     expect(r.inlineTemplate).toBe(false);
     Template.fromStack(stack).hasResourceProperties('AWS::CloudFormation::StackSet', { TemplateURL: Match.anyValue(), TemplateBody: Match.absent() });
@@ -131,8 +138,8 @@ describe('options', () => {
   });
 
   test('TEMPLATE_BODY refuses a template that is too big, with the size and the fixes', () => {
-    expect(() => rollout({ templateDelivery: MemberTemplateDelivery.TEMPLATE_BODY, monitoring: { dashboard: true, realtimeRules: true, emailAddresses: ['a@example.com'] } }))
-      .toThrow(/The member template is \d+ bytes; CloudFormation takes at most 51200 inline.*dashboard: false.*S3_ASSET/);
+    expect(() => synthesized({ templateDelivery: MemberTemplateDelivery.TEMPLATE_BODY, monitoring: { dashboard: true, realtimeRules: true, emailAddresses: ['a@example.com'] } }))
+      .toThrow(/The member stack template of Mgmt\/Members is \d+ bytes; CloudFormation takes at most 51200 inline.*dashboard: false.*S3_ASSET/);
   });
 
   test('S3_ASSET always uses a template URL', () => {
