@@ -5,7 +5,7 @@ import {
   Annotations, DockerImageAssetLocation, DockerImageAssetSource, FileAssetLocation, FileAssetPackaging, FileAssetSource, ISynthesisSession,
   Stack, StackSynthesizer,
 } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { SEPARATE_REGISTRY } from '../app-registry';
 import { LABEL_METADATA_KEY } from '../plan/labels';
 
@@ -135,7 +135,7 @@ export class StackSetMemberStack extends Stack {
   /**
    * The member's annotations are not in any artifact (the member has none):
    * they go on the owner, each once, the text first (so cdk-nag 2's rule id
-   * still leads) and the member construct after it.
+   * still leads) and the member construct's path after it (`[in <path>]`).
    */
   private reemitMessages(): void {
     for (const c of this.node.findAll()) {
@@ -145,8 +145,8 @@ export class StackSetMemberStack extends Stack {
         if (!level) continue;
         const raw = String(m.data);
         const ack = /\s*\[ack: ([^\]]+)\]$/.exec(raw);
-        const text = ack ? raw.slice(0, ack.index) : raw;
-        const where = c === this ? '' : ` [${this.what} ${relativePath(this, c)}]`;
+        const text = (ack ? raw.slice(0, ack.index) : raw).trim();
+        const where = ` [in ${c.node.path}]`;
         this.emit(level, `${text}${where}`, ack?.[1]);
       }
     }
@@ -161,10 +161,6 @@ export class StackSetMemberStack extends Stack {
     else if (id) a.addWarningV2(id, message);
     else a.addWarning(message);
   }
-}
-
-function relativePath(stack: Stack, c: IConstruct): string {
-  return c.node.path.slice(stack.node.path.length + 1);
 }
 
 /** Writes the template and hands it over; never emits a stack artifact, and refuses assets. */

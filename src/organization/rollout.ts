@@ -228,6 +228,8 @@ const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
 /** The member stack's name: every member alarm name starts with `<it>-Cis-` unless `monitoring.alarmNamePrefix` says otherwise. */
 const MEMBER_STACK_NAME = 'CisMonitoringMember';
+const FORWARD_ROLE_REASON = 'The role allows one action (events:PutEvents) on one resource (the security account\'s bus) and belongs to this stack alone; inline, it keeps the StackSet member template within the 51,200 bytes CloudFormation takes inline.';
+const FORWARD_DLQ_REASON = 'The queue is the dead-letter queue of the forward rules\' EventBridge targets (their DeadLetterConfig); cdk-nag recognizes only SQS redrive policies as dead-letter use. Its depth raises the forward-dead-letters alarm.';
 /** Controls whose CloudTrail events reach EventBridge (also) in us-east-1 only. */
 const GLOBAL_REGIONALITIES = [EventRegionality.GLOBAL, EventRegionality.MIXED];
 
@@ -646,8 +648,9 @@ function forwardToSecurityAccount(member: Stack, wiring: ForwardWiring): void {
     inlinePolicies: { PutEvents: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [arn] })] }) },
   });
   suppressNagFindings(role.node.defaultChild as CfnResource, forPacks(COMPLIANCE_PACKS, 'IAMNoInlinePolicy',
-    'The role allows one action (events:PutEvents) on one resource (the security account\'s bus) and belongs to this stack alone; inline, it keeps the StackSet member template within the 51,200 bytes CloudFormation takes inline.'));
+    FORWARD_ROLE_REASON));
   const deadLetters = alertDeadLetterQueue(member, 'ForwardDeadLetters');
+  suppressNagFindings(deadLetters.queue.node.defaultChild as CfnResource, [{ id: 'AwsSolutions-SQS3', reason: FORWARD_DLQ_REASON }]);
   const target = new targets.EventBus(bus, { role: role.withoutPolicyUpdates(), deadLetterQueue: deadLetters.forTargets });
   new events.Rule(member, 'ForwardAlarmStateChanges', {
     description: 'CIS alarm state changes to the security account',

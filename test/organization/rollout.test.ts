@@ -74,7 +74,7 @@ describe('defaults: one OU, one Region, members with their own trail', () => {
   });
 
   test('member warnings surface on the rollout (emails need confirming in every member)', () => {
-    Annotations.fromStack(stack).hasWarning('/Mgmt/Members', Match.stringLikeRegexp('^Only email subscriptions: .* \\[member stack Cis\\] \\[ack: cdk-cis-monitoring:emailOnly\\]$'));
+    Annotations.fromStack(stack).hasWarning('/Mgmt/Members', Match.stringLikeRegexp('^Only email subscriptions: .* \\[in Mgmt/Members/MemberStack/Cis\\] \\[ack: cdk-cis-monitoring:emailOnly\\]$'));
   });
 });
 
