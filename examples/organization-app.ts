@@ -71,6 +71,9 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
     failureTolerancePercentage: 10,
     securityAccountId: ORGANIZATION.securityAccountId,
     securityEventBusName: 'cis-monitoring',
+    // The security account's queue subscribes to each member's topic (named cis-monitoring-alarms): SNS confirms it
+    // by itself, so Security Hub finds a confirmed subscriber in every member without anyone clicking an email link.
+    securityAccountSubscription: true,
     monitoring: {
       emailAddresses: ['security-alerts@example.com'],
       alarmDescription: { tags: { scope: 'member' } },
@@ -91,6 +94,8 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
     // The dead man's switch: every member account of the rollout's OUs sends a heartbeat every 15 minutes (the rollout's
     // default); one silent for 30 minutes in this Region is reported to the CRITICAL topic.
     memberHeartbeats: { organizationalUnitIds: ORGANIZATION.workloadOus },
+    // Subscribes a queue of this account to each member's alarm topic on the member's first heartbeat.
+    memberTopicSubscriptions: { memberTopicName: 'cis-monitoring-alarms' },
   });
   central.topicFor(CisSeverity.CRITICAL).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
   central.topicFor(CisSeverity.HIGH).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));

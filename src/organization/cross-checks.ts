@@ -203,7 +203,8 @@ function heartbeatFindings(r: RolloutFacts, s: SecurityAccountFacts): Array<[str
   const targets = targetSummary(r);
   const expected = targetSummary({ organizationalUnitIds: hb.organizationalUnitIds, accountIds: hb.accountIds, accountFilter: hb.accountFilter });
   // Compared with every rollout of the app that forwards to this bus: their targets together are what should send heartbeats.
-  const senders = registry(r.construct).rollouts.filter(o => o.forward && o.forward.accountId === f.accountId && o.forward.eventBusName === f.eventBusName);
+  const senders = registry(r.construct).rollouts
+    .filter(o => o.forward && o.forward.accountId === f.accountId && o.forward.eventBusName === f.eventBusName);
   const sentOus = new Set(senders.flatMap(o => o.organizationalUnitIds));
   const notSent = hb.organizationalUnitIds.filter(o => !sentOus.has(o));
   const notExpected = r.organizationalUnitIds.filter(o => !hb.organizationalUnitIds.includes(o));

@@ -407,7 +407,7 @@ export class CisOrganizationRollout extends Construct {
     });
 
     if (globalEvents) {
-      const controls = cis.controls.filter(c => GLOBAL_REGIONALITIES.includes(CONTROL_METADATA[c.key]?.regionality?.regionality ?? EventRegionality.REGIONAL));
+      const controls = cis.controls.filter(c => isGlobalServiceControl(c.key));
       this.globalMember = new StackSetMemberStack(this, 'GlobalEventsMemberStack', {
         stackName: `${MEMBER_STACK_NAME}GlobalEvents`, owner: this, what: `${GLOBAL_EVENTS_REGION} member stack`, delivery,
       });
@@ -690,8 +690,8 @@ function allowSecurityAccountToSubscribe(topic: sns.ITopic, securityAccountId: s
     actions: ['sns:Subscribe'],
     resources: [topic.topicArn],
     conditions: {
-      'StringEquals': { 'sns:Protocol': 'sqs' },
-      'ArnLike': { 'sns:Endpoint': Fn.sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:${securityAccountId}:*`) },
+      StringEquals: { 'sns:Protocol': 'sqs' },
+      ArnLike: { 'sns:Endpoint': Fn.sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:${securityAccountId}:*`) },
     },
   }));
 }
@@ -748,13 +748,16 @@ function checkGlobalEvents(scope: Construct, on: unknown, monitoring: CisMonitor
     return true;
   }
   if (monitoring.realtimeRules && outside) {
-    const global = Object.entries(CONTROL_METADATA)
-      .filter(([, m]) => GLOBAL_REGIONALITIES.includes(m.regionality?.regionality ?? EventRegionality.REGIONAL))
-      .map(([key]) => key);
+    const global = Object.keys(CONTROL_METADATA).filter(isGlobalServiceControl);
     Annotations.of(scope).addWarningV2('cdk-cis-monitoring:memberGlobalEvents',
       `Members run real-time rules in ${regions.join(', ')}, but events of IAM, AWS Organizations, the STS global endpoint and console sign-in reach EventBridge in ${GLOBAL_EVENTS_REGION} only, so the rules of ${global.join(', ')} never see them (their alarms, fed by the multi-Region trail, still do). Set globalServiceEventRules: true to add a rules-only ${GLOBAL_EVENTS_REGION} member, or acknowledge this warning.`);
   }
   return false;
+}
+
+/** Whether a control's CloudTrail events reach EventBridge (also) in us-east-1 only. */
+function isGlobalServiceControl(key: string): boolean {
+  return GLOBAL_REGIONALITIES.includes(CONTROL_METADATA[key]?.regionality?.regionality ?? EventRegionality.REGIONAL);
 }
 
 /** The members' exclusions that concern the given controls, narrowed to them (an exclusion must name only deployed controls). */

@@ -328,6 +328,7 @@ describe('members forward to the security account', () => {
     securityAccountId: SECURITY,
     monitoring: { emailAddresses: ['a@example.com'], realtimeRules: true },
   });
+  App.of(stack)!.synth();
   const member = Template.fromJSON(JSON.parse(r.memberTemplateBody));
 
   const BUS = { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:${SECURITY}:event-bus/cis-monitoring` };
