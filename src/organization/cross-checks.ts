@@ -270,7 +270,7 @@ function sharedAccounts(a: RolloutFacts, b: RolloutFacts): string | undefined {
     const both = [...listed(b)].filter(inA);
     return both.length > 0 ? `${scope}, and ${both.join(', ')} ${both.length > 1 ? 'are' : 'is'} in both` : undefined;
   }
-  return `${scope}, so every account there gets both member stacks`;
+  return sameOus.length > 0 ? `${scope}, so every account there gets both member stacks` : scope;
 }
 
 /** The error when two rollouts' members would collide in an account they both reach, or undefined. */
@@ -281,28 +281,30 @@ function rolloutCollision(a: RolloutFacts, b: RolloutFacts): string | undefined 
   if (regions.length === 0) return undefined;
   const shared = sharedAccounts(a, b);
   if (!shared) return undefined;
-  const clashes: string[] = [];
-  const fixes: string[] = [];
-  // Alarm names are unique per account and Region; the forward dead-letter alarm carries the prefix too.
-  if (a.alarmNamePrefix === b.alarmNamePrefix) {
-    const examples = [`${a.alarmNamePrefix}<control>`, ...(a.forward || b.forward ? [`${a.alarmNamePrefix}forward-dead-letters`] : [])];
-    clashes.push(`the same alarm names (${examples.join(', ')})`);
-    fixes.push('give one of them a different monitoring.alarmNamePrefix');
+  const clashes: Array<{ what: string; then: string; fix: string }> = [];
+  const failsToDeploy = 'the second stack instance fails to deploy ("already exists") and leaves that account without it';
+  // Alarm names are unique per account and Region: the control alarms of a full member, and the
+  // forward dead-letter alarm of any member that forwards (the rules-only us-east-1 one too).
+  const full = regions.filter(x => a.regions.includes(x) && b.regions.includes(x));
+  const alarms = (r: RolloutFacts, region: string) => [
+    ...(r.regions.includes(region) ? [`${r.alarmNamePrefix}<control>`] : []),
+    ...(r.forward ? [`${r.alarmNamePrefix}forward-dead-letters`] : []),
+  ];
+  const sameAlarms = a.alarmNamePrefix !== b.alarmNamePrefix ? [] : [...new Set(regions.flatMap(x => alarms(a, x).filter(n => alarms(b, x).includes(n))))];
+  if (sameAlarms.length > 0) {
+    clashes.push({ what: `the same alarm names (${sameAlarms.join(', ')})`, then: failsToDeploy, fix: 'a different monitoring.alarmNamePrefix' });
   }
-  const bothMetrics = a.regions.some(x => b.regions.includes(x));
-  if (bothMetrics && a.metricNamespace === b.metricNamespace) {
-    clashes.push(`the same metrics (namespace ${a.metricNamespace}), so each alarm would count the other's events`);
-    fixes.push('a different monitoring.metricNamespace');
+  if (full.length > 0 && a.metricNamespace === b.metricNamespace) {
+    clashes.push({ what: `the same metrics (namespace ${a.metricNamespace})`, then: 'each alarm would also count the other stack\'s events', fix: 'a different monitoring.metricNamespace' });
   }
-  if (a.memberTopicName && a.memberTopicName === b.memberTopicName) {
-    clashes.push(`the same topic name ${a.memberTopicName}`);
-    fixes.push('a different memberTopicName');
+  if (full.length > 0 && a.memberTopicName && a.memberTopicName === b.memberTopicName) {
+    clashes.push({ what: `the same topic name (${a.memberTopicName})`, then: failsToDeploy, fix: 'a different memberTopicName' });
   }
   if (clashes.length === 0) return undefined;
   // Report the pair once, on the first rollout of the two.
   const reg = registry(a.construct);
   if (reg.rollouts.indexOf(a) > reg.rollouts.indexOf(b)) return undefined;
-  return `This rollout and ${b.construct.node.path} reach the same accounts: ${shared}. In ${regions.join(', ')} their member stacks would create ${clashes.join(', and ')}; the second stack instance fails to deploy (CloudFormation: "already exists") and that account is left without it. Target disjoint organizational units or accounts (accountIds with accountFilter DIFFERENCE), or ${fixes.join(', ')}${fixes.length > 1 ? ' respectively' : ''} for the second rollout.`;
+  return `This rollout and ${b.construct.node.path} reach the same accounts: ${shared}. In ${regions.join(', ')} both member stacks would create ${clashes.map(c => `${c.what}: ${c.then}`).join('; and ')}. Target disjoint organizational units or accounts (accountIds with accountFilter DIFFERENCE), or give the second rollout ${clashes.map(c => c.fix).join(' and ')}.`;
 }
 
 function chatFindings(c: ChatConfigurationFacts): Findings {
