@@ -295,7 +295,9 @@ function rolloutCollision(a: RolloutFacts, b: RolloutFacts): string | undefined 
     clashes.push({ what: `the same alarm names (${sameAlarms.join(', ')})`, then: failsToDeploy, fix: 'a different monitoring.alarmNamePrefix' });
   }
   if (full.length > 0 && a.metricNamespace === b.metricNamespace) {
-    clashes.push({ what: `the same metrics (namespace ${a.metricNamespace})`, then: 'each alarm would also count the other stack\'s events', fix: 'a different monitoring.metricNamespace' });
+    clashes.push({
+      what: `the same metrics (namespace ${a.metricNamespace})`, then: 'each alarm would also count the other stack\'s events', fix: 'a different monitoring.metricNamespace',
+    });
   }
   if (full.length > 0 && a.memberTopicName && a.memberTopicName === b.memberTopicName) {
     clashes.push({ what: `the same topic name (${a.memberTopicName})`, then: failsToDeploy, fix: 'a different memberTopicName' });
