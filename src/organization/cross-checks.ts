@@ -290,7 +290,8 @@ function rolloutCollision(a: RolloutFacts, b: RolloutFacts): string | undefined 
     ...(r.regions.includes(region) ? [`${r.alarmNamePrefix}<control>`] : []),
     ...(r.forward ? [`${r.alarmNamePrefix}forward-dead-letters`] : []),
   ];
-  const sameAlarms = a.alarmNamePrefix !== b.alarmNamePrefix ? [] : [...new Set(regions.flatMap(x => alarms(a, x).filter(n => alarms(b, x).includes(n))))];
+  const sameAlarms = a.alarmNamePrefix !== b.alarmNamePrefix ? []
+    : [...new Set(regions.flatMap(x => alarms(a, x).filter(n => alarms(b, x).includes(n))))];
   if (sameAlarms.length > 0) {
     clashes.push({ what: `the same alarm names (${sameAlarms.join(', ')})`, then: failsToDeploy, fix: 'a different monitoring.alarmNamePrefix' });
   }
