@@ -98,11 +98,12 @@ export class HeartbeatMonitor extends Construct {
       `arn:${stack.partition}:organizations::*:ou/${props.organizationId}/*`,
       `arn:${stack.partition}:organizations::*:root/${props.organizationId}/*`,
     ];
+    const memberTopics = `arn:${stack.partition}:sns:${stack.region}:*:${props.subscription?.memberTopicName}`;
     if (props.subscription) {
       // Members' topics of that name in this Region, any account: the topic policy of each admits only this account.
       statements.push(new iam.PolicyStatement({
         actions: ['sns:Subscribe'],
-        resources: [`arn:${stack.partition}:sns:${stack.region}:*:${props.subscription.memberTopicName}`],
+        resources: [memberTopics],
         conditions: { StringEquals: { 'sns:Protocol': 'sqs', 'sns:Endpoint': props.subscription.queue.queueArn } },
       }));
       environment.MEMBER_TOPIC_ARN = `arn:${stack.partition}:sns:${stack.region}:{account}:${props.subscription.memberTopicName}`;
@@ -127,7 +128,7 @@ export class HeartbeatMonitor extends Construct {
       appliesTo: [
         'Action::kms:GenerateDataKey*',
         ...(props.organizationsRoleArn ? [] : ['Resource::*', ...organizationResources.map(r => `Resource::${r.replace(stack.partition, '<AWS::Partition>')}`)]),
-        ...(props.subscription ? [`Resource::arn:<AWS::Partition>:sns:<AWS::Region>:*:${props.subscription.memberTopicName}`] : []),
+        ...(props.subscription ? [`Resource::${memberTopics.replace(stack.partition, '<AWS::Partition>').replace(stack.region, Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region)}`] : []),
       ],
       reason: POLICY_REASON,
     }]);

@@ -202,7 +202,7 @@ function createHeartbeatMonitor(deps) {
     if (n > MAX_LISTED) lines.push([`... and ${n - MAX_LISTED} more (table ${config.table}).`]);
     if (kind === 'unsubscribed') {
       lines.push(['What to check: the member\'s stack instance of the CIS StackSet in this Region (securityAccountSubscription and',
-        ' memberTopicName of the rollout: the topic ', { v: config.subscription ? config.subscription.topicArn : '' }, ' must exist and its policy must let this',
+        ' memberTopicName of the rollout: the topic ', { v: config.subscription ? config.subscription.topicArn.replace('{account}', '<account>') : '' }, ' must exist and its policy must let this',
         ' account subscribe), and memberTopicSubscriptions.memberTopicName of CisSecurityAccount.']);
     }
     if (kind === 'silent') {
