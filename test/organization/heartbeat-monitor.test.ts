@@ -239,8 +239,8 @@ describeIfPython('the heartbeat monitor against moto (Organizations, DynamoDB, S
     const topicOf = async (account: string) => {
       // moto acts as the account whose AssumeRole credentials are used (it does not evaluate trust policies).
       const c = (await client(STSClient).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`, RoleSessionName: 'setup' }))).Credentials!;
-      const credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
-      return (await new SNSClient({ endpoint: moto.endpoint, region: REGION, credentials }).send(new CreateTopicCommand({ Name: 'cis-monitoring-alarms' }))).TopicArn!;
+      const memberCredentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
+      return (await new SNSClient({ endpoint: moto.endpoint, region: REGION, credentials: memberCredentials }).send(new CreateTopicCommand({ Name: 'cis-monitoring-alarms' }))).TopicArn!;
     };
     const appA = await topicOf(members['app-a']);
     await topicOf(members['app-b']);
