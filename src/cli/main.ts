@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
+import { registerMemberTemplate } from './member-template-command';
 import { registerReplay } from './replay-command';
 import { registerSql } from './sql-command';
 
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerReplay(program);
   registerAudit(program);
   registerSql(program);
+  registerMemberTemplate(program);
   return program;
 }
 
