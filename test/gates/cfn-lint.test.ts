@@ -14,6 +14,7 @@ import { buildDemoApp } from '../../examples/demo-app';
 import { buildOrganizationApp } from '../../examples/organization-app';
 import { buildRealtimeApp } from '../../examples/realtime-app';
 import { CisBenchmarkVersion, CisMonitoring } from '../../src';
+import { main } from '../../src/cli/main';
 import { pythonTool } from '../support/python-tools';
 
 interface LintMatch { Level: string; Rule: { Id: string }; Message: string; Location: { Path: string[] } }
@@ -58,9 +59,9 @@ test('the real-time example (both regions) has no cfn-lint error', () => {
 
 test('the organization example (management, StackSet and security stacks, and the member template it deploys) has no cfn-lint error', () => {
   const { app, rollout } = buildOrganizationApp(path.join(tmp, 'organization'));
+  const templates = synthTemplates(app);
   const member = path.join(tmp, 'organization-member.template.json');
   fs.writeFileSync(member, rollout.memberTemplateBody);
-  const templates = synthTemplates(app);
   expect(templates.map(t => path.basename(t)).sort()).toEqual([
     'CisOrganizationManagement.template.json', 'CisOrganizationMembers.template.json', 'CisOrganizationSecurity.template.json',
   ]);
@@ -79,6 +80,26 @@ test('oldest version on an existing log group has no cfn-lint error', () => {
   });
   const [template] = synthTemplates(app);
   expect(errorsOf(lint(template))).toEqual([]);
+});
+
+test('what `cis-monitoring member-template` writes for CfCT and LZA (own trail, an existing log group, the us-east-1 rules-only member) has no cfn-lint error', async () => {
+  const cases: Array<[string, string[]]> = [
+    ['own-trail', ['--realtime-rules', '--security-account', '222222222222', '--security-account-subscription', '--email', 'a@example.com']],
+    ['log-group', ['--benchmark', '1.4.0', '--log-group', 'aws-controltower/CloudTrailLogs', '--email', 'a@example.com']],
+    ['global-events', ['--realtime-rules', '--global-service-event-rules', '--security-account', '222222222222', '--part', 'global-events']],
+  ];
+  for (const [name, args] of cases) {
+    const file = path.join(tmp, `cli-${name}.template.json`);
+    // The CLI's own entry point; it reports on stderr, which is kept quiet here.
+    const errWrite = process.stderr.write;
+    process.stderr.write = (() => true) as any;
+    try {
+      expect({ name, code: await main(['member-template', '--output', file, ...args]) }).toEqual({ name, code: 0 });
+    } finally {
+      process.stderr.write = errWrite;
+    }
+    expect({ name, errors: errorsOf(lint(file)) }).toEqual({ name, errors: [] });
+  }
 });
 
 test('the gate is live: a broken template is reported', () => {
