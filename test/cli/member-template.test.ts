@@ -7,6 +7,7 @@
  * (cfn-lint: test/gates/cfn-lint.test.ts; the real Prowler against moto:
  * test/scanners/prowler-real.test.ts.)
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,6 +22,12 @@ import { registerMemberTemplate } from '../../src/cli/member-template-command';
 import { memberTemplateViolations } from '../support/member-template';
 
 interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
+
+const BIN = path.resolve(__dirname, '..', '..', 'lib', 'bin', 'cis-monitoring.js');
+const bundled = fs.existsSync(BIN);
+if (!bundled && process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0') {
+  throw new Error('lib/bin/cis-monitoring.js is missing: the build (post-compile) bundles it');
+}
 
 /** `cis-monitoring member-template <args>` in-process, with captured streams. */
 async function memberTemplate(...args: string[]): Promise<Run> {
@@ -137,6 +144,13 @@ describe('the template is the one the construct deploys', () => {
     expect(warnings).toContain('warning: Only email subscriptions: each stays pending until its owner clicks the confirmation link, and Security Hub counts only confirmed subscribers. Confirm them after deploying, or add a non-email subscription. [in CisMemberTemplate/Members/MemberStack/Cis]');
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).Resources).toBeDefined();
   });
+});
+
+(bundled ? test : test.skip)('the bundled CLI (lib/bin, as installed) writes the same template, with aws-cdk-lib from the installing project', () => {
+  const args = ['member-template', '--compact', '--security-account', '222222222222', '--security-account-subscription'];
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(r.stdout).toBe(constructBody({ securityAccountId: '222222222222', securityAccountSubscription: true, monitoring: {} }));
 });
 
 describe('bad input: exit code 2 and one line naming the problem', () => {
