@@ -92,3 +92,8 @@ test('the Audit account: a bus in both Regions members send from, heartbeats and
     t.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', stack.region === LANDING_ZONE.homeRegion ? 1 : 0);
   }
 });
+
+test('deployment order: the members\' StackSets after the security stacks whose bus they forward to', () => {
+  const deps = assembly.getStackByName('CisControlTowerMembers').dependencies.map(d => d.id).sort();
+  expect(deps).toEqual(built.security.map(s => s.stack.artifactId).sort());
+});
