@@ -94,6 +94,6 @@ test('the Audit account: a bus in both Regions members send from, heartbeats and
 });
 
 test('deployment order: the members\' StackSets after the security stacks whose bus they forward to', () => {
-  const deps = assembly.getStackByName('CisControlTowerMembers').dependencies.map(d => d.id).sort();
+  const deps = assembly.getStackByName('CisControlTowerMembers').dependencies.map(d => d.id).filter(id => !id.endsWith('.assets')).sort();
   expect(deps).toEqual(built.security.map(s => s.stack.artifactId).sort());
 });
