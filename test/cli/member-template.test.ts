@@ -146,6 +146,35 @@ describe('the template is the one the construct deploys', () => {
   });
 });
 
+test('the command lines of docs/control-tower.md run as written (with a rollout.json like the page describes)', async () => {
+  const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'control-tower.md'), 'utf8');
+  const lines: string[] = [];
+  for (const block of doc.matchAll(/^```bash\n([\s\S]*?)^```$/gm)) {
+    const joined = block[1].replace(/\\\n\s*/g, '');
+    for (const line of joined.split('\n')) if (line.startsWith('npx cis-monitoring member-template ')) lines.push(line);
+  }
+  expect(lines).toHaveLength(3);
+  const dir = fs.mkdtempSync(path.join(tmp, 'docs-'));
+  fs.writeFileSync(path.join(dir, 'rollout.json'), JSON.stringify({
+    organizationalUnitIds: ['ou-ab12-prod1234'], regions: ['eu-west-1'], securityAccountId: '222222222222', securityAccountSubscription: true,
+    globalServiceEventRules: true, heartbeatInterval: 'PT15M', monitoring: { benchmarkVersion: '7.0.0', realtimeRules: true },
+  }));
+  const cwd = process.cwd();
+  const errWrite = process.stderr.write;
+  process.stderr.write = (() => true) as any;
+  try {
+    process.chdir(dir);
+    for (const line of lines) {
+      const args = line.replace(/^npx cis-monitoring /, '').split(/\s+/);
+      expect({ line, code: await main(args) }).toEqual({ line, code: 0 });
+    }
+  } finally {
+    process.chdir(cwd);
+    process.stderr.write = errWrite;
+  }
+  expect(fs.readdirSync(dir).sort()).toEqual(['cis-global-events.template.json', 'cis-member.template.json', 'rollout.json']);
+});
+
 (bundled ? test : test.skip)('the bundled CLI (lib/bin, as installed) writes the same template, with aws-cdk-lib from the installing project', () => {
   const args = ['member-template', '--compact', '--security-account', '222222222222', '--security-account-subscription'];
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
