@@ -156,8 +156,13 @@ test('the command lines of docs/control-tower.md run as written (with a rollout.
   expect(lines).toHaveLength(3);
   const dir = fs.mkdtempSync(path.join(tmp, 'docs-'));
   fs.writeFileSync(path.join(dir, 'rollout.json'), JSON.stringify({
-    organizationalUnitIds: ['ou-ab12-prod1234'], regions: ['eu-west-1'], securityAccountId: '222222222222', securityAccountSubscription: true,
-    globalServiceEventRules: true, heartbeatInterval: 'PT15M', monitoring: { benchmarkVersion: '7.0.0', realtimeRules: true },
+    organizationalUnitIds: ['ou-ab12-prod1234'],
+    regions: ['eu-west-1'],
+    securityAccountId: '222222222222',
+    securityAccountSubscription: true,
+    globalServiceEventRules: true,
+    heartbeatInterval: 'PT15M',
+    monitoring: { benchmarkVersion: '7.0.0', realtimeRules: true },
   }));
   const cwd = process.cwd();
   const errWrite = process.stderr.write;
