@@ -3,32 +3,18 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Command } from 'commander';
 import { CisBenchmarkVersion, CisControl, CisMonitoring, Exclusion } from '../../src';
 import { main } from '../../src/cli/main';
 import { registerSql, SqlJsonReport } from '../../src/cli/sql-command';
 import { athenaConditionForAny, sqlCommentText } from '../../src/filter-pattern/translate/athena-sql';
 import { ControlPlan } from '../../src/plan/control-plan';
+import { CommandRun, runCommand } from '../cli/command-harness';
 import { AthenaOnDuckDb } from '../support/duckdb-athena';
 
-interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
 
 /** `cis-monitoring sql <args>` in-process, with captured streams. */
-async function sql(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-  const program = new Command().name('cis-monitoring').exitOverride()
-    .configureOutput({ writeOut: s => (stdout += s), writeErr: s => (stderr += s) });
-  registerSql(program, () => io);
-  let code = 0;
-  try {
-    await program.parseAsync(['sql', ...args], { from: 'user' });
-  } catch (e: any) {
-    if (typeof e?.exitCode !== 'number') throw e;
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
+async function sql(...args: string[]): Promise<CommandRun> {
+  return runCommand(registerSql, 'sql', args);
 }
 
 let tmp: string;

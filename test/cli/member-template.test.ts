@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Command } from 'commander';
+import { CommandRun, runCommand } from './command-harness';
 import {
   CisBenchmarkVersion, CisControl, CisOrganizationRollout, CisOrganizationRolloutProps, CisSeverity, Exclusion,
 } from '../../src';
@@ -21,7 +21,6 @@ import { main } from '../../src/cli/main';
 import { registerMemberTemplate } from '../../src/cli/member-template-command';
 import { memberTemplateViolations } from '../support/member-template';
 
-interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
 
 const BIN = path.resolve(__dirname, '..', '..', 'lib', 'bin', 'cis-monitoring.js');
 const bundled = fs.existsSync(BIN);
@@ -30,21 +29,8 @@ if (!bundled && process.env.CI && process.env.CI !== 'false' && process.env.CI !
 }
 
 /** `cis-monitoring member-template <args>` in-process, with captured streams. */
-async function memberTemplate(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-  const program = new Command().name('cis-monitoring').exitOverride()
-    .configureOutput({ writeOut: s => (stdout += s), writeErr: s => (stderr += s) });
-  registerMemberTemplate(program, () => io);
-  let code = 0;
-  try {
-    await program.parseAsync(['member-template', ...args], { from: 'user' });
-  } catch (e: any) {
-    if (typeof e?.exitCode !== 'number') throw e;
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
+async function memberTemplate(...args: string[]): Promise<CommandRun> {
+  return runCommand(registerMemberTemplate, 'member-template', args);
 }
 
 /** What CisOrganizationRollout gives its StackSet for these props. */
