@@ -8,7 +8,7 @@ import { main } from '../../src/cli/main';
 import { registerSql, SqlJsonReport } from '../../src/cli/sql-command';
 import { athenaConditionForAny, sqlCommentText } from '../../src/filter-pattern/translate/athena-sql';
 import { ControlPlan } from '../../src/plan/control-plan';
-import { CommandRun, runCommand } from '../cli/command-harness';
+import { CommandRun, runCommand, withProcessOutputDiscarded } from '../cli/command-harness';
 import { AthenaOnDuckDb } from '../support/duckdb-athena';
 
 
@@ -159,17 +159,11 @@ describe('bad input: exit code 2 and a clear message', () => {
   });
 
   test('through main(): the process exit codes', async () => {
-    const write = process.stdout.write;
-    const errWrite = process.stderr.write;
-    process.stdout.write = (() => true) as any;
-    process.stderr.write = (() => true) as any;
-    try {
-      expect(await main(['sql', '--benchmark', '1.2.0'])).toBe(0);
-      expect(await main(['sql', '--benchmark', '0.0.1'])).toBe(2);
-      expect(await main(['sql', '--benchmark', '7.0.0', '--format', 'xml'])).toBe(2);
-    } finally {
-      process.stdout.write = write;
-      process.stderr.write = errWrite;
-    }
+    const codes = await withProcessOutputDiscarded(async () => [
+      await main(['sql', '--benchmark', '1.2.0']),
+      await main(['sql', '--benchmark', '0.0.1']),
+      await main(['sql', '--benchmark', '7.0.0', '--format', 'xml']),
+    ]);
+    expect(codes).toEqual([0, 2, 2]);
   });
 });

@@ -36,3 +36,17 @@ export async function runCommand(
   }
   return { code, stdout, stderr };
 }
+
+/** Runs `fn` with the process's stdout and stderr discarded (for `main()`, which writes to them). */
+export async function withProcessOutputDiscarded<T>(fn: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  const errWrite = process.stderr.write;
+  process.stdout.write = (() => true) as any;
+  process.stderr.write = (() => true) as any;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = errWrite;
+  }
+}

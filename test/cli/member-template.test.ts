@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CommandRun, runCommand } from './command-harness';
+import { CommandRun, runCommand, withProcessOutputDiscarded } from './command-harness';
 import {
   CisBenchmarkVersion, CisControl, CisOrganizationRollout, CisOrganizationRolloutProps, CisSeverity, Exclusion,
 } from '../../src';
@@ -151,17 +151,14 @@ test('the command lines of docs/control-tower.md run as written (with a rollout.
     monitoring: { benchmarkVersion: '7.0.0', realtimeRules: true },
   }));
   const cwd = process.cwd();
-  const errWrite = process.stderr.write;
-  process.stderr.write = (() => true) as any;
   try {
     process.chdir(dir);
     for (const line of lines) {
       const args = line.replace(/^npx cis-monitoring /, '').split(/\s+/);
-      expect({ line, code: await main(args) }).toEqual({ line, code: 0 });
+      expect({ line, code: await withProcessOutputDiscarded(() => main(args)) }).toEqual({ line, code: 0 });
     }
   } finally {
     process.chdir(cwd);
-    process.stderr.write = errWrite;
   }
   expect(fs.readdirSync(dir).sort()).toEqual(['cis-global-events.template.json', 'cis-member.template.json', 'rollout.json']);
 });
@@ -208,17 +205,11 @@ describe('bad input: exit code 2 and one line naming the problem', () => {
   });
 
   test('through main(): the process exit codes', async () => {
-    const write = process.stdout.write;
-    const errWrite = process.stderr.write;
-    process.stdout.write = (() => true) as any;
-    process.stderr.write = (() => true) as any;
-    try {
-      expect(await main(['member-template', '--email', 'a@example.com'])).toBe(0);
-      expect(await main(['member-template', '--benchmark', '0.0.1'])).toBe(2);
-      expect(await main(['member-template', '--part', 'x'])).toBe(2);
-    } finally {
-      process.stdout.write = write;
-      process.stderr.write = errWrite;
-    }
+    const codes = await withProcessOutputDiscarded(async () => [
+      await main(['member-template', '--email', 'a@example.com']),
+      await main(['member-template', '--benchmark', '0.0.1']),
+      await main(['member-template', '--part', 'x']),
+    ]);
+    expect(codes).toEqual([0, 2, 2]);
   });
 });
