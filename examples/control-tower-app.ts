@@ -92,7 +92,7 @@ export function buildControlTowerApp(outdir = path.resolve(__dirname, '..', 'cdk
     central.topicFor(CisSeverity.CRITICAL).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
     central.topicFor(CisSeverity.HIGH).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
     // The bus must exist before members forward to it: deploy the security stacks first.
-    members.addDependency(stack, 'members forward to the bus of this stack');
+    members.node.addDependency(stack);
     return { stack, central };
   });
   return { app, management, monitoring, members, rollout, security: securityStacks };

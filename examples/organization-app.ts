@@ -39,8 +39,8 @@ export const ORGANIZATION = {
   workloadOus: ['ou-ab12-prod1234', 'ou-ab12-test5678'],
 };
 
-export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk.out.organization')) {
-  const app = new App({ outdir });
+export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk.out.organization'), context?: Record<string, unknown>) {
+  const app = new App({ outdir, context });
   const env = { account: ORGANIZATION.managementAccountId, region: ORGANIZATION.homeRegion };
 
   const management = new Stack(app, 'CisOrganizationManagement', {

@@ -163,7 +163,8 @@ test('the command lines of docs/control-tower.md run as written (with a rollout.
   expect(fs.readdirSync(dir).sort()).toEqual(['cis-global-events.template.json', 'cis-member.template.json', 'rollout.json']);
 });
 
-(bundled ? test : test.skip)('the bundled CLI (lib/bin, as installed) writes the same template, with aws-cdk-lib from the installing project', () => {
+// The bundle resolves aws-cdk-lib from the repository's node_modules (the floor), not through jest's mapping to the newest set.
+(bundled && process.env.CIS_COMPAT_SET !== 'newest' ? test : test.skip)('the bundled CLI (lib/bin, as installed) writes the same template, with aws-cdk-lib from the installing project', () => {
   const args = ['member-template', '--compact', '--security-account', '222222222222', '--security-account-subscription'];
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });

@@ -416,13 +416,10 @@ describe('Security Hub\'s subscriber without email confirmations: securityAccoun
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
       Sid: 'AllowSecurityAccountQueueToSubscribe',
       Effect: 'Allow',
-      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${SECURITY}:root`]] } },
+      Principal: { AWS: SECURITY },
       Action: 'sns:Subscribe',
       Resource: { Ref: Object.keys(member.findResources('AWS::SNS::Topic'))[0] },
-      Condition: {
-        StringEquals: { 'sns:Protocol': 'sqs' },
-        ArnLike: { 'sns:Endpoint': { 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:${SECURITY}:*` } },
-      },
+      Condition: { ArnLike: { 'sns:Endpoint': { 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:${SECURITY}:*` } } },
     });
     expect(memberTemplateViolations(r.memberTemplateBody, [SECURITY])).toEqual([]);
   });
