@@ -163,10 +163,12 @@ function rolloutFindings(r: RolloutFacts): Findings {
         const at = regionOf(s.construct);
         if (at !== undefined && !memberRegions.includes(at)) continue;
         warnings.push(...heartbeatFindings(r, s));
-        if (r.memberTopicName && s.memberTopicName === undefined) {
+        // Security Hub evaluates the alarms of the full members; the rules-only member's topic only needs the same name.
+        const fullMembersHere = at === undefined || r.regions.includes(at);
+        if (r.memberTopicName && s.memberTopicName === undefined && fullMembersHere) {
           warnings.push([CROSS_CHECK_WARNINGS.subscriptionNotTaken,
             `securityAccountSubscription lets ${f.accountId} subscribe to each member's topic "${r.memberTopicName}", but ${s.construct.node.path} has no memberTopicSubscriptions, so nobody subscribes and Security Hub keeps failing the members' CloudWatch controls (no confirmed subscriber). Give it memberTopicSubscriptions: { memberTopicName: '${r.memberTopicName}' }.`]);
-        } else if (r.memberTopicName && s.memberTopicName !== r.memberTopicName) {
+        } else if (r.memberTopicName && s.memberTopicName !== undefined && s.memberTopicName !== r.memberTopicName) {
           errors.push(`Members name their topic "${r.memberTopicName}" (memberTopicName), but ${s.construct.node.path} subscribes to "${s.memberTopicName}" (memberTopicSubscriptions.memberTopicName): no member would get the subscription Security Hub wants. Give both the same name.`);
         }
       }

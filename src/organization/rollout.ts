@@ -413,6 +413,11 @@ export class CisOrganizationRollout extends Construct {
       });
       this.globalEventsMemberStack = this.globalMember;
       const topic = new CisAlarmTopic(this.globalMember, 'Topic', { displayName: 'CIS real-time alerts (global services)' }).topic;
+      if (memberTopicName) {
+        // The security account's us-east-1 heartbeat monitor subscribes to this topic as to the members' (no failure to report).
+        (topic.node.defaultChild as sns.CfnTopic).topicName = memberTopicName;
+        allowSecurityAccountToSubscribe(topic, forward!.accountId);
+      }
       for (const email of monitoring.emailAddresses ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
       const rules = new CisEventRules(this.globalMember, 'RealTime', {
         topic,

@@ -357,6 +357,9 @@ describe('global-service events for member real-time rules', () => {
       globalMember.resourceCountIs('AWS::SNS::Topic', 1);
       globalMember.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'CisMonitoringMember-Cis-forward-dead-letters' });
       globalMember.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+      // With securityAccountSubscription its topic has the members' name and policy: the us-east-1 monitor subscribes there too.
+      globalMember.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'cis-monitoring-alarms' });
+      expect(JSON.stringify(globalMember.findResources('AWS::SNS::TopicPolicy'))).toContain('AllowSecurityAccountQueueToSubscribe');
       expect(memberTemplateViolations(r.globalEventsTemplateBody!, [SECURITY])).toEqual([]);
       expect(r.globalEventsTemplateBody!.length).toBeLessThan(51_200);
     });
