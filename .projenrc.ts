@@ -93,7 +93,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   // No trailing slash: a symlinked venv (a worktree sharing another's) is ignored too.
-  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/.venv', '/.venv-python-smoke', '/.venv-prowler', '/.venv-checkov', '/bench/out/', '/.tmp/', '/.tools/'],
+  gitignore: ['/cdk.out/', '/cdk.out.organization/', '/cdk.out.control-tower/', '/.venv', '/.venv-python-smoke', '/.venv-prowler', '/.venv-checkov', '/bench/out/', '/.tmp/', '/.tools/'],
 
   jestOptions: {
     jestConfig: {
@@ -131,7 +131,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.11.1' });
 // .jsii, API.md, README.md, LICENSE, docs/ and package.json.
 // test/package-contents.test.ts fails on anything else.
 project.npmignore?.addPatterns(
-  '/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/',
+  '/examples/', '/scripts/', '/.ci/', '/cdk.out/', '/cdk.out.organization/', '/cdk.out.control-tower/',
   // Python test tools (moto, cfn-lint), the pinned CI Node, scratch and bench output.
   '/.venv', '/.venv-python-smoke', '/.venv-prowler', '/.venv-checkov', '/.tools/', '/.tmp/', '/bench/',
   '*.tgz', '/package-lock.json',

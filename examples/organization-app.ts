@@ -44,8 +44,8 @@ export const ORGANIZATION = {
   workloadOus: ['ou-ab12-prod1234', 'ou-ab12-test5678'],
 };
 
-export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk.out.organization')) {
-  const app = new App({ outdir });
+export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk.out.organization'), context?: Record<string, unknown>) {
+  const app = new App({ outdir, context });
   const env = { account: ORGANIZATION.managementAccountId, region: ORGANIZATION.homeRegion };
 
   const management = new Stack(app, 'CisOrganizationManagement', {
@@ -79,6 +79,9 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
     // The security account's evidence reporter audits every member through a read-only role.
     evidenceReporterAccountId: ORGANIZATION.securityAccountId,
     organizationId: ORGANIZATION.organizationId,
+    // The security account's queue subscribes to each member's topic (named cis-monitoring-alarms): SNS confirms it
+    // by itself, so Security Hub finds a confirmed subscriber in every member without anyone clicking an email link.
+    securityAccountSubscription: true,
     monitoring: {
       emailAddresses: ['security-alerts@example.com'],
       alarmDescription: { tags: { scope: 'member' } },
@@ -99,6 +102,8 @@ export function buildOrganizationApp(outdir = path.resolve(__dirname, '..', 'cdk
     // The dead man's switch: every member account of the rollout's OUs sends a heartbeat every 15 minutes (the rollout's
     // default); one silent for 30 minutes in this Region is reported to the CRITICAL topic.
     memberHeartbeats: { organizationalUnitIds: ORGANIZATION.workloadOus },
+    // Subscribes a queue of this account to each member's alarm topic on the member's first heartbeat.
+    memberTopicSubscriptions: { memberTopicName: 'cis-monitoring-alarms' },
   });
   central.topicFor(CisSeverity.CRITICAL).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));
   central.topicFor(CisSeverity.HIGH).addSubscription(new subscriptions.EmailSubscription('oncall@example.com'));

@@ -15,8 +15,16 @@ interface AppState {
 
 const STATE = new WeakMap<IConstruct, AppState>();
 
+/**
+ * Set on a stack whose registry is its own rather than the app's: a StackSet
+ * member stack stands for every member account, not for the app's
+ * environment-agnostic stacks (internal).
+ */
+export const SEPARATE_REGISTRY = Symbol.for('cdk-cis-monitoring.separateRegistry');
+
 function state(scope: IConstruct): AppState {
-  const root = scope.node.root;
+  const stack = Stack.of(scope);
+  const root = (stack as unknown as { [k: symbol]: unknown })[SEPARATE_REGISTRY] === true ? stack : scope.node.root;
   let s = STATE.get(root);
   if (!s) {
     s = { metrics: new Map(), filtersPerLogGroup: new Map() };

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { suppressNagFindings } from './nag-suppressions';
+import { registerChatConfiguration } from './organization/cross-checks';
 
 /** A Slack channel that receives the alarm notifications through AWS Chatbot. */
 export interface SlackChannelOptions {
@@ -175,6 +176,14 @@ export class CisChatDelivery extends Construct {
       role: this.role,
       guardrailPolicies: guardrails,
       loggingLevel,
+    }));
+
+    // AWS Chatbot takes one configuration per channel per account, whatever the Region: checked across the app at synthesis.
+    slack.forEach(s => registerChatConfiguration({
+      construct: this, channel: `Slack channel ${s.slackChannelId} of workspace ${s.slackWorkspaceId}`, configurationName: s.configurationName,
+    }));
+    teams.forEach(t => registerChatConfiguration({
+      construct: this, channel: `Microsoft Teams channel ${t.channelId} of team ${t.teamId}`, configurationName: t.configurationName,
     }));
 
     this.microsoftTeamsChannelConfigurations = teams.map((t, i) => new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, `Teams${i}`, {

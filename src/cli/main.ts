@@ -6,6 +6,7 @@
 import * as v8 from 'v8';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
+import { registerMemberTemplate } from './member-template-command';
 import { registerReplay } from './replay-command';
 import { registerSql } from './sql-command';
 import { packageVersion } from './version';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   registerReplay(program);
   registerAudit(program);
   registerSql(program);
+  registerMemberTemplate(program);
   return program;
 }
 

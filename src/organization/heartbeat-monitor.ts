@@ -13,7 +13,7 @@ import { forPacks, suppressNagFindings } from '../nag-suppressions';
 
 const NIST_AND_HIPAA = ['NIST.800.53.R5', 'HIPAA.Security'];
 const TABLE_REASON = 'The table holds the last heartbeat of each member account and Region, rebuilt by the next heartbeats; point-in-time recovery is on, a backup plan would keep nothing of value.';
-const POLICY_REASON = 'GenerateDataKey* covers the two data-key calls SNS makes for an encrypted topic, on the topic\'s own key only; DescribeOrganization takes no resource; the organizational unit and root ARNs name the management account, which the security account does not know, and the organization id pins them.';
+const POLICY_REASON = 'GenerateDataKey* covers the two data-key calls SNS makes for an encrypted topic, on the topic\'s own key only; DescribeOrganization takes no resource; the organizational unit and root ARNs name the management account, which the security account does not know, and the organization id pins them; members\' topics (memberTopicSubscriptions) are in accounts that join at any time, subscribed only with this account\'s queue.';
 
 /** The `EventBridge` detail type of a scheduled rule's event (what members send as heartbeats). */
 export const HEARTBEAT_DETAIL_TYPE = 'Scheduled Event';
@@ -41,6 +41,12 @@ export interface HeartbeatMonitorProps {
   readonly interval: Duration;
   /** Silence longer than this is reported. */
   readonly silenceAfter: Duration;
+  /**
+   * Subscribe this queue to each member's topic of this name on the member's
+   * heartbeats (`memberTopicSubscriptions`).
+   * @default - no subscriptions
+   */
+  readonly subscription?: { readonly queue: sqs.IQueue; readonly memberTopicName: string };
 }
 
 /**
@@ -89,6 +95,17 @@ export class HeartbeatMonitor extends Construct {
       `arn:${stack.partition}:organizations::*:ou/${props.organizationId}/*`,
       `arn:${stack.partition}:organizations::*:root/${props.organizationId}/*`,
     ];
+    const memberTopics = `arn:${stack.partition}:sns:${stack.region}:*:${props.subscription?.memberTopicName}`;
+    if (props.subscription) {
+      // Members' topics of that name in this Region, any account: the topic policy of each admits only this account.
+      statements.push(new iam.PolicyStatement({
+        actions: ['sns:Subscribe'],
+        resources: [memberTopics],
+        conditions: { StringEquals: { 'sns:Protocol': 'sqs', 'sns:Endpoint': props.subscription.queue.queueArn } },
+      }));
+      environment.MEMBER_TOPIC_ARN = `arn:${stack.partition}:sns:${stack.region}:{account}:${props.subscription.memberTopicName}`;
+      environment.SUBSCRIPTION_QUEUE_ARN = props.subscription.queue.queueArn;
+    }
     if (props.organizationsRoleArn) {
       statements.push(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.organizationsRoleArn] }));
       environment.ORGANIZATIONS_ROLE_ARN = props.organizationsRoleArn;
@@ -110,6 +127,7 @@ export class HeartbeatMonitor extends Construct {
         appliesTo: [
           'Action::kms:GenerateDataKey*',
           ...(props.organizationsRoleArn ? [] : ['Resource::*', ...organizationResources.map(r => `Resource::${r.replace(stack.partition, '<AWS::Partition>')}`)]),
+          ...(props.subscription ? [`Resource::${memberTopics.replace(stack.partition, '<AWS::Partition>').replace(stack.region, Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region)}`] : []),
         ],
         reason: POLICY_REASON,
       },

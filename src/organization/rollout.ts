@@ -1,23 +1,29 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Annotations, App, BootstraplessSynthesizer, CfnStackSet, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, CfnStackSet, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { registerRollout } from './cross-checks';
 import { alertDeadLetterQueue } from './dead-letters';
-import { checkHeartbeatInterval } from './heartbeat-monitor';
-import { createAlertPathAlarm } from '../alarm-factory';
-import { CisControl } from '../catalog';
 import { addEvidenceAuditRole } from './evidence-reporter';
-import { compactJoins } from './template-size';
+import { checkHeartbeatInterval } from './heartbeat-monitor';
+import { MemberTemplateDelivery, StackSetMemberStack } from './member-stack';
+import { checkRegionName } from './region-names';
+import { createAlertPathAlarm } from '../alarm-factory';
+import { CisAlarmTopic } from '../alarm-topic';
+import { CisControl } from '../catalog';
+import { CONTROL_METADATA, EventRegionality, GLOBAL_EVENTS_REGION } from '../catalog/control-metadata';
 import { describeValue } from '../catalog/selection';
 import { CisMonitoring, CisMonitoringProps } from '../cis-monitoring';
-import { LABEL_METADATA_KEY } from '../plan/labels';
+import { Exclusion } from '../exclusions';
+import { COMPLIANCE_PACKS, forPacks, suppressNagFindings } from '../nag-suppressions';
+import { CisEventRules } from '../realtime';
+
+export { MemberTemplateDelivery } from './member-stack';
 
 /** Who creates the StackSet: the management account, or a delegated StackSets administrator. */
 export enum StackSetCallAs {
@@ -43,16 +49,6 @@ export enum StackSetRegionConcurrency {
   SEQUENTIAL = 'SEQUENTIAL',
   /** All Regions at once. */
   PARALLEL = 'PARALLEL',
-}
-
-/** How the member template reaches CloudFormation. */
-export enum MemberTemplateDelivery {
-  /** `TemplateBody` when it fits in 51,200 bytes, otherwise an S3 asset of the management stack. */
-  AUTO = 'AUTO',
-  /** Always `TemplateBody`; a template over 51,200 bytes is an error. */
-  TEMPLATE_BODY = 'TEMPLATE_BODY',
-  /** Always `TemplateURL` of an S3 asset in the management stack (the management account must be bootstrapped). */
-  S3_ASSET = 'S3_ASSET',
 }
 
 /** Properties of `CisOrganizationRollout`. */
@@ -198,16 +194,61 @@ export interface CisOrganizationRolloutProps {
    * @default - none
    */
   readonly organizationId?: string;
+
+  /**
+   * Real-time rules for global-service events in us-east-1. IAM, AWS
+   * Organizations, STS (global endpoint) and console sign-in events reach
+   * EventBridge in us-east-1 only, so members whose `regions` leave out
+   * us-east-1 never see them in their `monitoring.realtimeRules`. This adds a
+   * second StackSet that deploys, to us-east-1 of the same accounts, only the
+   * real-time rules of the controls whose events are recorded there (IAM
+   * policy changes, Organizations changes, root usage, console sign-in
+   * without MFA and its failures, unauthorized calls), with a topic of its own
+   * (`emailAddresses`) and, with `securityAccountId`, the same forwarding and
+   * heartbeat as the members (so the security account needs a
+   * `CisSecurityAccount` in us-east-1 too). Asset-free, no trail, no metric
+   * filter: the members' own trail records the events, and its alarms already
+   * count them. Needs `monitoring.realtimeRules` and `regions` without us-east-1.
+   * @default false (a warning says what is missed when `monitoring.realtimeRules` runs outside us-east-1)
+   */
+  readonly globalServiceEventRules?: boolean;
+
+  /**
+   * Let the security account subscribe a queue of its own to each member's
+   * alarm topic, which Security Hub needs (CloudWatch.1-14 in a member count
+   * only confirmed subscribers) and which SNS confirms by itself because the
+   * queue's owner subscribes: no email confirmation in every member account.
+   * Each member's topic gets the fixed name `memberTopicName` and a policy
+   * statement that lets `securityAccountId` (only) subscribe SQS queues of
+   * its own in the same Region; the security account's `CisSecurityAccount`
+   * with `memberTopicSubscriptions` subscribes on each member's first
+   * heartbeat (so it needs `memberHeartbeats`). Turning it on for existing
+   * members replaces their topic (the name changes): email subscribers
+   * confirm again. Needs `securityAccountId`.
+   * @default false
+   */
+  readonly securityAccountSubscription?: boolean;
+
+  /**
+   * Name of each member's alarm topic with `securityAccountSubscription`
+   * (give `CisSecurityAccount` `memberTopicSubscriptions` the same name):
+   * 1-256 letters, digits, `-` and `_`, unique in every member account and Region.
+   * @default 'cis-monitoring-alarms'
+   */
+  readonly memberTopicName?: string;
 }
 
-/** CloudFormation's limit on an inline `TemplateBody`, in bytes. */
-const MAX_TEMPLATE_BODY_BYTES = 51_200;
-
 const OU_OR_ROOT = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const STACK_SET_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
+/** The member stack's name: every member alarm name starts with `<it>-Cis-` unless `monitoring.alarmNamePrefix` says otherwise. */
+const MEMBER_STACK_NAME = 'CisMonitoringMember';
+const FORWARD_ROLE_REASON = 'The role allows one action (events:PutEvents) on one resource (the security account\'s bus) and belongs to this stack alone; inline, it keeps the StackSet member template within the 51,200 bytes CloudFormation takes inline.';
+const FORWARD_DLQ_REASON = 'The queue is the dead-letter queue of the forward rules\' EventBridge targets (their DeadLetterConfig); cdk-nag recognizes only SQS redrive policies as dead-letter use. Its depth raises the forward-dead-letters alarm.';
+/** Controls whose CloudTrail events reach EventBridge (also) in us-east-1 only. */
+const GLOBAL_REGIONALITIES = [EventRegionality.GLOBAL, EventRegionality.MIXED];
 
 /** Props of `CisMonitoring` that hold constructs of the app, and what to do instead. */
 const CONSTRUCT_PROPS: { [prop: string]: string } = {
@@ -222,10 +263,16 @@ const CONSTRUCT_PROPS: { [prop: string]: string } = {
 
 /**
  * Rolls CIS monitoring out to every account of an AWS Organization with a
- * CloudFormation StackSet (service-managed permissions): a member stack,
- * synthesized here from `CisMonitoring` in its own environment-agnostic,
- * asset-free app, deployed to organizational units × Regions, with
- * auto-deployment to accounts that join.
+ * CloudFormation StackSet (service-managed permissions): a member stack
+ * built from `CisMonitoring`, deployed to organizational units × Regions,
+ * with auto-deployment to accounts that join.
+ *
+ * The member stack (`memberStack`) is a stack of your app, a child of this
+ * construct, environment-agnostic and asset-free, that no `cdk deploy`
+ * deploys (it has no cloud-assembly artifact): the app's Aspects (permission
+ * boundaries, mandatory tags, cdk-nag 2) and cdk-nag 3's validation plugins
+ * see its resources like any other stack's, and its template becomes the
+ * StackSet's when the app is synthesized (`memberTemplateBody`).
  *
  * Each member then owns its trail or log group, metric filters, alarms and
  * topic, which is what Security Hub needs to report CloudWatch.1-14 PASSED in
@@ -235,6 +282,10 @@ const CONSTRUCT_PROPS: { [prop: string]: string } = {
  * administrator with `callAs: DELEGATED_ADMIN`). The management account
  * itself is never a StackSet target: give it an ordinary stack
  * (`CisTrail` with `isOrganizationTrail` and `CisMonitoring`).
+ *
+ * At synthesis it is checked against the app's `CisSecurityAccount`s (account,
+ * bus name, Regions, heartbeats) and other rollouts (alarm names, metrics and
+ * topic names in accounts both reach): see docs/organizations.md.
  *
  * Built on aws-cdk-lib's `CfnStackSet` rather than cdklabs' cdk-stacksets:
  * no extra runtime dependency, no 0.0.x API, and the member template must be
@@ -250,14 +301,29 @@ const CONSTRUCT_PROPS: { [prop: string]: string } = {
 export class CisOrganizationRollout extends Construct {
   /** The StackSet. */
   public readonly stackSet: CfnStackSet;
-  /** The member template, as deployed (minified JSON). */
-  public readonly memberTemplateBody: string;
-  /** Size of the member template in bytes (UTF-8). */
-  public readonly memberTemplateSize: number;
-  /** Whether the template is passed inline (`TemplateBody`) rather than through an S3 asset (`TemplateURL`). */
-  public readonly inlineTemplate: boolean;
+  /**
+   * The member stack: a stack of this app (a child of this construct) whose
+   * template every member account deploys. Aspects, tags and cdk-nag applied
+   * to the app or to this construct reach it; apply them here to reach the
+   * members only (`Aspects.of(rollout.memberStack).add(...)`). It is
+   * environment-agnostic, refuses assets, and is not deployed by `cdk deploy`.
+   */
+  public readonly memberStack: Stack;
+  /**
+   * The StackSet of the rules-only us-east-1 member.
+   * @default - none without `globalServiceEventRules`
+   */
+  public readonly globalEventsStackSet?: CfnStackSet;
+  /**
+   * The rules-only us-east-1 member stack (see `memberStack`).
+   * @default - none without `globalServiceEventRules`
+   */
+  public readonly globalEventsMemberStack?: Stack;
   /** The controls every member monitors, in benchmark order. */
   public readonly memberControls: CisControl[];
+
+  private readonly member: StackSetMemberStack;
+  private readonly globalMember?: StackSetMemberStack;
 
   constructor(scope: Construct, id: string, props: CisOrganizationRolloutProps) {
     super(scope, id);
@@ -267,7 +333,7 @@ export class CisOrganizationRollout extends Construct {
     const stack = Stack.of(this);
     const ous = checkList(props.organizationalUnitIds, 'organizationalUnitIds', OU_OR_ROOT,
       'an organizational unit id ("ou-" then two groups of lower-case letters and digits, for example "ou-ab12-cdef3456") or the root id ("r-ab12")');
-    const regions = checkList(props.regions, 'regions', REGION, 'a Region name (for example "eu-west-1")');
+    const regions = checkRegions(this, props.regions);
     const accountIds = props.accountIds === undefined ? undefined
       : checkList(props.accountIds, 'accountIds', ACCOUNT_ID, 'a 12-digit AWS account id');
     const filter = props.accountFilter;
@@ -309,49 +375,127 @@ export class CisOrganizationRollout extends Construct {
     const monitoring = checkMemberMonitoring(props.monitoring, props.memberLogGroupName, regions);
     const forward = checkForwarding(props.securityAccountId, props.securityEventBusName, management, props.heartbeatInterval);
     const audit = checkEvidenceAudit(props.evidenceReporterAccountId, props.organizationId);
-    const member = this.synthesizeMember(monitoring, props.memberLogGroupName, forward, audit);
-    this.memberControls = member.controls;
-    this.memberTemplateBody = member.body;
-    this.memberTemplateSize = Buffer.byteLength(member.body, 'utf8');
+    const memberTopicName = checkSubscription(props.securityAccountSubscription, props.memberTopicName, forward);
+    const globalEvents = checkGlobalEvents(this, props.globalServiceEventRules, monitoring, regions);
 
-    const fits = this.memberTemplateSize <= MAX_TEMPLATE_BODY_BYTES;
-    if (delivery === MemberTemplateDelivery.TEMPLATE_BODY && !fits) {
-      throw new Error(`The member template is ${this.memberTemplateSize} bytes; CloudFormation takes at most ${MAX_TEMPLATE_BODY_BYTES} inline (TemplateBody). Shrink the member configuration (dashboard: false, fewer scanners or controls, alarmDescription.includeInsightsQuery: false) or use templateDelivery: MemberTemplateDelivery.S3_ASSET.`);
+    this.member = new StackSetMemberStack(this, 'MemberStack', { stackName: MEMBER_STACK_NAME, owner: this, what: 'member stack', delivery });
+    this.memberStack = this.member;
+    if (memberTopicName) {
+      // The security account's queue is the topic's confirmed subscriber (at run time, after the first heartbeat).
+      const why = 'securityAccountSubscription: the security account subscribes a queue of its own, which SNS confirms by itself.';
+      Annotations.of(this.member).acknowledgeWarning('cdk-cis-monitoring:emailOnly', why);
+      Annotations.of(this.member).acknowledgeWarning('cdk-cis-monitoring:noSubscriber', why);
     }
-    this.inlineTemplate = delivery === MemberTemplateDelivery.TEMPLATE_BODY || (delivery === MemberTemplateDelivery.AUTO && fits);
-
-    let templateUrl: string | undefined;
-    if (!this.inlineTemplate) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-member-template-'));
-      const file = path.join(dir, 'member.template.json');
-      fs.writeFileSync(file, member.body);
-      templateUrl = new s3assets.Asset(this, 'MemberTemplate', { path: file }).httpUrl;
+    const cis = new CisMonitoring(this.member, 'Cis', {
+      ...monitoring,
+      logGroup: props.memberLogGroupName ? logs.LogGroup.fromLogGroupName(this.member, 'TrailLogGroup', props.memberLogGroupName) : undefined,
+    });
+    this.memberControls = cis.controls;
+    const first = cis.alarms[0].node.defaultChild as cloudwatch.CfnAlarm;
+    // Every alarm name of the member starts with it; the forward dead-letter alarm too.
+    const alarmPrefix = String(first.alarmName).slice(0, -cis.controls[0].key.length);
+    if (memberTopicName) {
+      (cis.topic.node.defaultChild as sns.CfnTopic).topicName = memberTopicName;
+      allowSecurityAccountToSubscribe(cis.topic, forward!.accountId);
     }
+    if (forward) forwardToSecurityAccount(this.member, { forward, alarmPrefix, topic: cis.topic, rules: cis.eventRules?.rules ?? [] });
+    if (audit) addEvidenceAuditRole(this.member, audit.reporterAccountId, audit.organizationId);
 
-    this.stackSet = new CfnStackSet(this, 'StackSet', {
-      stackSetName,
-      description: `CIS AWS Foundations Benchmark monitoring (${member.controls.length} controls) in every member account`,
+    const deploymentTargets = {
+      organizationalUnitIds: ous,
+      accounts: accountIds,
+      accountFilterType: accountIds ? (filter ?? StackSetAccountFilter.INTERSECTION) : undefined,
+    };
+    const common = {
       permissionModel: 'SERVICE_MANAGED',
       callAs,
       autoDeployment: { enabled: autoDeployment, retainStacksOnAccountRemoval: autoDeployment ? retain : undefined },
-      capabilities: member.capabilities.length > 0 ? member.capabilities : undefined,
       managedExecution: { Active: true },
       operationPreferences: {
         maxConcurrentPercentage: maxConcurrent,
         failureTolerancePercentage: tolerance,
         regionConcurrencyType: regionConcurrency,
       },
-      stackInstancesGroup: [{
-        regions,
-        deploymentTargets: {
-          organizationalUnitIds: ous,
-          accounts: accountIds,
-          accountFilterType: accountIds ? (filter ?? StackSetAccountFilter.INTERSECTION) : undefined,
-        },
-      }],
-      templateBody: this.inlineTemplate ? member.body : undefined,
-      templateUrl,
+    };
+    this.stackSet = new CfnStackSet(this, 'StackSet', {
+      stackSetName,
+      description: `CIS AWS Foundations Benchmark monitoring (${cis.controls.length} controls) in every member account`,
+      ...common,
+      ...templateProperties(this.member),
+      stackInstancesGroup: [{ regions, deploymentTargets }],
     });
+
+    if (globalEvents) {
+      const controls = cis.controls.filter(c => isGlobalServiceControl(c.key));
+      this.globalMember = new StackSetMemberStack(this, 'GlobalEventsMemberStack', {
+        stackName: `${MEMBER_STACK_NAME}GlobalEvents`, owner: this, what: `${GLOBAL_EVENTS_REGION} member stack`, delivery,
+      });
+      this.globalEventsMemberStack = this.globalMember;
+      const topic = new CisAlarmTopic(this.globalMember, 'Topic', { displayName: 'CIS real-time alerts (global services)' }).topic;
+      if (memberTopicName) {
+        // The security account's us-east-1 heartbeat monitor subscribes to this topic as to the members' (no failure to report).
+        (topic.node.defaultChild as sns.CfnTopic).topicName = memberTopicName;
+        allowSecurityAccountToSubscribe(topic, forward!.accountId);
+      }
+      for (const email of monitoring.emailAddresses ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
+      const rules = new CisEventRules(this.globalMember, 'RealTime', {
+        topic,
+        benchmarkVersion: monitoring.benchmarkVersion,
+        controls,
+        exclusions: narrowExclusions(monitoring, controls),
+        severityOverrides: monitoring.severityOverrides?.filter(o => controls.some(c => c.key === o.control.key)),
+      });
+      if (forward) forwardToSecurityAccount(this.globalMember, { forward, alarmPrefix, topic, rules: rules.rules });
+      this.globalEventsStackSet = new CfnStackSet(this, 'GlobalEventsStackSet', {
+        stackSetName: Token.isUnresolved(stackSetName) ? Fn.join('', [stackSetName, '-global-events']) : `${stackSetName.slice(0, 128 - '-global-events'.length)}-global-events`,
+        description: `CIS real-time rules for global-service events (${controls.length} controls) in ${GLOBAL_EVENTS_REGION} of every member account`,
+        ...common,
+        ...templateProperties(this.globalMember),
+        stackInstancesGroup: [{ regions: [GLOBAL_EVENTS_REGION], deploymentTargets }],
+      });
+    }
+
+    registerRollout({
+      construct: this,
+      organizationalUnitIds: ous,
+      accountIds,
+      accountFilter: accountIds ? (filter ?? StackSetAccountFilter.INTERSECTION) : undefined,
+      regions,
+      globalEventsRegion: globalEvents ? GLOBAL_EVENTS_REGION : undefined,
+      forward,
+      alarmNamePrefix: alarmPrefix,
+      metricNamespace: cis.metricNamespace,
+      memberTopicName,
+    });
+  }
+
+  /**
+   * The member template, as the StackSet deploys it (minified JSON). Known
+   * once the app is synthesized (`app.synth()`, or `Template.fromStack` of any
+   * of its stacks): the member stack is synthesized with the app, after the
+   * app's Aspects ran. It is also written to the cloud assembly as
+   * `<member stack artifact id>.template.json` for review.
+   */
+  public get memberTemplateBody(): string {
+    return this.member.template.body;
+  }
+
+  /** Size of the member template in bytes (UTF-8); known once the app is synthesized. */
+  public get memberTemplateSize(): number {
+    return this.member.template.size;
+  }
+
+  /** Whether the member template is passed inline (`TemplateBody`) rather than through an S3 asset (`TemplateURL`); known once the app is synthesized. */
+  public get inlineTemplate(): boolean {
+    return this.member.template.inline;
+  }
+
+  /**
+   * The rules-only us-east-1 member template (minified JSON); known once the app is synthesized.
+   * @default - none without `globalServiceEventRules`
+   */
+  public get globalEventsTemplateBody(): string | undefined {
+    return this.globalMember?.template.body;
   }
 
   /** The management account, checked against where the stack is deployed. */
@@ -368,64 +512,21 @@ export class CisOrganizationRollout extends Construct {
     }
     return given ?? (callAs === StackSetCallAs.SELF ? here : undefined);
   }
-
-  /** The member stack in an app of its own: environment-agnostic and asset-free. */
-  private synthesizeMember(
-    monitoring: CisMonitoringProps, logGroupName: string | undefined, forward: Forwarding | undefined, audit: EvidenceAudit | undefined,
-  ) {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis-member-'));
-    const app = new App({
-      outdir,
-      analyticsReporting: false,
-      context: { 'aws:cdk:enable-path-metadata': false, 'aws:cdk:disable-stack-trace': true },
-    });
-    // No bootstrap stack in the members: any asset is an error here.
-    const member = new Stack(app, 'CisMonitoringMember', { synthesizer: new BootstraplessSynthesizer() });
-    const cis = new CisMonitoring(member, 'Cis', {
-      ...monitoring,
-      logGroup: logGroupName ? logs.LogGroup.fromLogGroupName(member, 'TrailLogGroup', logGroupName) : undefined,
-    });
-    if (forward) forwardToSecurityAccount(member, cis, forward);
-    if (audit) addEvidenceAuditRole(member, audit.reporterAccountId, audit.organizationId);
-    let assembly;
-    try {
-      assembly = app.synth();
-    } catch (e) {
-      throw new Error(`The member stack cannot be synthesized for a StackSet: ${(e as Error).message}`);
-    }
-    const artifact = assembly.getStackArtifact(member.artifactId);
-    for (const m of artifact.messages) {
-      const text = String(m.entry.data);
-      if (m.level === 'error') throw new Error(`The member stack has an error: ${text}`);
-      if (m.level === 'warning') {
-        const ack = /\[ack: ([^\]]+)\]$/.exec(text);
-        Annotations.of(this).addWarningV2(ack ? ack[1] : 'cdk-cis-monitoring:memberStack', `Member stack: ${text.replace(/\s*\[ack: [^\]]+\]$/, '')}`);
-      }
-    }
-    const template = artifact.template;
-    fs.rmSync(outdir, { recursive: true, force: true });
-    stripNagMetadata(template);
-    compactLabels(template);
-    compactJoins(template);
-    const body = JSON.stringify(template);
-    const problems = memberTemplateProblems(body);
-    if (problems.length > 0) {
-      throw new Error(`The member template cannot be deployed by a StackSet: ${problems.join('; ')}. Remove the option that brings it in.`);
-    }
-    const resources = Object.values((template.Resources ?? {}) as { [id: string]: { Type: string; Properties?: { [p: string]: unknown } } });
-    const iamResources = resources.filter(r => r.Type.startsWith('AWS::IAM::'));
-    const capabilities = iamResources.length === 0 ? [] : iamResources.some(r => r.Properties?.RoleName !== undefined) ? ['CAPABILITY_NAMED_IAM'] : ['CAPABILITY_IAM'];
-    return { body, controls: cis.controls, capabilities };
-  }
 }
 
-/** What keeps a template from being deployed by a StackSet (internal; empty when none). */
-function memberTemplateProblems(body: string): string[] {
-  const problems: string[] = [];
-  if (/AssetParameters|"aws:asset:/.test(body)) problems.push('it refers to assets (Lambda code or Docker images), which do not travel with a StackSet; use inline code');
-  if (body.includes('Fn::ImportValue')) problems.push('it imports values of other stacks (Fn::ImportValue), which do not exist in member accounts');
-  if (/BootstrapVersion/.test(body)) problems.push('it needs the CDK bootstrap stack');
-  return problems;
+/**
+ * The StackSet's template properties, filled in when the management stack is
+ * synthesized: the member stack, its descendant, is synthesized before it.
+ * Uncached: the app also resolves them earlier (to find references), before
+ * the member template exists.
+ */
+function templateProperties(member: StackSetMemberStack) {
+  const known = () => (member.synthesized ? member.template : undefined);
+  return {
+    templateBody: Lazy.uncachedString({ produce: () => (known()?.inline ? known()!.body : undefined) }),
+    templateUrl: Lazy.uncachedString({ produce: () => (known()?.inline === false ? known()!.templateUrl : undefined) }),
+    capabilities: Lazy.uncachedList({ produce: () => known()?.capabilities ?? [] }, { omitEmpty: true }),
+  };
 }
 
 function checkList(value: unknown, prop: string, pattern: RegExp, what: string): string[] {
@@ -560,8 +661,19 @@ function checkForwarding(
   return { accountId, eventBusName: name, heartbeatInterval: checkHeartbeatInterval(heartbeatInterval, 'heartbeatInterval') };
 }
 
+/** What a member stack forwards, and where. */
+interface ForwardWiring {
+  readonly forward: Forwarding;
+  /** Every alarm name of this rollout's members starts with it. */
+  readonly alarmPrefix: string;
+  /** The member's own topic: the dead-letter alarm notifies it. */
+  readonly topic: sns.ITopic;
+  /** Real-time rules whose matched events are forwarded too. */
+  readonly rules: events.Rule[];
+}
+
 /**
- * In the member stack: one rule that sends the state changes of this stack's
+ * In a member stack: one rule that sends the state changes of the rollout's
  * CIS alarms, the real-time rules' matched events, and a heartbeat on a
  * schedule, to the security account's bus in the same Region (Region and
  * partition stay tokens). What EventBridge cannot deliver (a wrong account or
@@ -569,7 +681,8 @@ function checkForwarding(
  * alarm notifies the member's own topic; the security account notices the
  * missing heartbeats.
  */
-function forwardToSecurityAccount(member: Stack, cis: CisMonitoring, forward: Forwarding): void {
+function forwardToSecurityAccount(member: Stack, wiring: ForwardWiring): void {
+  const { forward, alarmPrefix: prefix } = wiring;
   // Fn::Sub and an inline role policy: the same template, about 400 bytes shorter than
   // Fn::Join ARNs and a separate AWS::IAM::Policy (the 51,200 bytes of a TemplateBody are tight).
   const arn = Fn.sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:${forward.accountId}:event-bus/${forward.eventBusName}`);
@@ -578,10 +691,11 @@ function forwardToSecurityAccount(member: Stack, cis: CisMonitoring, forward: Fo
     assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
     inlinePolicies: { PutEvents: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [arn] })] }) },
   });
+  suppressNagFindings(role.node.defaultChild as CfnResource, forPacks(COMPLIANCE_PACKS, 'IAMNoInlinePolicy',
+    FORWARD_ROLE_REASON));
   const deadLetters = alertDeadLetterQueue(member, 'ForwardDeadLetters');
+  suppressNagFindings(deadLetters.queue.node.defaultChild as CfnResource, [{ id: 'AwsSolutions-SQS3', reason: FORWARD_DLQ_REASON }]);
   const target = new targets.EventBus(bus, { role: role.withoutPolicyUpdates(), deadLetterQueue: deadLetters.forTargets });
-  const first = cis.alarms[0].node.defaultChild as cloudwatch.CfnAlarm;
-  const prefix = String(first.alarmName).slice(0, -cis.controls[0].key.length);
   new events.Rule(member, 'ForwardAlarmStateChanges', {
     description: 'CIS alarm state changes to the security account',
     eventPattern: {
@@ -591,7 +705,7 @@ function forwardToSecurityAccount(member: Stack, cis: CisMonitoring, forward: Fo
     },
     targets: [target],
   });
-  for (const rule of cis.eventRules?.rules ?? []) rule.addTarget(target);
+  for (const rule of wiring.rules) rule.addTarget(target);
   new events.Rule(member, 'Heartbeat', {
     description: 'CIS heartbeat to the security account',
     schedule: events.Schedule.rate(forward.heartbeatInterval),
@@ -600,38 +714,103 @@ function forwardToSecurityAccount(member: Stack, cis: CisMonitoring, forward: Fo
   // Its name starts with the prefix above, so its own state changes are forwarded too when the path works again.
   createAlertPathAlarm(member, 'ForwardDeadLettersAlarm', {
     alarmName: `${prefix}forward-dead-letters`,
-    description: `CIS alerts could not be forwarded to the security account ${forward.accountId} (bus ${forward.eventBusName}). Fix the cause, then redrive this stack's dead-letter queue.`,
+    description: `CIS alerts not forwarded to security account ${forward.accountId} (bus ${forward.eventBusName}): fix, then redrive this stack's dead-letter queue.`,
     metric: deadLetters.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
     threshold: 1,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    topic: cis.topic,
+    topic: wiring.topic,
   });
 }
 
 /**
- * Shortens the labels (`cdk-cis-monitoring` metadata) to what readers need:
- * the control and role everywhere, the benchmark version on the alarms only
- * (`audit --template` reads it from any one resource), no CIS id (the
- * catalog has it). About 1.4 KB of the 51,200 a `TemplateBody` may have.
+ * The member topic's policy lets the security account, and only it, subscribe
+ * SQS queues of its own in the same Region (`sns:Endpoint`; an SQS ARN is an
+ * endpoint of the `sqs` protocol only): a subscription its queue's owner
+ * makes is confirmed by SNS at once. The account id as principal (IAM reads
+ * it as the account's root) and no protocol condition keep the statement
+ * short: the member template's 51,200 bytes are tight.
  */
-function compactLabels(template: { Resources?: { [id: string]: { Type?: string; Metadata?: { [key: string]: unknown } } } }): void {
-  for (const resource of Object.values(template.Resources ?? {})) {
-    const label = resource.Metadata?.[LABEL_METADATA_KEY] as { [k: string]: unknown } | undefined;
-    if (!label || typeof label !== 'object') continue;
-    delete label.cisId;
-    if (resource.Type !== 'AWS::CloudWatch::Alarm') delete label.benchmark;
-  }
+function allowSecurityAccountToSubscribe(topic: sns.ITopic, securityAccountId: string): void {
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowSecurityAccountQueueToSubscribe',
+    principals: [new iam.ArnPrincipal(securityAccountId)],
+    actions: ['sns:Subscribe'],
+    resources: [topic.topicArn],
+    conditions: { ArnLike: { 'sns:Endpoint': Fn.sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:${securityAccountId}:*`) } },
+  }));
 }
 
-/**
- * Drops the `cdk_nag` suppression metadata: only cdk-nag reads it, at synth
- * time, and in a StackSet template it costs bytes of the 51,200 a
- * `TemplateBody` may have (about 2.7 KB for the default member).
- */
-function stripNagMetadata(template: { Resources?: { [id: string]: { Metadata?: { [key: string]: unknown } } } }): void {
-  for (const resource of Object.values(template.Resources ?? {})) {
-    if (!resource.Metadata || !('cdk_nag' in resource.Metadata)) continue;
-    delete resource.Metadata.cdk_nag;
-    if (Object.keys(resource.Metadata).length === 0) delete resource.Metadata;
+/** The Regions, checked against aws-cdk-lib's region facts; a Region it does not know is a warning. */
+function checkRegions(scope: Construct, value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new Error(`regions must be a non-empty list, got ${describeValue(value)}.`);
   }
+  const seen = new Set<string>();
+  value.forEach((v, i) => {
+    if (typeof v === 'string' && Token.isUnresolved(v)) {
+      throw new Error(`regions[${i}] must be a literal Region name (for example "eu-west-1"), not a token: the StackSet's Regions are fixed at synthesis.`);
+    }
+    const { known } = checkRegionName(v, `regions[${i}]`);
+    if (!known) {
+      Annotations.of(scope).addWarningV2('cdk-cis-monitoring:unknownRegion',
+        `regions[${i}] "${v}" is not a Region the installed aws-cdk-lib knows (its region facts). If it is a new Region, acknowledge this warning; otherwise correct it (the StackSet operation would fail in it).`);
+    }
+    if (seen.has(v)) throw new Error(`regions lists "${v}" twice; remove one.`);
+    seen.add(v);
+  });
+  return [...value];
+}
+
+/** The member topic's fixed name with `securityAccountSubscription`, else undefined. */
+function checkSubscription(on: unknown, name: unknown, forward: Forwarding | undefined): string | undefined {
+  const enabled = checkBoolean(on, 'securityAccountSubscription', false);
+  if (!enabled) {
+    if (name !== undefined) throw new Error('memberTopicName only applies with securityAccountSubscription: remove it, or set securityAccountSubscription: true.');
+    return undefined;
+  }
+  if (!forward) {
+    throw new Error('securityAccountSubscription needs securityAccountId: the security account is who subscribes to each member\'s topic. Add securityAccountId, or remove securityAccountSubscription.');
+  }
+  const topicName = name ?? 'cis-monitoring-alarms';
+  if (typeof topicName !== 'string' || Token.isUnresolved(topicName) || !TOPIC_NAME.test(topicName)) {
+    throw new Error(`memberTopicName must be 1-256 letters, digits, - and _ (for example "cis-monitoring-alarms"), got ${describeValue(topicName)}.`);
+  }
+  return topicName;
+}
+
+/** Whether the rules-only us-east-1 member is deployed; warns when member real-time rules miss global-service events. */
+function checkGlobalEvents(scope: Construct, on: unknown, monitoring: CisMonitoringProps, regions: string[]): boolean {
+  const enabled = checkBoolean(on, 'globalServiceEventRules', false);
+  const outside = !regions.includes(GLOBAL_EVENTS_REGION);
+  if (enabled) {
+    if (!monitoring.realtimeRules) {
+      throw new Error('globalServiceEventRules deploys the real-time rules of the global-service controls to us-east-1, but monitoring.realtimeRules is off: set monitoring.realtimeRules: true, or remove globalServiceEventRules.');
+    }
+    if (!outside) {
+      throw new Error(`globalServiceEventRules adds a rules-only member in ${GLOBAL_EVENTS_REGION}, but regions already holds ${GLOBAL_EVENTS_REGION}, where the members run every real-time rule: remove globalServiceEventRules.`);
+    }
+    return true;
+  }
+  if (monitoring.realtimeRules && outside) {
+    const global = Object.keys(CONTROL_METADATA).filter(isGlobalServiceControl);
+    Annotations.of(scope).addWarningV2('cdk-cis-monitoring:memberGlobalEvents',
+      `Members run real-time rules in ${regions.join(', ')}, but events of IAM, AWS Organizations, the STS global endpoint and console sign-in reach EventBridge in ${GLOBAL_EVENTS_REGION} only, so the rules of ${global.join(', ')} never see them (their alarms, fed by the multi-Region trail, still do). Set globalServiceEventRules: true to add a rules-only ${GLOBAL_EVENTS_REGION} member, or acknowledge this warning.`);
+  }
+  return false;
+}
+
+/** Whether a control's CloudTrail events reach EventBridge (also) in us-east-1 only. */
+function isGlobalServiceControl(key: string): boolean {
+  return GLOBAL_REGIONALITIES.includes(CONTROL_METADATA[key]?.regionality?.regionality ?? EventRegionality.REGIONAL);
+}
+
+/** The members' exclusions that concern the given controls, narrowed to them (an exclusion must name only deployed controls). */
+function narrowExclusions(monitoring: CisMonitoringProps, controls: CisControl[]): Exclusion[] | undefined {
+  if (!monitoring.exclusions) return undefined;
+  const keys = new Set(controls.map(c => c.key));
+  return monitoring.exclusions.flatMap(e => {
+    if (!e.controls) return [e];
+    const kept = e.controls.filter(c => keys.has(c.key));
+    return kept.length === 0 ? [] : [e.forControls(...kept)];
+  });
 }

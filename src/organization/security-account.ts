@@ -1,12 +1,14 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlertRelay } from './alert-relay';
+import { registerSecurityAccount } from './cross-checks';
 import { alertDeadLetterQueue } from './dead-letters';
 import { checkHeartbeatInterval, HEARTBEAT_DETAIL_TYPE, HeartbeatMonitor } from './heartbeat-monitor';
 import { StackSetAccountFilter } from './rollout';
@@ -16,6 +18,7 @@ import { CisBenchmarkVersion } from '../catalog';
 import { describeValue } from '../catalog/selection';
 import { CisChatDelivery, ChatDeliveryOptions } from '../chat-delivery';
 import { API_CALL_DETAIL_TYPE, CONSOLE_SIGN_IN_DETAIL_TYPE } from '../filter-pattern/translate/event-pattern';
+import { suppressNagFindings } from '../nag-suppressions';
 import { CisEventRules } from '../realtime';
 import { alertMessage, TopicRuleTarget } from '../realtime/alert-message';
 import { allowServiceToPublish } from '../realtime/topic-access';
@@ -65,6 +68,18 @@ export interface MemberHeartbeatOptions {
    * @default - two heartbeat intervals
    */
   readonly silenceAfter?: Duration;
+}
+
+/**
+ * The security account's queue subscribed to every member's alarm topic
+ * (with `CisOrganizationRollout` `securityAccountSubscription`).
+ */
+export interface MemberTopicSubscriptionOptions {
+  /**
+   * Name of the members' alarm topic (`CisOrganizationRollout` `memberTopicName`; give both the same).
+   * @default 'cis-monitoring-alarms'
+   */
+  readonly memberTopicName?: string;
 }
 
 /** Properties of `CisSecurityAccount`. */
@@ -140,6 +155,23 @@ export interface CisSecurityAccountProps {
    * @default - heartbeats are not checked; a member whose forwarding breaks is noticed only by its own dead-letter alarm (a warning says so)
    */
   readonly memberHeartbeats?: MemberHeartbeatOptions;
+
+  /**
+   * Subscribe a queue of this account to every member's alarm topic, so that
+   * each member has the confirmed subscriber Security Hub counts (its
+   * CloudWatch.1-14 controls) without an email confirmation in every account:
+   * SNS confirms a subscription by itself when the queue's owner makes it.
+   * The heartbeat monitor subscribes on a member's first heartbeat in this
+   * Region, again once a day, and reports a subscription that fails (the
+   * member's topic missing, its policy refusing). Members need
+   * `CisOrganizationRollout` `securityAccountSubscription` (a topic of this
+   * name whose policy lets this account subscribe). The queue
+   * (`memberAlarmQueue`) receives every member's alarm notifications, kept 14
+   * days: the same alarms also arrive on the bus, so nothing needs to read it.
+   * Needs `memberHeartbeats`.
+   * @default - no subscription: members need a confirmed subscriber of their own (for example email) for Security Hub
+   */
+  readonly memberTopicSubscriptions?: MemberTopicSubscriptionOptions;
 }
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
@@ -148,6 +180,8 @@ const MAX_THROTTLE_WINDOW = Duration.days(1);
 const BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
 const OU_OR_ROOT = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
 const ACCOUNT_ID = /^\d{12}$/;
+const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
+const MEMBER_ALARM_QUEUE_REASON = 'The queue is the subscriber of the members\' alarm topics (memberTopicSubscriptions), the end of that path; SNS retries its deliveries, and the same alarms also reach the bus.';
 /** Severities with a topic of their own; INFORMATIONAL goes to the LOW topic. */
 const ROUTED: CisSeverity[] = [CisSeverity.CRITICAL, CisSeverity.HIGH, CisSeverity.MEDIUM, CisSeverity.LOW];
 /** Every severity an alarm description may start with; each has a rule. */
@@ -243,6 +277,11 @@ export class CisSecurityAccount extends Construct {
    * @default - none without `chatDelivery`
    */
   public readonly chatDelivery?: CisChatDelivery;
+  /**
+   * The queue subscribed to every member's alarm topic.
+   * @default - none without `memberTopicSubscriptions`
+   */
+  public readonly memberAlarmQueue?: sqs.IQueue;
 
   private readonly topics = new Map<CisSeverity, sns.Topic>();
   private readonly alarmTopics = new Map<CisSeverity, CisAlarmTopic>();
@@ -275,6 +314,7 @@ export class CisSecurityAccount extends Construct {
       throw new Error(`throttleWindow must be whole seconds between 0 and 1 day (${MAX_THROTTLE_WINDOW.toSeconds()} s), got ${window.toHumanString()}.`);
     }
     const heartbeats = checkHeartbeats(props.memberHeartbeats);
+    const memberTopicName = checkMemberTopicSubscriptions(props.memberTopicSubscriptions, heartbeats !== undefined);
     const roleArn = props.organizationsRoleArn;
     if (roleArn !== undefined && (typeof roleArn !== 'string' || (!Token.isUnresolved(roleArn) && !ROLE_ARN.test(roleArn)))) {
       throw new Error(`organizationsRoleArn must be an IAM role ARN (for example "arn:aws:iam::111111111111:role/CisAlertRelayOrganizationsRead"), got ${describeValue(roleArn)}.`);
@@ -381,6 +421,26 @@ export class CisSecurityAccount extends Construct {
     Annotations.of(this.detectionRules).acknowledgeWarning('cdk-cis-monitoring:globalEventsRegion',
       'Members forward from every Region they run real-time rules in; give each Region its own bus.');
 
+    let subscription: { queue: sqs.IQueue; memberTopicName: string } | undefined;
+    if (memberTopicName) {
+      const queue = new sqs.Queue(this, 'MemberAlarms', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      const stack = Stack.of(this);
+      queue.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'AllowMemberAlarmTopics',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: { ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:sns:${stack.region}:*:${memberTopicName}` } },
+      }));
+      suppressNagFindings(queue.node.defaultChild as CfnResource, [{ id: 'AwsSolutions-SQS3', reason: MEMBER_ALARM_QUEUE_REASON }]);
+      this.memberAlarmQueue = queue;
+      subscription = { queue, memberTopicName };
+    }
+
     let monitor: HeartbeatMonitor | undefined;
     if (heartbeats) {
       monitor = new HeartbeatMonitor(this, 'Heartbeats', {
@@ -396,6 +456,7 @@ export class CisSecurityAccount extends Construct {
         },
         interval: heartbeats.interval,
         silenceAfter: heartbeats.silenceAfter,
+        subscription,
       });
       this.heartbeatFunction = monitor.function;
       this.heartbeatTable = monitor.table;
@@ -409,6 +470,19 @@ export class CisSecurityAccount extends Construct {
     if (chatFormat) {
       this.chatDelivery = new CisChatDelivery(this, 'Chat', { ...props.chatDelivery, topics: ROUTED.map(s => this.topicFor(s)) });
     }
+
+    registerSecurityAccount({
+      construct: this,
+      eventBusName: busName,
+      heartbeats: heartbeats && {
+        organizationalUnitIds: heartbeats.organizationalUnitIds,
+        accountIds: heartbeats.accountIds,
+        accountFilter: heartbeats.accountFilter,
+        interval: heartbeats.interval,
+        silenceAfter: heartbeats.silenceAfter,
+      },
+      memberTopicName,
+    });
   }
 
   /**
@@ -476,6 +550,22 @@ export class CisSecurityAccount extends Construct {
     }
     return alarms;
   }
+}
+
+/** The members' topic name with `memberTopicSubscriptions`, else undefined. */
+function checkMemberTopicSubscriptions(options: MemberTopicSubscriptionOptions | undefined, heartbeats: boolean): string | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`memberTopicSubscriptions must be MemberTopicSubscriptionOptions (for example {} or { memberTopicName: 'cis-monitoring-alarms' }), got ${describeValue(options)}.`);
+  }
+  if (!heartbeats) {
+    throw new Error('memberTopicSubscriptions subscribes on each member\'s heartbeat, so it needs memberHeartbeats: add memberHeartbeats with the rollout\'s organizational units, or remove memberTopicSubscriptions.');
+  }
+  const name = options.memberTopicName ?? 'cis-monitoring-alarms';
+  if (typeof name !== 'string' || Token.isUnresolved(name) || !TOPIC_NAME.test(name)) {
+    throw new Error(`memberTopicSubscriptions.memberTopicName must be 1-256 letters, digits, - and _ (the rollout's memberTopicName, for example "cis-monitoring-alarms"), got ${describeValue(name)}.`);
+  }
+  return name;
 }
 
 /** The heartbeat options, checked, with their defaults. */

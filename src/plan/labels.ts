@@ -43,10 +43,16 @@ export interface ResourceLabel {
   readonly benchmark?: string;
 }
 
-/** The label in a template resource's metadata, if it carries one. */
+/**
+ * The label in a template resource's metadata, if it carries one. A label
+ * without `role` is a `compliance` one: StackSet member templates leave the
+ * most common role out to stay within an inline `TemplateBody`.
+ */
 export function readLabel(resource: unknown): ResourceLabel | undefined {
   const metadata = (resource as { Metadata?: Record<string, unknown> } | undefined)?.Metadata;
   const label = metadata?.[LABEL_METADATA_KEY] as Partial<ResourceLabel> | undefined;
-  if (!label || typeof label !== 'object' || typeof label.control !== 'string' || typeof label.role !== 'string') return undefined;
+  if (!label || typeof label !== 'object' || typeof label.control !== 'string') return undefined;
+  if (label.role === undefined) return { ...label, role: ResourceRole.COMPLIANCE } as ResourceLabel;
+  if (typeof label.role !== 'string') return undefined;
   return label as ResourceLabel;
 }

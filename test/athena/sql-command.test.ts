@@ -3,31 +3,18 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Command } from 'commander';
 import { CisBenchmarkVersion, CisControl, CisMonitoring, Exclusion } from '../../src';
 import { main } from '../../src/cli/main';
 import { registerSql, SqlJsonReport } from '../../src/cli/sql-command';
-import { athenaConditionForAny } from '../../src/filter-pattern/translate/athena-sql';
+import { athenaConditionForAny, sqlCommentText } from '../../src/filter-pattern/translate/athena-sql';
 import { ControlPlan } from '../../src/plan/control-plan';
+import { CommandRun, runCommand, withProcessOutputDiscarded } from '../cli/command-harness';
+import { AthenaOnDuckDb } from '../support/duckdb-athena';
 
-interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
 
 /** `cis-monitoring sql <args>` in-process, with captured streams. */
-async function sql(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-  const program = new Command().name('cis-monitoring').exitOverride()
-    .configureOutput({ writeOut: s => (stdout += s), writeErr: s => (stderr += s) });
-  registerSql(program, () => io);
-  let code = 0;
-  try {
-    await program.parseAsync(['sql', ...args], { from: 'user' });
-  } catch (e: any) {
-    if (typeof e?.exitCode !== 'number') throw e;
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
+async function sql(...args: string[]): Promise<CommandRun> {
+  return runCommand(registerSql, 'sql', args);
 }
 
 let tmp: string;
@@ -112,6 +99,48 @@ describe('cis-monitoring sql --template', () => {
   });
 });
 
+describe('a metric name cannot end the comment it is printed in', () => {
+  // Trino and DuckDB end a `--` comment at CR as well as LF; NEL, VT, FF and U+2028/2029 break lines in editors.
+  const BREAKS: Array<[string, string]> = [['CR', '\r'], ['LF', '\n'], ['CR LF', '\r\n'], ['NEL', '\u0085'], ['VT', '\u000b'], ['FF', '\u000c'], ['LS', '\u2028'], ['PS', '\u2029']];
+
+  test.each(BREAKS)('%s: the SQL runs on DuckDB as one query, the injected statement never runs', async (_name, brk) => {
+    const file = path.join(tmp, `inject-${_name.replace(' ', '')}.template.json`);
+    const metric = `Root${brk}CREATE TABLE injected AS SELECT 1 AS z;${brk}`;
+    fs.writeFileSync(file, JSON.stringify({
+      Resources: {
+        F: {
+          Type: 'AWS::Logs::MetricFilter',
+          Properties: { FilterPattern: '{ $.eventName = "ConsoleLogin" }', LogGroupName: 'lg', MetricTransformations: [{ MetricName: metric, MetricNamespace: 'CIS', MetricValue: '1' }] },
+        },
+      },
+    }));
+    const r = await sql('--template', file);
+    expect(r.code).toBe(0);
+    // The name is in the comment, with its line break written as a visible escape.
+    const [first, second] = r.stdout.split('\n');
+    expect(first.startsWith(`-- ${sqlCommentText(metric)}: `)).toBe(true);
+    expect(first).not.toMatch(/[\r\u0085\u000b\u000c\u2028\u2029]/);
+    expect(second).toMatch(/^SELECT eventid, /);
+    const db = await AthenaOnDuckDb.create('cloudtrail_logs', [
+      { eventID: 'e1', eventName: 'ConsoleLogin', eventTime: '2024-01-01T00:00:00Z' },
+      { eventID: 'e2', eventName: 'GetObject', eventTime: '2024-01-01T00:00:00Z' },
+    ]);
+    try {
+      // DuckDB runs every statement of a text: an ended comment would create the table.
+      const rows = await db.query(r.stdout);
+      expect(rows.map(row => row.eventid)).toEqual(['e1']);
+      const tables = await db.query("SELECT table_name FROM information_schema.tables WHERE table_name = 'injected'");
+      expect(tables).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('escapes: CR, LF and TAB by name, every other control character and U+2028/2029 as \\uXXXX; other text unchanged', () => {
+    expect(sqlCommentText('a\rb\nc\td\u0000e\u007ff\u0085g\u2028h\u2029i é ✓')).toBe('a\\rb\\nc\\td\\u0000e\\u007ff\\u0085g\\u2028h\\u2029i é ✓');
+  });
+});
+
 describe('bad input: exit code 2 and a clear message', () => {
   test.each([
     [['--benchmark', '9.9.9'], /--benchmark: .*9\.9\.9/],
@@ -130,17 +159,11 @@ describe('bad input: exit code 2 and a clear message', () => {
   });
 
   test('through main(): the process exit codes', async () => {
-    const write = process.stdout.write;
-    const errWrite = process.stderr.write;
-    process.stdout.write = (() => true) as any;
-    process.stderr.write = (() => true) as any;
-    try {
-      expect(await main(['sql', '--benchmark', '1.2.0'])).toBe(0);
-      expect(await main(['sql', '--benchmark', '0.0.1'])).toBe(2);
-      expect(await main(['sql', '--benchmark', '7.0.0', '--format', 'xml'])).toBe(2);
-    } finally {
-      process.stdout.write = write;
-      process.stderr.write = errWrite;
-    }
+    const codes = await withProcessOutputDiscarded(async () => [
+      await main(['sql', '--benchmark', '1.2.0']),
+      await main(['sql', '--benchmark', '0.0.1']),
+      await main(['sql', '--benchmark', '7.0.0', '--format', 'xml']),
+    ]);
+    expect(codes).toEqual([0, 2, 2]);
   });
 });

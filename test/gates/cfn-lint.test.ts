@@ -13,6 +13,8 @@ import { buildDemoApp } from '../../examples/demo-app';
 import { buildOrganizationApp } from '../../examples/organization-app';
 import { buildRealtimeApp } from '../../examples/realtime-app';
 import { CisBenchmarkVersion, CisMonitoring } from '../../src';
+import { main } from '../../src/cli/main';
+import { withProcessOutputDiscarded } from '../cli/command-harness';
 import { lintErrors as errorsOf, runCfnLint as lint } from '../support/cfn-lint';
 import { pythonTool } from '../support/python-tools';
 import { describeIf, requires } from '../support/requirements';
@@ -47,9 +49,10 @@ describeIf(requires.cfnLint)('cfn-lint', () => {
 
   test('the organization example (management, StackSet and security stacks, and the member template it deploys) has no cfn-lint error', () => {
     const { app, rollout } = buildOrganizationApp(path.join(tmp, 'organization'));
+    // The member template is known once the app is synthesized.
+    const templates = synthTemplates(app);
     const member = path.join(tmp, 'organization-member.template.json');
     fs.writeFileSync(member, rollout.memberTemplateBody);
-    const templates = synthTemplates(app);
     expect(templates.map(t => path.basename(t)).sort()).toEqual([
       'CisOrganizationManagement.template.json', 'CisOrganizationMembers.template.json', 'CisOrganizationSecurity.template.json',
     ]);
@@ -68,6 +71,20 @@ describeIf(requires.cfnLint)('cfn-lint', () => {
     });
     const [template] = synthTemplates(app);
     expect(errorsOf(lint(template))).toEqual([]);
+  });
+
+  test('what `cis-monitoring member-template` writes for CfCT and LZA (own trail, an existing log group, the us-east-1 rules-only member) has no cfn-lint error', async () => {
+    const cases: Array<[string, string[]]> = [
+      ['own-trail', ['--realtime-rules', '--security-account', '222222222222', '--security-account-subscription', '--email', 'a@example.com']],
+      ['log-group', ['--benchmark', '1.4.0', '--log-group', 'aws-controltower/CloudTrailLogs', '--email', 'a@example.com']],
+      ['global-events', ['--realtime-rules', '--global-service-event-rules', '--security-account', '222222222222', '--part', 'global-events']],
+    ];
+    for (const [name, args] of cases) {
+      const file = path.join(tmp, `cli-${name}.template.json`);
+      // The CLI's own entry point; what it reports on stderr is not needed here.
+      expect({ name, code: await withProcessOutputDiscarded(() => main(['member-template', '--output', file, ...args])) }).toEqual({ name, code: 0 });
+      expect({ name, errors: errorsOf(lint(file)) }).toEqual({ name, errors: [] });
+    }
   });
 
   test('the gate is live: a broken template is reported', () => {

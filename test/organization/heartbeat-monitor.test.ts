@@ -11,8 +11,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateAccountCommand, CreateOrganizationalUnitCommand, CreateOrganizationCommand, ListRootsCommand, MoveAccountCommand, OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, ListSubscriptionsCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CisSecurityAccount } from '../../src';
@@ -36,6 +37,19 @@ function synthesized(ous: string[]) {
   const tables = Object.entries(template.findResources('AWS::DynamoDB::Table')) as Array<[string, any]>;
   const table = tables.find(([id]) => id.includes('Heartbeats'))![1];
   return { env: fn.Properties.Environment.Variables as Record<string, any>, table: table.Properties };
+}
+
+/** The same with memberTopicSubscriptions: the monitor's environment and IAM statement. */
+function synthesizedWithSubscription(ous: string[]) {
+  const stack = new Stack(new App(), 'Security', { env: { account: '222222222222', region: REGION } });
+  new CisSecurityAccount(stack, 'Central', {
+    organizationId: 'o-a1b2c3d4e5',
+    memberHeartbeats: { organizationalUnitIds: ous, heartbeatInterval: Duration.minutes(10) },
+    memberTopicSubscriptions: {},
+  });
+  const template = Template.fromStack(stack);
+  const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f: any) => f.Properties.Handler === 'heartbeat.handler') as any;
+  return { env: fn.Properties.Environment.Variables as Record<string, any>, template };
 }
 
 describeIfPython('the heartbeat monitor against moto (Organizations, DynamoDB, SNS)', () => {
@@ -214,6 +228,60 @@ describeIfPython('the heartbeat monitor against moto (Organizations, DynamoDB, S
     await expect(m.record({ kind: 'heartbeat', account: 'x', region: REGION, time: clock.toISOString(), id: 'a' })).rejects.toThrow(/account must be a 12-digit account id/);
   });
 
+  test('memberTopicSubscriptions: the security account\'s queue is subscribed to each member\'s topic on its heartbeat, again after a day; a failure is reported once a day and retried', async () => {
+    // moto does not model who may subscribe or that SNS confirms a subscription its queue's owner makes (the SNS
+    // developer guide says so); it does check that the topic exists and records the subscription.
+    const { env: synthesizedEnv } = synthesizedWithSubscription([ou]);
+    expect(synthesizedEnv.MEMBER_TOPIC_ARN).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sns:${REGION}:{account}:cis-monitoring-alarms`]] });
+    const sqs = client(SQSClient);
+    const memberQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'member-alarms' }))).QueueUrl!;
+    const memberQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: memberQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const topicOf = async (account: string) => {
+      // moto acts as the account whose AssumeRole credentials are used (it does not evaluate trust policies).
+      const c = (await client(STSClient).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`, RoleSessionName: 'setup' }))).Credentials!;
+      const memberCredentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
+      return (await new SNSClient({ endpoint: moto.endpoint, region: REGION, credentials: memberCredentials }).send(new CreateTopicCommand({ Name: 'cis-monitoring-alarms' }))).TopicArn!;
+    };
+    const appA = await topicOf(members['app-a']);
+    await topicOf(members['app-b']);
+    const m = monitor({ MEMBER_TOPIC_ARN: `arn:aws:sns:${REGION}:{account}:cis-monitoring-alarms`, SUBSCRIPTION_QUEUE_ARN: memberQueueArn });
+    advance(1);
+    const first = await m.record(heartbeat(members['app-a']));
+    expect(first.subscription).toMatchObject({ outcome: 'subscribed', topicArn: appA });
+    expect(first.subscription.subscriptionArn).toMatch(new RegExp(`^${appA}:[0-9a-f-]{36}$`));
+    const listed = (await client(SNSClient).send(new ListSubscriptionsCommand({}))).Subscriptions!.filter(x => x.TopicArn === appA);
+    expect(listed).toEqual([expect.objectContaining({ Protocol: 'sqs', Endpoint: memberQueueArn, SubscriptionArn: first.subscription.subscriptionArn })]);
+    // Within a day: not again. After a day: again (a deleted subscription comes back).
+    advance(10);
+    expect((await m.record(heartbeat(members['app-a']))).subscription).toBeUndefined();
+    advance(24 * 60);
+    expect((await m.record(heartbeat(members['app-a']))).subscription).toMatchObject({ outcome: 'subscribed' });
+
+    // payments-prod has no such topic (its member stack lacks securityAccountSubscription): recorded, reported, retried.
+    const failed = await m.record(heartbeat(members['payments-prod']));
+    expect(failed.subscription).toMatchObject({ outcome: 'subscription-failed' });
+    expect(failed.subscription.error).toMatch(/^sns:Subscribe to arn:aws:sns:eu-west-1:\d{12}:cis-monitoring-alarms failed: NotFound/);
+    await m.record(heartbeat(members['app-b']));
+    const checked = await m.check();
+    expect(checked.subscriptionFailing).toEqual([members['payments-prod']]);
+    // (new-joiner, of the test before, still sends nothing and is reported silent beside it.)
+    const [report, ...rest] = (await messages()).filter(x => x.Subject.includes('subscription'));
+    expect(rest).toEqual([]);
+    expect(report.Subject).toBe(`[HIGH] CIS member topic subscription failing: 1 member target in ${REGION}`);
+    expect(report.Message.split('\n')[1]).toMatch(new RegExp(`^Account: payments-prod \\(${members['payments-prod']}\\), region ${REGION}: sns:Subscribe to .* failed: NotFound`));
+    // Reported once a day, not at every check.
+    advance(10);
+    expect((await m.check()).subscriptionFailing).toEqual([]);
+    expect((await messages()).filter(x => x.Subject.includes('subscription'))).toEqual([]);
+    // The topic appears (the member stack is fixed): the next heartbeat subscribes and clears the error.
+    await topicOf(members['payments-prod']);
+    expect((await m.record(heartbeat(members['payments-prod']))).subscription).toMatchObject({ outcome: 'subscribed' });
+    advance(24 * 60);
+    for (const a of Object.values(members)) await m.record(heartbeat(a));
+    expect((await m.check()).subscriptionFailing).toEqual([]);
+    expect((await messages()).filter(x => x.Subject.includes('subscription'))).toEqual([]);
+  });
+
   test('the monitor refuses a bad configuration by name', () => {
     const base = { HEARTBEAT_TABLE: 't', ALERT_TOPIC: 'arn:aws:sns:eu-west-1:222222222222:t', SILENCE_AFTER_SECONDS: '1200', EXPECTED_TARGETS: JSON.stringify({ organizationalUnitIds: ['r-ab12'] }) };
     expect(() => heartbeatModule.configFromEnv({ ...base, SILENCE_AFTER_SECONDS: '20m' })).toThrow(/SILENCE_AFTER_SECONDS must be a positive whole number of seconds, got "20m"/);
@@ -221,6 +289,10 @@ describeIfPython('the heartbeat monitor against moto (Organizations, DynamoDB, S
     expect(() => heartbeatModule.configFromEnv({ ...base, EXPECTED_TARGETS: JSON.stringify({ organizationalUnitIds: ['x'] }) })).toThrow(/organizationalUnitIds must list organizational unit or root ids/);
     expect(() => heartbeatModule.configFromEnv({ ...base, EXPECTED_TARGETS: JSON.stringify({ organizationalUnitIds: ['r-ab12'], accountFilter: 'ALL' }) })).toThrow(/accountFilter must be one of INTERSECTION, DIFFERENCE, UNION/);
     expect(() => heartbeatModule.configFromEnv({ ...base, HEARTBEAT_TABLE: '' })).toThrow(/HEARTBEAT_TABLE must name the heartbeat table/);
+    expect(() => heartbeatModule.configFromEnv({ ...base, MEMBER_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:t', SUBSCRIPTION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:222222222222:q' }))
+      .toThrow(/MEMBER_TOPIC_ARN must be a topic ARN with \{account\} for the member's account id/);
+    expect(() => heartbeatModule.configFromEnv({ ...base, MEMBER_TOPIC_ARN: 'arn:aws:sns:eu-west-1:{account}:t' }))
+      .toThrow(/SUBSCRIPTION_QUEUE_ARN must be the ARN of this account's queue, got "undefined"/);
   });
 
   test('the entry point refuses an input that is neither a heartbeat nor a check', async () => {

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { buildOrganizationApp, ORGANIZATION } from '../../examples/organization-app';
 import { CisBenchmarkVersion, Scanner } from '../../src';
 import { evaluateAudit } from '../../src/audit/evaluate';
@@ -75,6 +76,19 @@ test('the member template is inline, asset-free, environment-agnostic and holds 
   expect(alarms).toHaveLength(16);
   expect(alarms).toContain('CisMonitoringMember-Cis-forward-dead-letters');
   member.resourceCountIs('AWS::CloudTrail::Trail', 1);
+});
+
+test('with the feature flags of a new `cdk init` project (and construct paths on, as the CDK CLI sets), the member template stays inline', () => {
+  // The member stack follows the app's feature flags like every stack of the app; the recommended ones grow it (the trail's
+  // access-log bucket gets a bucket policy instead of an ACL), and the construct paths are dropped from it.
+  const flagged = buildOrganizationApp(fs.mkdtempSync(path.join(os.tmpdir(), 'cis-organization-flags-')), {
+    ...cxapi.CURRENTLY_RECOMMENDED_FLAGS, [cxapi.PATH_METADATA_ENABLE_CONTEXT]: true,
+  });
+  flagged.app.synth();
+  expect(flagged.rollout.inlineTemplate).toBe(true);
+  expect(flagged.rollout.memberTemplateSize).toBeGreaterThan(rollout.memberTemplateSize);
+  expect(flagged.rollout.memberTemplateSize).toBeLessThanOrEqual(51_200);
+  expect(flagged.rollout.memberTemplateBody).not.toContain('aws:cdk:path');
 });
 
 test('the member template audits as PASS under every scanner (each member owns trail, alarms and topic)', () => {

@@ -5,6 +5,7 @@ import {
   CisBenchmarkVersion, CisControl, CisOrganizationRollout, CisOrganizationRolloutProps, Exclusion, MemberTemplateDelivery,
   StackSetAccountFilter, StackSetCallAs, StackSetRegionConcurrency,
 } from '../../src';
+import { ResourceRole, readLabel } from '../../src/plan/labels';
 import { memberTemplateViolations } from '../support/member-template';
 
 const MGMT = '111111111111';
@@ -22,6 +23,13 @@ function rollout(props: Partial<CisOrganizationRolloutProps> = {}, stack = mgmtS
     monitoring: { emailAddresses: ['security@example.com'] },
     ...props,
   });
+}
+
+/** A rollout in a synthesized app: the member template is known once the app is synthesized. */
+function synthesized(props: Partial<CisOrganizationRolloutProps> = {}, stack = mgmtStack()): CisOrganizationRollout {
+  const r = rollout(props, stack);
+  App.of(stack)!.synth();
+  return r;
 }
 
 describe('defaults: one OU, one Region, members with their own trail', () => {
@@ -57,9 +65,10 @@ describe('defaults: one OU, one Region, members with their own trail', () => {
     const member = Template.fromJSON(JSON.parse(r.memberTemplateBody));
     expect(r.memberControls).toEqual(CisBenchmarkVersion.LATEST.controls());
     member.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+    // Read as the CLI reads them: a label without a role is a compliance one (src/plan/labels.ts).
     const compliance = Object.values(member.findResources('AWS::Logs::MetricFilter'))
-      .filter(f => f.Metadata?.['cdk-cis-monitoring']?.role === 'compliance');
-    expect(compliance.map(f => f.Metadata['cdk-cis-monitoring'].control).sort()).toEqual(CisBenchmarkVersion.LATEST.controls().map(c => c.key).sort());
+      .filter(f => readLabel(f)?.role === ResourceRole.COMPLIANCE);
+    expect(compliance.map(f => readLabel(f)!.control).sort()).toEqual(CisBenchmarkVersion.LATEST.controls().map(c => c.key).sort());
     member.resourceCountIs('AWS::CloudTrail::Trail', 1);
     member.resourceCountIs('AWS::SNS::Topic', 1);
     member.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
@@ -67,7 +76,7 @@ describe('defaults: one OU, one Region, members with their own trail', () => {
   });
 
   test('member warnings surface on the rollout (emails need confirming in every member)', () => {
-    Annotations.fromStack(stack).hasWarning('/Mgmt/Members', Match.stringLikeRegexp('Member stack: Only email subscriptions'));
+    Annotations.fromStack(stack).hasWarning('/Mgmt/Members', Match.stringLikeRegexp('^Only email subscriptions: .* \\[in Mgmt/Members/MemberStack/Cis\\] \\[ack: cdk-cis-monitoring:emailOnly\\]$'));
   });
 });
 
@@ -103,7 +112,7 @@ describe('options', () => {
   });
 
   test('monitoring options reach the members (version, controls, exclusions, real-time rules)', () => {
-    const r = rollout({
+    const r = synthesized({
       memberLogGroupName: 'trail',
       monitoring: {
         benchmarkVersion: CisBenchmarkVersion.V1_4_0,
@@ -123,7 +132,7 @@ describe('options', () => {
 
   test('a member template over 51,200 bytes goes through an S3 asset of the management stack (AUTO)', () => {
     const stack = mgmtStack();
-    const r = rollout({ monitoring: { dashboard: true, realtimeRules: true, investigationQueries: true, emailAddresses: ['a@example.com'] } }, stack);
+    const r = synthesized({ monitoring: { dashboard: true, realtimeRules: true, investigationQueries: true, emailAddresses: ['a@example.com'] } }, stack);
     expect(r.memberTemplateSize).toBeGreaterThan(MAX_TEMPLATE_BODY);
     expect(r.inlineTemplate).toBe(false);
     Template.fromStack(stack).hasResourceProperties('AWS::CloudFormation::StackSet', { TemplateURL: Match.anyValue(), TemplateBody: Match.absent() });
@@ -131,8 +140,8 @@ describe('options', () => {
   });
 
   test('TEMPLATE_BODY refuses a template that is too big, with the size and the fixes', () => {
-    expect(() => rollout({ templateDelivery: MemberTemplateDelivery.TEMPLATE_BODY, monitoring: { dashboard: true, realtimeRules: true, emailAddresses: ['a@example.com'] } }))
-      .toThrow(/The member template is \d+ bytes; CloudFormation takes at most 51200 inline.*dashboard: false.*S3_ASSET/);
+    expect(() => synthesized({ templateDelivery: MemberTemplateDelivery.TEMPLATE_BODY, monitoring: { dashboard: true, realtimeRules: true, emailAddresses: ['a@example.com'] } }))
+      .toThrow(/The member stack template of Mgmt\/Members is \d+ bytes; CloudFormation takes at most 51200 inline.*dashboard: false.*S3_ASSET/);
   });
 
   test('S3_ASSET always uses a template URL', () => {

@@ -335,6 +335,7 @@ describe('members forward to the security account', () => {
     securityAccountId: SECURITY,
     monitoring: { emailAddresses: ['a@example.com'], realtimeRules: true },
   });
+  App.of(stack)!.synth();
   const member = Template.fromJSON(JSON.parse(r.memberTemplateBody));
 
   const BUS = { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:${SECURITY}:event-bus/cis-monitoring` };
@@ -358,7 +359,7 @@ describe('members forward to the security account', () => {
     const [topic] = Object.keys(member.findResources('AWS::SNS::Topic'));
     member.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'CisMonitoringMember-Cis-forward-dead-letters',
-      AlarmDescription: Match.stringLikeRegexp('^\\[CRITICAL\\] CIS alerts could not be forwarded to the security account 222222222222'),
+      AlarmDescription: Match.stringLikeRegexp('^\\[CRITICAL\\] CIS alerts not forwarded to security account 222222222222'),
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
@@ -397,5 +398,91 @@ describe('members forward to the security account', () => {
   ])('bad forwarding input: %j', (props, message) => {
     const s = new Stack(new App(), 'Mgmt', { env: { account: '111111111111', region: 'us-east-1' } });
     expect(() => new CisOrganizationRollout(s, 'M', { organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['us-east-1'], ...props })).toThrow(message);
+  });
+});
+
+describe('Security Hub\'s subscriber without email confirmations: securityAccountSubscription and memberTopicSubscriptions', () => {
+  const app = new App();
+  const mgmt = new Stack(app, 'Mgmt', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const r = new CisOrganizationRollout(mgmt, 'Members', {
+    organizationalUnitIds: [OU],
+    regions: ['eu-west-1'],
+    securityAccountId: SECURITY,
+    securityAccountSubscription: true,
+    monitoring: {},
+  });
+  const security = new Stack(app, 'Security', { env: { account: SECURITY, region: 'eu-west-1' } });
+  const central = new CisSecurityAccount(security, 'Central', { organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU] }, memberTopicSubscriptions: {} });
+  app.synth();
+  const member = Template.fromJSON(JSON.parse(r.memberTemplateBody));
+  const sec = Template.fromStack(security);
+
+  test('each member\'s topic has the fixed name, and its policy lets the security account, only, subscribe its own SQS queues of the Region', () => {
+    member.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'cis-monitoring-alarms' });
+    const policy = Object.values(member.findResources('AWS::SNS::TopicPolicy'))[0] as any;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Sid: 'AllowSecurityAccountQueueToSubscribe',
+      Effect: 'Allow',
+      Principal: { AWS: SECURITY },
+      Action: 'sns:Subscribe',
+      Resource: { Ref: Object.keys(member.findResources('AWS::SNS::Topic'))[0] },
+      Condition: { ArnLike: { 'sns:Endpoint': { 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:${SECURITY}:*` } } },
+    });
+    expect(memberTemplateViolations(r.memberTemplateBody, [SECURITY])).toEqual([]);
+  });
+
+  test('members without email addresses get no "no subscriber" warning: the security account\'s queue is the subscriber', () => {
+    const messages = Annotations.fromStack(mgmt).findWarning('/Mgmt/Members', Match.stringLikeRegexp('noSubscriber|emailOnly'));
+    expect(messages).toEqual([]);
+  });
+
+  test('the security account\'s queue: encrypted, SSL only, kept 14 days, SNS may send from members\' topics of that name in the Region', () => {
+    expect(central.memberAlarmQueue).toBeDefined();
+    sec.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    const policies = Object.values(sec.findResources('AWS::SQS::QueuePolicy')).map((p: any) => p.Properties.PolicyDocument.Statement).flat();
+    expect(policies).toContainEqual(expect.objectContaining({
+      Sid: 'AllowMemberAlarmTopics',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-west-1:*:cis-monitoring-alarms']] } } },
+    }));
+  });
+
+  test('the heartbeat monitor may subscribe that queue, and only it, to members\' topics of that name', () => {
+    const statements = Object.values(sec.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => p.Properties.PolicyDocument.Statement).flat();
+    const queue = Object.keys(sec.findResources('AWS::SQS::Queue')).find(id => id.includes('MemberAlarms'))!;
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'sns:Subscribe',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-west-1:*:cis-monitoring-alarms']] },
+      Condition: { StringEquals: { 'sns:Protocol': 'sqs', 'sns:Endpoint': { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    sec.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'heartbeat.handler',
+      Environment: { Variables: Match.objectLike({ SUBSCRIPTION_QUEUE_ARN: { 'Fn::GetAtt': [queue, 'Arn'] } }) },
+    });
+  });
+
+  test.each<[string, () => void, RegExp]>([
+    ['memberTopicSubscriptions without memberHeartbeats',
+      () => new CisSecurityAccount(securityStack(), 'C', { organizationId: ORG, memberTopicSubscriptions: {} }),
+      /memberTopicSubscriptions subscribes on each member's heartbeat, so it needs memberHeartbeats/],
+    ['a bad member topic name',
+      () => new CisSecurityAccount(securityStack(), 'C', { organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU] }, memberTopicSubscriptions: { memberTopicName: 'a b' } }),
+      /memberTopicSubscriptions.memberTopicName must be 1-256 letters, digits, - and _ .* got the string "a b"/],
+    ['memberTopicSubscriptions not an object',
+      () => new CisSecurityAccount(securityStack(), 'C', { organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU] }, memberTopicSubscriptions: true as any }),
+      /memberTopicSubscriptions must be MemberTopicSubscriptionOptions .* got boolean true/],
+    ['securityAccountSubscription without securityAccountId',
+      () => new CisOrganizationRollout(new Stack(new App(), 'M'), 'R', { organizationalUnitIds: [OU], regions: ['eu-west-1'], securityAccountSubscription: true }),
+      /securityAccountSubscription needs securityAccountId/],
+    ['memberTopicName without securityAccountSubscription',
+      () => new CisOrganizationRollout(new Stack(new App(), 'M'), 'R', { organizationalUnitIds: [OU], regions: ['eu-west-1'], memberTopicName: 'x' }),
+      /memberTopicName only applies with securityAccountSubscription/],
+    ['a bad memberTopicName',
+      () => new CisOrganizationRollout(new Stack(new App(), 'M'), 'R', { organizationalUnitIds: [OU], regions: ['eu-west-1'], securityAccountId: SECURITY, securityAccountSubscription: true, memberTopicName: 'a.b' }),
+      /memberTopicName must be 1-256 letters, digits, - and _ .* got the string "a.b"/],
+  ])('bad input: %s', (_name, make, message) => {
+    expect(make).toThrow(message);
   });
 });

@@ -26,6 +26,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { buildDemoApp, DEMO_STACK_NAME } from '../../examples/demo-app';
 import { CisBenchmarkVersion, CisControl } from '../../src';
+import { runMemberTemplate } from '../../src/cli/member-template-command';
 import { PROWLER_RULES } from '../../src/scanners/scanner-data.generated';
 import { applyTemplateToMoto } from '../audit/moto-apply';
 import { MotoServer, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
@@ -158,6 +159,28 @@ describeIf(requires.moto, requires.prowler)('the real Prowler on the demo app de
       expect(broken.code).toBe(3);
     }, 900_000);
   }
+
+  test('the member template `cis-monitoring member-template` writes for CfCT and LZA, deployed to moto: every check passes; without the root-usage filters that check alone fails', async () => {
+    let stdout = '';
+    const code = runMemberTemplate({
+      part: 'member', benchmark: '7.0.0', securityAccount: '222222222222', securityAccountSubscription: true, emails: ['security@example.com'], compact: true,
+    }, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => true } });
+    expect(code).toBe(0);
+    const template = JSON.parse(stdout);
+    const filterLogGroups = await deploy(template);
+    const intact = await runProwler('CLI member template as written');
+    expect(intact.statuses).toEqual(expected([]));
+    expect(intact.code).toBe(0);
+    const removed = Object.entries<any>(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::Logs::MetricFilter' && r.Properties.MetricTransformations[0].MetricName === CisControl.ROOT_ACCOUNT_USAGE.metricName)
+      .map(([id]) => id);
+    expect(removed.length).toBeGreaterThan(0);
+    for (const id of removed) {
+      await new CloudWatchLogsClient({}).send(new DeleteMetricFilterCommand({ logGroupName: filterLogGroups[id], filterName: id }));
+    }
+    const broken = await runProwler('CLI member template without the root-usage filters');
+    expect(broken.statuses).toEqual(expected([CisControl.ROOT_ACCOUNT_USAGE.key]));
+  }, 900_000);
 
   test('CIS 7.0.0 with MetricValue "0" on every scanner-variant filter (only the CIS text counts): every check still passes', async () => {
     const { template, primaryFilters } = synthDemo(CisBenchmarkVersion.V7_0_0);

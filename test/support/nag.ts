@@ -60,15 +60,19 @@ export function nagFindings(app: cdk.App, packs: NagPackName[] = ALL_NAG_PACKS):
 
   if (NAG_MAJOR === 2) {
     for (const p of packs) cdk.Aspects.of(app).add(new (classOf(p))());
-    app.synth();
+    const assembly = app.synth();
     const prefix = Match.stringLikeRegexp(`^(${packs.map(p => p.replace(/\./g, '\\.')).join('|')})-`);
-    const stacks = app.node.findAll().filter((c): c is cdk.Stack => cdk.Stack.isStack(c));
+    // A StackSet member stack has no artifact: its findings are reported on its rollout (in the parent's artifact).
+    const stacks = app.node.findAll().filter((c): c is cdk.Stack => cdk.Stack.isStack(c) && assembly.tryGetArtifact(c.artifactId) !== undefined);
     return stacks.flatMap(stack => {
       const a = AssertAnnotations.fromStack(stack);
       const entry = (level: 'error' | 'warning') => (m: { id: string; entry: { data?: unknown } }): NagFinding => {
         // `Pack-Rule: info` or `Pack-Rule[Finding]: info`; a finding may contain colons.
-        const rule = /^([^\s[:]+(?:\[[^\]]*\])?)/.exec(String(m.entry.data))![1];
-        return { pack: packOf(rule), rule, path: m.id.replace(/^\//, ''), level };
+        const data = String(m.entry.data);
+        const rule = /^([^\s[:]+(?:\[[^\]]*\])?)/.exec(data)![1];
+        // A StackSet member's finding is reported on its rollout, naming the member resource: `... [in <path>]`.
+        const member = /\[in ([^\]]+)\](?: \[ack: [^\]]+\])?$/.exec(data);
+        return { pack: packOf(rule), rule, path: member ? member[1] : m.id.replace(/^\//, ''), level };
       };
       return [...a.findError('*', prefix).map(entry('error')), ...a.findWarning('*', prefix).map(entry('warning'))];
     });

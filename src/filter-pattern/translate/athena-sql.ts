@@ -397,8 +397,27 @@ export const ATHENA_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}(\.[A-Za-z_][A-Za
 export function athenaQuery(condition: AthenaSqlCondition, table: string, header: readonly string[] | false = []): string {
   if (!ATHENA_TABLE_NAME.test(table)) throw new Error(`table "${table}" is not a valid Athena table name (table, db.table or catalog.db.table; letters, digits, _).`);
   const lines = header === false ? [] : [...header, ...condition.inexact.map(r => `inexact: ${r}`)];
-  const comments = lines.map(l => `-- ${l.replace(/\r?\n/g, ' ')}\n`).join('');
+  const comments = lines.map(l => `-- ${sqlCommentText(l)}\n`).join('');
   return `${comments}SELECT ${ATHENA_SELECT_COLUMNS.join(', ')}\nFROM ${quoteTableName(table)}\nWHERE ${condition.where}\nORDER BY eventtime DESC`;
+}
+
+/**
+ * Text that stays inside one `--` comment: Trino and DuckDB end such a comment
+ * at a carriage return as well as a line feed, and editors and terminals break
+ * lines at NEL, VT, FF and U+2028/U+2029 too, so a metric name (hostile input:
+ * it comes from the template) holding any of them could end the comment and
+ * put its rest into the statement. Every control character, NEL and the two
+ * Unicode separators are written as visible escapes (`\r`, `\u2028`).
+ */
+export function sqlCommentText(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]/gu, c => {
+    switch (c) {
+      case '\n': return '\\n';
+      case '\r': return '\\r';
+      case '\t': return '\\t';
+      default: return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    }
+  });
 }
 
 /**

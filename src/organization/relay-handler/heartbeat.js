@@ -18,6 +18,15 @@
  *   reported as resumed when its heartbeat is back. A new account is given
  *   one bound from when it is first expected.
  *
+ * With `memberTopicSubscriptions` (MEMBER_TOPIC_ARN, SUBSCRIPTION_QUEUE_ARN),
+ * a member's heartbeat also makes sure this account's queue is subscribed to
+ * the member's alarm topic: on its first heartbeat, again once a day, and on
+ * every heartbeat while subscribing fails. The queue's owner subscribes, so
+ * SNS confirms the subscription at once (Security Hub counts only confirmed
+ * subscribers). A failure (the member's topic missing, its policy refusing)
+ * is recorded, reported by the next check (once a day per account), and
+ * retried.
+ *
  * The message goes straight to the topic: it does not depend on the alert
  * relay. A failure throws: the function's error alarm reports it.
  */
@@ -33,6 +42,10 @@ const BUDGET_MS = 240_000;
 const MAX_LISTED = 100;
 const FILTERS = ['INTERSECTION', 'DIFFERENCE', 'UNION'];
 const OU_OR_ROOT = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+/** A subscription is made again after this long (it may have been deleted), and a failing one reported at most this often. */
+const RESUBSCRIBE_SECONDS = 24 * 3600;
+const TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\{account\}:[A-Za-z0-9_-]{1,256}$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** Reads the monitor's configuration from its environment (set by `CisSecurityAccount`). */
@@ -59,6 +72,16 @@ function configFromEnv(env) {
   if (accountFilter !== undefined && !FILTERS.includes(accountFilter)) {
     throw new Error(`EXPECTED_TARGETS.accountFilter must be one of ${FILTERS.join(', ')}, got ${JSON.stringify(accountFilter)}.`);
   }
+  let subscription;
+  if (env.MEMBER_TOPIC_ARN || env.SUBSCRIPTION_QUEUE_ARN) {
+    if (!TOPIC_ARN_PATTERN.test(env.MEMBER_TOPIC_ARN || '')) {
+      throw new Error(`MEMBER_TOPIC_ARN must be a topic ARN with {account} for the member's account id, got "${env.MEMBER_TOPIC_ARN}".`);
+    }
+    if (!QUEUE_ARN.test(env.SUBSCRIPTION_QUEUE_ARN || '')) {
+      throw new Error(`SUBSCRIPTION_QUEUE_ARN must be the ARN of this account's queue, got "${env.SUBSCRIPTION_QUEUE_ARN}".`);
+    }
+    subscription = { topicArn: env.MEMBER_TOPIC_ARN, queueArn: env.SUBSCRIPTION_QUEUE_ARN };
+  }
   if (!env.HEARTBEAT_TABLE) throw new Error('HEARTBEAT_TABLE must name the heartbeat table.');
   if (!env.ALERT_TOPIC) throw new Error('ALERT_TOPIC must be the ARN of the topic silent members are reported to.');
   return {
@@ -71,6 +94,7 @@ function configFromEnv(env) {
     accountFilter,
     organizationsRoleArn: env.ORGANIZATIONS_ROLE_ARN || undefined,
     chat: env.CHAT_FORMAT === 'true',
+    subscription,
   };
 }
 
@@ -84,7 +108,7 @@ function createHeartbeatMonitor(deps) {
   const now = deps.now || (() => new Date());
   const log = deps.log || (line => console.log(line));
   const budgetMs = deps.budgetMs || BUDGET_MS;
-  const { PublishCommand } = require('@aws-sdk/client-sns');
+  const { PublishCommand, SubscribeCommand } = require('@aws-sdk/client-sns');
   const { UpdateItemCommand, ScanCommand, PutItemCommand } = require('@aws-sdk/client-dynamodb');
   const {
     DescribeOrganizationCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand,
@@ -157,6 +181,9 @@ function createHeartbeatMonitor(deps) {
     if (kind === 'silent') {
       subject = `[CRITICAL] CIS alert forwarding silent: ${n} ${plural} in ${region}`;
       lines.push([`[CRITICAL] No heartbeat for longer than ${bound} from ${n} ${plural} in ${region}: their CIS alarms and detections may not reach this account.`]);
+    } else if (kind === 'unsubscribed') {
+      subject = `[HIGH] CIS member topic subscription failing: ${n} ${plural} in ${region}`;
+      lines.push([`[HIGH] This account's queue could not subscribe to the alarm topic of ${n} ${plural} in ${region}: Security Hub fails their CloudWatch controls until a confirmed subscriber exists. Retried on every heartbeat; reported again in a day while it fails.`]);
     } else {
       subject = `[RESOLVED] CIS alert forwarding resumed: ${n} ${plural} in ${region}`;
       lines.push([`[RESOLVED] Heartbeats are arriving again from ${n} ${plural} in ${region}.`]);
@@ -164,11 +191,20 @@ function createHeartbeatMonitor(deps) {
     for (const t of targets.slice(0, MAX_LISTED)) {
       const name = t.name ? [{ v: inert(t.name, 128) }, ` (${t.account})`] : [t.account];
       const last = t.lastSeen ? iso(t.lastSeen) : 'never';
+      if (kind === 'unsubscribed') {
+        lines.push(['Account: ', ...name, `, region ${region}: `, { v: inert(t.error, 300) }]);
+        continue;
+      }
       lines.push(kind === 'silent'
         ? ['Account: ', ...name, `, region ${region}: last heartbeat ${last}${t.lastSeen ? '' : ` (expected since ${iso(t.since)})`}${t.reminder ? ', still silent' : ''}`]
         : ['Account: ', ...name, `, region ${region}: heartbeat at ${last}`]);
     }
     if (n > MAX_LISTED) lines.push([`... and ${n - MAX_LISTED} more (table ${config.table}).`]);
+    if (kind === 'unsubscribed') {
+      lines.push(['What to check: the member\'s stack instance of the CIS StackSet in this Region (securityAccountSubscription and',
+        ' memberTopicName of the rollout: the topic ', { v: config.subscription ? config.subscription.topicArn.replace('{account}', '<account>') : '' }, ' must exist and its policy must let this',
+        ' account subscribe), and memberTopicSubscriptions.memberTopicName of CisSecurityAccount.']);
+    }
     if (kind === 'silent') {
       lines.push(['What to check: the member\'s stack instance of the CIS StackSet in this Region (deleted, failed, drifted), its forwarding',
         ' dead-letter queue and its alarm (<alarm prefix>forward-dead-letters, on the member\'s own topic), securityAccountId and',
@@ -187,20 +223,31 @@ function createHeartbeatMonitor(deps) {
       const until = deadline(context, 10_000);
       const envelope = readEnvelope(input);
       const t = Math.min(Math.floor(Date.parse(envelope.time) / 1000), Math.floor(now().getTime() / 1000));
+      const pk = `${envelope.account}#${envelope.region}`;
+      let item;
       try {
-        await callUntil(clients.dynamodb, new UpdateItemCommand({
+        const updated = await callUntil(clients.dynamodb, new UpdateItemCommand({
           TableName: config.table,
-          Key: { pk: { S: `${envelope.account}#${envelope.region}` } },
+          Key: { pk: { S: pk } },
           UpdateExpression: 'SET lastSeen = :t, account = :a, #region = :r',
           ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :t',
           ExpressionAttributeNames: { '#region': 'region' },
           ExpressionAttributeValues: { ':t': { N: String(t) }, ':a': { S: envelope.account }, ':r': { S: envelope.region } },
+          ReturnValues: 'ALL_NEW',
         }), until, 'dynamodb:UpdateItem (heartbeat)');
+        item = updated.Attributes;
       } catch (e) {
         // An older heartbeat than the one recorded: nothing to do.
         if (e.name !== 'ConditionalCheckFailedException') throw e;
       }
       const result = { outcome: 'recorded', account: envelope.account, region: envelope.region, at: iso(t) };
+      // The bus is regional: a heartbeat of this Region's members only, and the topic is in this Region.
+      if (item && config.subscription && envelope.region === config.region) {
+        const subscribedAt = item.subscribedAt ? Number(item.subscribedAt.N) : undefined;
+        if (subscribedAt === undefined || item.subscribeError || t - subscribedAt >= RESUBSCRIBE_SECONDS) {
+          result.subscription = await subscribe(pk, envelope.account, t, until);
+        }
+      }
       logLine(log, result);
       return result;
     },
@@ -215,6 +262,7 @@ function createHeartbeatMonitor(deps) {
       const seen = await records(until);
       const silent = [];
       const resumed = [];
+      const unsubscribed = [];
       const fresh = [];
       for (const target of expected) {
         const pk = `${target.account}#${region}`;
@@ -226,6 +274,10 @@ function createHeartbeatMonitor(deps) {
         const lastSeen = item.lastSeen ? Number(item.lastSeen.N) : undefined;
         const since = lastSeen ?? (item.firstExpected ? Number(item.firstExpected.N) : t);
         const alertedAt = item.alertedAt ? Number(item.alertedAt.N) : undefined;
+        if (config.subscription && item.subscribeError) {
+          const reportedAt = item.subscribeReportedAt ? Number(item.subscribeReportedAt.N) : undefined;
+          if (reportedAt === undefined || t - reportedAt >= RESUBSCRIBE_SECONDS) unsubscribed.push({ ...target, pk, error: item.subscribeError.S });
+        }
         if (t - since > bound) {
           if (alertedAt === undefined || t - alertedAt >= bound) silent.push({ ...target, pk, lastSeen, since, reminder: alertedAt !== undefined });
         } else if (alertedAt !== undefined) {
@@ -250,14 +302,55 @@ function createHeartbeatMonitor(deps) {
           ...(kind === 'silent' ? { ExpressionAttributeValues: { ':t': { N: String(t) } } } : {}),
         }), until, 'dynamodb:UpdateItem (alerted)'));
       }
+      if (unsubscribed.length > 0) {
+        await callUntil(clients.sns, new PublishCommand(message('unsubscribed', unsubscribed, region)), until, 'sns:Publish');
+        await eachLimited(unsubscribed, 16, target => callUntil(clients.dynamodb, new UpdateItemCommand({
+          TableName: config.table,
+          Key: { pk: { S: target.pk } },
+          UpdateExpression: 'SET subscribeReportedAt = :t',
+          ExpressionAttributeValues: { ':t': { N: String(t) } },
+        }), until, 'dynamodb:UpdateItem (subscription reported)'));
+      }
       const result = {
         outcome: 'checked', region, expected: expected.length, firstExpected: fresh.length,
         silent: silent.map(s => s.account), resumed: resumed.map(s => s.account),
+        ...(config.subscription ? { subscriptionFailing: unsubscribed.map(s => s.account) } : {}),
       };
       logLine(log, result);
       return result;
     },
   };
+
+  /**
+   * Subscribes this account's queue to the member's topic (the queue's owner
+   * subscribes: SNS confirms at once) and records the outcome. A failure is
+   * recorded, not thrown: the heartbeat itself was recorded, and the next
+   * heartbeat retries.
+   */
+  async function subscribe(pk, account, t, until) {
+    const topicArn = config.subscription.topicArn.replace('{account}', account);
+    try {
+      const r = await callUntil(clients.sns, new SubscribeCommand({
+        TopicArn: topicArn, Protocol: 'sqs', Endpoint: config.subscription.queueArn, ReturnSubscriptionArn: true,
+      }), until, 'sns:Subscribe');
+      await callUntil(clients.dynamodb, new UpdateItemCommand({
+        TableName: config.table,
+        Key: { pk: { S: pk } },
+        UpdateExpression: 'SET subscribedAt = :t, subscriptionArn = :s REMOVE subscribeError, subscribeReportedAt',
+        ExpressionAttributeValues: { ':t': { N: String(t) }, ':s': { S: String(r.SubscriptionArn) } },
+      }), until, 'dynamodb:UpdateItem (subscribed)');
+      return { outcome: 'subscribed', topicArn, subscriptionArn: String(r.SubscriptionArn) };
+    } catch (e) {
+      const error = `sns:Subscribe to ${topicArn} failed: ${describeError(e)}`;
+      await callUntil(clients.dynamodb, new UpdateItemCommand({
+        TableName: config.table,
+        Key: { pk: { S: pk } },
+        UpdateExpression: 'SET subscribeError = :e',
+        ExpressionAttributeValues: { ':e': { S: error.slice(0, 1000) } },
+      }), until, 'dynamodb:UpdateItem (subscription failed)');
+      return { outcome: 'subscription-failed', topicArn, error };
+    }
+  }
 
   function deadline(context, budget) {
     const remaining = context && typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - SAFETY_MS : Infinity;
