@@ -568,7 +568,7 @@ export class CisEvidenceReporter extends Construct {
  */
 export function addEvidenceAuditRole(member: Stack, reporterAccountId: string, organizationId: string): iam.CfnRole {
   const p = member.partition;
-  return new iam.CfnRole(member, 'EvidenceAuditRole', {
+  const role = new iam.CfnRole(member, 'EvidenceAuditRole', {
     roleName: CisEvidenceReporter.AUDIT_ROLE_NAME,
     assumeRolePolicyDocument: {
       Version: '2012-10-17',
@@ -595,7 +595,20 @@ export function addEvidenceAuditRole(member: Stack, reporterAccountId: string, o
       },
     }],
   });
+  // The member template is nagged like any stack of the app (the member stack is part of it).
+  suppressNagFindings(role, [
+    ...forPacks(COMPLIANCE_PACKS, 'IAMNoInlinePolicy', AUDIT_ROLE_INLINE_REASON),
+    {
+      id: 'AwsSolutions-IAM5',
+      appliesTo: ['Resource::*', 'Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default'],
+      reason: AUDIT_ROLE_WILDCARD_REASON,
+    },
+  ]);
+  return role;
 }
+
+const AUDIT_ROLE_INLINE_REASON = 'The audit role of a StackSet member template keeps its read-only statements inline: one resource instead of a role and a managed policy, in a template that must stay under the 51,200 bytes of an inline TemplateBody; the role is used only by the evidence reporter.';
+const AUDIT_ROLE_WILDCARD_REASON = 'DescribeTrails, GetTrailStatus, GetEventSelectors, DescribeMetricFilters, DescribeAlarms, ListSubscriptionsByTopic, DescribeHub and GetFindings are the read calls of the audit over every trail, log group, alarm and topic of the account, which it must all see; BatchImportFindings is limited to the account\'s own default product, in any Region the audit covers.';
 
 function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
