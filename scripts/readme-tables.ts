@@ -15,6 +15,7 @@ import { readTemplateTargets } from '../src/audit/template-reader';
 import { scannerDisplayName } from '../src/scanners/rules';
 
 export const README = path.resolve(__dirname, '..', 'README.md');
+export const CLI_DOC = path.resolve(__dirname, '..', 'docs', 'cli.md');
 
 /** Controls x versions: the CIS id of each control in each version. */
 export function renderControlsTable(): string {
@@ -36,7 +37,7 @@ export function renderControlsTable(): string {
     line(header.map(() => '---')),
     ...rows.map(line),
     '',
-    '† the CIS text of this version is defective and is not deployed verbatim (see [Known defects in the CIS texts](#known-defects-in-the-cis-texts)).',
+    '† the CIS text of this version is defective and is not deployed verbatim (see [Known defects in the CIS texts](docs/controls.md#known-defects-in-the-cis-texts)).',
   ].join('\n');
 }
 
@@ -56,28 +57,31 @@ export function renderDemoAuditTable(): string {
   ].join('\n');
 }
 
-export const TABLES: Record<string, () => string> = {
-  'controls-table': renderControlsTable,
-  'demo-audit-table': renderDemoAuditTable,
+/** The generated tables, by the file that holds them (between `<!-- name:start -->` and `<!-- name:end -->`). */
+export const TABLES: Record<string, Record<string, () => string>> = {
+  [README]: { 'controls-table': renderControlsTable },
+  [CLI_DOC]: { 'demo-audit-table': renderDemoAuditTable },
 };
 
-/** Returns `text` with every marked table replaced by its fresh rendering. */
-export function refreshTables(text: string): string {
+/** Returns `text` (the content of `file`) with every marked table of that file replaced by its fresh rendering. */
+export function refreshTables(text: string, file: string = README): string {
   let out = text;
-  for (const [name, render] of Object.entries(TABLES)) {
+  for (const [name, render] of Object.entries(TABLES[file] ?? {})) {
     const start = `<!-- ${name}:start -->`;
     const end = `<!-- ${name}:end -->`;
     const i = out.indexOf(start);
     const j = out.indexOf(end);
-    if (i < 0 || j < i) throw new Error(`README.md lacks the markers ${start} ... ${end}`);
+    if (i < 0 || j < i) throw new Error(`${path.relative(path.dirname(README), file)} lacks the markers ${start} ... ${end}`);
     out = `${out.slice(0, i + start.length)}\n${render()}\n${out.slice(j)}`;
   }
   return out;
 }
 
 if (require.main === module) {
-  fs.writeFileSync(README, refreshTables(fs.readFileSync(README, 'utf8')));
-  process.stdout.write('README.md tables refreshed\n');
+  for (const file of Object.keys(TABLES)) {
+    fs.writeFileSync(file, refreshTables(fs.readFileSync(file, 'utf8'), file));
+    process.stdout.write(`${path.relative(process.cwd(), file)}: tables refreshed\n`);
+  }
 }
 
 /** The audit model of a one-stack template (one environment). */

@@ -1,9 +1,14 @@
 import * as fs from 'fs';
-import { README, refreshTables, renderControlsTable } from '../scripts/readme-tables';
+import { CLI_DOC, README, refreshTables, renderControlsTable, TABLES } from '../scripts/readme-tables';
 
-test('README tables match the catalog (run `npx projen readme-tables` to refresh)', () => {
-  const text = fs.readFileSync(README, 'utf8');
-  expect(refreshTables(text)).toBe(text);
+test.each(Object.keys(TABLES).map(f => [f]))('the generated tables of %s match the catalog and the example (run `npx projen readme-tables` to refresh)', file => {
+  const text = fs.readFileSync(file, 'utf8');
+  expect(refreshTables(text, file)).toBe(text);
+});
+
+test('the tables live in the README (controls) and docs/cli.md (the example audited)', () => {
+  expect(Object.keys(TABLES[README])).toEqual(['controls-table']);
+  expect(Object.keys(TABLES[CLI_DOC])).toEqual(['demo-audit-table']);
 });
 
 test('the controls table lists every control with its id per version', () => {
@@ -14,5 +19,5 @@ test('the controls table lists every control with its id per version', () => {
 });
 
 test('refreshTables refuses a README without markers', () => {
-  expect(() => refreshTables('# no markers')).toThrow(/lacks the markers <!-- controls-table:start -->/);
+  expect(() => refreshTables('# no markers')).toThrow(/README.md lacks the markers <!-- controls-table:start -->/);
 });
