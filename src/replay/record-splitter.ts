@@ -168,6 +168,44 @@ export class RecordSplitter {
     return this.line;
   }
 
+  /** Records handed over (or skipped) so far. */
+  public get records(): number {
+    return this.recordCount;
+  }
+
+  /**
+   * Starts this splitter as if it had just read NDJSON records up to the line
+   * break before absolute offset `base`: between records, at a line start, in
+   * line mode. Its line numbers and record indexes then count from that point
+   * (1 and 1). A parallel replay starts a block there and keeps the result
+   * only when the splitter that read the bytes before `base` ends in that
+   * very state (`atLineModeBoundary`).
+   */
+  public startAtLine(base: number): void {
+    this.state = S_TOP;
+    this.lineMode = true;
+    this.base = base;
+    this.lineStart = base;
+  }
+
+  /**
+   * Whether the splitter is between NDJSON records, right after a line
+   * break, in line mode: the state `startAtLine` assumes. Call it only when
+   * the last byte pushed was a line break.
+   */
+  public get atLineModeBoundary(): boolean {
+    return this.state === S_TOP && this.lineMode && this.bomPending === 0;
+  }
+
+  /**
+   * Copies the bytes of a record that is still open out of the buffers
+   * pushed so far, which the caller is about to reuse (a parallel replay's
+   * shared blocks).
+   */
+  public detach(): void {
+    if (this.parts.length > 0) this.parts = [Buffer.concat(this.parts)];
+  }
+
   /** Feeds the next chunk of bytes. */
   public push(buf: Buffer): void {
     const len = buf.length;
