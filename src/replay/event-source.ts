@@ -1,16 +1,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GzipError, GzipNotice, gunzipMembers } from './gunzip';
-import { RecordSink, RecordSplitter } from './record-splitter';
+import { blockCut, DEFAULT_BLOCK_BYTES, RecordSink, RecordSplitter } from './record-splitter';
 
-/** An input the replay reads: a file, or standard input (`path` = '-'). */
+/** An input the replay reads: a file, standard input (`path` = '-'), or a remote object. */
 export interface InputSource {
-  /** File path, or '-' for standard input. */
+  /** File path, or '-' for standard input; for a remote input, its address (as `display`). */
   readonly path: string;
   /** How errors name it. */
   readonly display: string;
-  /** Size on disk in bytes (0 for standard input). */
+  /** Size in bytes as stored (0 for standard input, and when unknown). */
   readonly size: number;
+  /** Set for an input that is not a local file (an S3 object, a log group). */
+  readonly remote?: RemoteInput;
+}
+
+/** How a remote input is read. */
+export interface RemoteInput {
+  /** Its bytes, as stored (gzip is detected and inflated by the reader), and how many have been read. */
+  open(): Promise<{ chunks: AsyncIterable<Buffer>; bytesRead: () => number }>;
+  /** A one-line message for an error thrown while opening or reading it, naming it. */
+  describeError(e: unknown): string;
 }
 
 /** A problem with the command line or the inputs that makes the replay impossible (exit code 1). */
@@ -174,53 +184,97 @@ export interface ReadOptions {
   readonly chunkSize?: number;
   /** Records longer than this are skipped and reported. @default 64 MiB */
   readonly maxRecordBytes?: number;
+  /** Bytes pushed to the splitter at a time (see `blockCut`). @default DEFAULT_BLOCK_BYTES */
+  readonly blockBytes?: number;
   /** Opens a file for reading (tests inject read errors). @default fs.createReadStream */
   readonly openFile?: (path: string, chunkSize: number) => NodeJS.ReadableStream & { bytesRead: number };
 }
 
+/** An opened input: its bytes (decompressed) and how many bytes have been read from where it is stored. */
+export interface OpenedInput {
+  readonly chunks: AsyncIterable<Buffer>;
+  readonly bytesRead: () => number;
+}
+
 /**
- * Reads one input through a fresh `RecordSplitter`, decompressing it when it
- * starts with the gzip magic bytes (whatever its name). Read and gzip errors
- * are reported to `sink.error`; this function does not throw for them.
+ * Opens one input for reading, inserting a gunzip stage when it starts with
+ * the gzip magic bytes (whatever its name). Errors while opening are thrown;
+ * errors while reading are thrown by the iteration (`readErrorMessage` says
+ * what they mean). `notice` hears about gzip defects that lose nothing.
+ */
+export async function openSource(source: InputSource, options: ReadOptions, notice: GzipNotice): Promise<OpenedInput> {
+  if (source.remote) {
+    const opened = await source.remote.open();
+    return { chunks: await maybeGunzip(opened.chunks, notice), bytesRead: opened.bytesRead };
+  }
+  if (source.path === '-') {
+    const counted = countBytes(options.stdin as AsyncIterable<Buffer | string>);
+    return { chunks: await maybeGunzip(counted.chunks, notice), bytesRead: () => counted.bytes() };
+  }
+  const st = await fs.promises.stat(source.path);
+  const chunkSize = options.chunkSize ?? 1_048_576;
+  const stream = options.openFile ? options.openFile(source.path, chunkSize) : fs.createReadStream(source.path, { highWaterMark: chunkSize });
+  const bytesRead = (): number => stream.bytesRead;
+  if (st.isFile()) {
+    const gz = await startsWithGzipMagic(source.path);
+    return { chunks: gz ? gunzipMembers(stream as AsyncIterable<Buffer>, notice) : stream as AsyncIterable<Buffer>, bytesRead };
+  }
+  // a pipe given by name (e.g. <(zcat ...)): it cannot be peeked at by position
+  return { chunks: await maybeGunzip(stream as AsyncIterable<Buffer>, notice), bytesRead };
+}
+
+/**
+ * Reads one input through a fresh `RecordSplitter`, in blocks cut where a
+ * parallel replay cuts them (`blockCut`), so both see the same pushes. Read
+ * and gzip errors are reported to `sink.error`; this function does not throw
+ * for them.
  */
 export async function readSource(source: InputSource, sink: RecordSink, options: ReadOptions): Promise<void> {
   const splitter = new RecordSplitter(sink, options.maxRecordBytes);
-  let input: AsyncIterable<Buffer>;
-  let bytesRead: () => number;
-  const gzNotice = (message: string): void => sink.error(0, message);
+  const capacity = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
+  const block = Buffer.allocUnsafe(capacity);
+  let fill = 0;
+  const notes: string[] = [];
+  let failure: string | undefined;
   try {
-    if (source.path === '-') {
-      const counted = countBytes(options.stdin as AsyncIterable<Buffer | string>);
-      input = await maybeGunzip(counted.chunks, gzNotice);
-      bytesRead = () => counted.bytes();
-    } else {
-      const st = await fs.promises.stat(source.path);
-      const chunkSize = options.chunkSize ?? 1_048_576;
-      const stream = options.openFile ? options.openFile(source.path, chunkSize) : fs.createReadStream(source.path, { highWaterMark: chunkSize });
-      bytesRead = () => stream.bytesRead;
-      if (st.isFile()) {
-        const gz = await startsWithGzipMagic(source.path);
-        input = gz ? gunzipMembers(stream as AsyncIterable<Buffer>, gzNotice) : stream as AsyncIterable<Buffer>;
-      } else {
-        // a pipe given by name (e.g. <(zcat ...)): it cannot be peeked at by position
-        input = await maybeGunzip(stream as AsyncIterable<Buffer>, gzNotice);
+    const input = await openSource(source, options, message => notes.push(message));
+    for await (const chunk of input.chunks) {
+      for (let off = 0; off < chunk.length;) {
+        const n = chunk.copy(block, fill, off, Math.min(chunk.length, off + capacity - fill));
+        fill += n;
+        off += n;
+        if (fill === capacity) {
+          const at = blockCut(block, fill) || fill;
+          splitter.push(block.subarray(0, at));
+          splitter.detach(); // the block is reused
+          block.copyWithin(0, at, fill);
+          fill -= at;
+        }
       }
-    }
-    for await (const chunk of input) {
-      splitter.push(chunk);
-      options.onProgress?.(bytesRead());
+      options.onProgress?.(input.bytesRead());
     }
   } catch (e: any) {
+    failure = readErrorMessage(source, e);
+  }
+  if (fill > 0) splitter.push(block.subarray(0, fill));
+  // Problems of the whole input (gzip trailing bytes) come after its records, and before what the end reveals.
+  for (const note of notes) sink.error(0, note);
+  if (failure !== undefined) {
     // One report per defect: the read error, naming what was lost with it.
-    const lost = splitter.abort();
-    sink.error(splitter.currentLine, `${readErrorMessage(source, e)}${lost ? `; ${lost}` : ''}. The rest of this input is skipped`);
+    sink.error(splitter.currentLine, readFailureMessage(failure, splitter.abort()));
     return;
   }
   splitter.end();
 }
 
+/** The one report of an input that could not be read to its end: the read error and what it cut short. */
+export function readFailureMessage(error: string, lost: string | undefined): string {
+  return `${error}${lost ? `; ${lost}` : ''}. The rest of this input is skipped`;
+}
+
 /** A read or gzip error, in one line that names the input. */
-function readErrorMessage(source: InputSource, e: any): string {
+export function readErrorMessage(source: InputSource, e: any): string {
+  if (source.remote && !(e instanceof GzipError)) return source.remote.describeError(e);
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const what = source.path === '-' ? 'standard input' : `"${source.display}"`;
   if (code === 'ENOENT') return `cannot read ${what}: it no longer exists (removed after the directory was walked?)`;

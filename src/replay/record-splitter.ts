@@ -160,8 +160,14 @@ export class RecordSplitter {
   /**
    * @param maxRecordBytes records longer than this are skipped and reported,
    * so that memory stays bounded whatever the input. @default 64 MiB
+   * @param lineLabel how messages write a line number (a parallel replay's
+   * worker writes a marker that the main thread makes absolute)
    */
-  constructor(private readonly sink: RecordSink, private readonly maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES) {}
+  constructor(
+    private readonly sink: RecordSink,
+    private readonly maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES,
+    private readonly lineLabel: (line: number) => string = String,
+  ) {}
 
   /** The line the splitter has reached (1-based). */
   public get currentLine(): number {
@@ -298,9 +304,9 @@ export class RecordSplitter {
   public abort(): string | undefined {
     let lost: string | undefined;
     if (this.state === S_CONTAINER) {
-      lost = `the input ends inside the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.containerLine}`;
+      lost = `the input ends inside the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.lineLabel(this.containerLine)}`;
     } else if (this.state === S_VALUE && this.capture) {
-      lost = `the record that starts on line ${this.recLine} is cut short`;
+      lost = `the record that starts on line ${this.lineLabel(this.recLine)} is cut short`;
     }
     this.parts = [];
     this.state = S_SKIP_FILE;
@@ -399,7 +405,7 @@ export class RecordSplitter {
         }
         return i + 1;
       } else if (c === RBRACE) {
-        this.sink.error(this.line, `malformed JSON: unexpected '}' in the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.containerLine}. The rest of this input is skipped`);
+        this.sink.error(this.line, `malformed JSON: unexpected '}' in the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.lineLabel(this.containerLine)}. The rest of this input is skipped`);
         this.state = S_SKIP_FILE;
         return len;
       } else {
@@ -708,6 +714,28 @@ export class RecordSplitter {
     }
     this.keyState = isRecords ? KEY_RECORDS : KEY_OTHER;
   }
+}
+
+/** Bytes per block: the unit inputs are pushed to a splitter in (one thread) and handed to a worker in (parallel). */
+export const DEFAULT_BLOCK_BYTES = 1_048_576;
+
+/**
+ * Where a full block of input is cut so that the next block can start a new
+ * splitter (`startAtLine`): after the last line break that ends a line with
+ * `}` (before blanks) and is followed by `{`, or 0 when there is none. The
+ * cut depends only on the bytes, so every reader pushes the same blocks to
+ * its splitters, however many workers read them: the splitter treats a
+ * damaged line differently when it is whole in one push or not, and this
+ * keeps even that identical.
+ */
+export function blockCut(block: Buffer, fill: number): number {
+  for (let nl = block.lastIndexOf(NL, fill - 2); nl > 0; nl = block.lastIndexOf(NL, nl - 1)) {
+    if (block[nl + 1] !== LBRACE) continue;
+    let j = nl - 1;
+    while (j >= 0 && (block[j] === CR || block[j] === SP || block[j] === TAB)) j--;
+    if (j >= 0 && block[j] === RBRACE) return nl + 1;
+  }
+  return 0;
 }
 
 /** Whether only blanks follow `end` up to the next line break (false when the chunk ends first). */

@@ -1,0 +1,184 @@
+/**
+ * The parallel replay (src/replay/parallel/) gives exactly the report of one
+ * thread: the same counts, sums, firings, top principals (Space-Saving
+ * counters included, also when they are approximate), event ids and problems
+ * in the same order, for every kind of input, however the inputs are cut into
+ * blocks. The workers run on this thread here (`inThreadLauncher`), so that
+ * tiny blocks can put cuts everywhere; test/cli/replay-bundle-parallel.test.ts
+ * runs real worker threads from the bundled CLI.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Readable } from 'stream';
+import * as zlib from 'zlib';
+import { benchmarkControls } from '../../src/replay/benchmark-controls';
+import { compileFilter, ReplayControl } from '../../src/replay/controls';
+import { InputSource, readSource, resolveInputs } from '../../src/replay/event-source';
+import { DEFAULT_MAX_RECORD_BYTES } from '../../src/replay/record-splitter';
+import { inThreadLauncher, ParallelReplay } from '../../src/replay/parallel/parallel-replay';
+import { ReplayEngine, ReplayEngineOptions, ReplayResult, ReplayTally } from '../../src/replay/replay-engine';
+import { hasShared, sharedPath } from '../support/shared';
+import { FIXTURES } from './fixtures/replay/cli-harness';
+
+const CONTROLS = benchmarkControls('7.0.0');
+
+async function oneThread(controls: readonly ReplayControl[], inputs: InputSource[], options: ReplayEngineOptions, blockBytes: number, stdin?: Buffer): Promise<ReplayResult> {
+  const engine = new ReplayEngine(controls, options);
+  for (const source of inputs) {
+    await readSource(source, engine.sinkFor(source.display), { stdin: Readable.from(stdin ? [stdin] : []), blockBytes });
+  }
+  return engine.result();
+}
+
+/** What the last `parallel` run did (blocks, speculative starts that held, blocks read again). */
+let lastStats: ParallelReplay['stats'];
+
+async function parallel(
+  controls: readonly ReplayControl[], inputs: InputSource[], options: ReplayEngineOptions, workers: number, blockBytes: number, stdin?: Buffer,
+): Promise<ReplayResult> {
+  const tally = new ReplayTally(controls, options);
+  const replay = new ParallelReplay(controls, tally, {
+    workers,
+    launcher: inThreadLauncher(),
+    blockBytes,
+    eventIds: options.eventIds ?? false,
+    prefilter: options.prefilter ?? true,
+    maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
+    maxErrors: options.maxErrors ?? 1000,
+  });
+  await replay.run(inputs, { stdin: Readable.from(stdin ? [stdin] : []) });
+  lastStats = replay.stats;
+  return tally.result();
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-parallel-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+const event = (i: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  eventVersion: '1.08',
+  eventTime: `2024-03-01T${String(10 + (i % 12)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:05Z`,
+  eventSource: i % 7 === 0 ? 'cloudtrail.amazonaws.com' : 'ec2.amazonaws.com',
+  eventName: i % 7 === 0 ? 'StopLogging' : i % 5 === 0 ? 'AuthorizeSecurityGroupIngress' : 'DescribeInstances',
+  eventID: `id-${i}`,
+  userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111122223333:user/u${i % 13}` },
+  ...(i % 11 === 0 ? { errorCode: 'AccessDenied' } : {}),
+  ...extra,
+});
+
+/** Inputs that exercise every splitter path: NDJSON with damage, wrappers, arrays, pretty-printed, CRLF, BOM, gzip. */
+function messyInputs(): string[] {
+  const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify(event(i)));
+  lines[17] = lines[17].slice(0, 40); // cut short
+  lines[40] = 'not json at all';
+  lines[41] = '{"eventName": "StopLogging", "eventSource": "cloudtrail.amazonaws.com", bad}';
+  lines[90] = JSON.stringify(event(90, { note: 'a \\u0043onsole escape' }));
+  lines[120] = `{"Records": [${JSON.stringify(event(120))}, ${JSON.stringify(event(121))}]}`;
+  lines[150] = JSON.stringify(event(150), null, 2); // a pretty-printed record among NDJSON lines
+  lines[200] = '{"Records": null}';
+  lines[210] = '[1, 2, {"eventName": "StopLogging"}]';
+  lines[250] = JSON.stringify(event(250)) + ' ' + JSON.stringify(event(251));
+  const ndjson = write('messy.ndjson', lines.join('\n') + '\n');
+  const crlf = write('crlf.ndjson', '\ufeff' + lines.slice(0, 100).join('\r\n') + '\r\n');
+  const wrapper = write('wrapper.json', JSON.stringify({ Records: Array.from({ length: 120 }, (_, i) => event(i)) }));
+  const pretty = write('pretty.json', JSON.stringify({ Records: Array.from({ length: 60 }, (_, i) => event(i)) }, null, 2));
+  const array = write('array.json', JSON.stringify(Array.from({ length: 50 }, (_, i) => event(i)), null, 1));
+  const gz = write('messy.ndjson.gz', Buffer.concat([zlib.gzipSync(lines.slice(0, 150).join('\n') + '\n'), zlib.gzipSync(lines.slice(150).join('\n')), Buffer.from('trailing junk')]));
+  const truncated = write('truncated.ndjson', lines.slice(0, 30).join('\n') + '\n{"eventName": "StopLo');
+  const truncatedGz = write('truncated.json.gz', zlib.gzipSync(lines.join('\n')).subarray(0, 3000));
+  const noNewline = write('one-line.json', JSON.stringify({ Records: Array.from({ length: 200 }, (_, i) => event(i)) }));
+  const empty = write('empty.json', '');
+  const deep = write('deep.ndjson', `${JSON.stringify(event(1))}\n${'['.repeat(20000)}${']'.repeat(20000)}\n{"a":${'['.repeat(20000)}${']'.repeat(20000)}}\n${JSON.stringify(event(7))}\n`);
+  const pipeLike = write('broken-string.json', '[{"eventName": "Stop\nLogging"}, {"eventName": "StopLogging"}]');
+  // `jq .` output: pretty-printed records one after the other; "}\n{" looks like an NDJSON boundary but is not in line mode
+  const jq = write('jq.json', Array.from({ length: 40 }, (_, i) => JSON.stringify(event(i), null, 2)).join('\n') + '\n');
+  return [ndjson, crlf, wrapper, pretty, array, gz, truncated, truncatedGz, noNewline, empty, deep, pipeLike, jq];
+}
+
+function sources(paths: string[]): InputSource[] {
+  return resolveInputs(paths, false);
+}
+
+describe('parallel replay equals one thread', () => {
+  test.each([
+    [1, 64], [2, 64], [3, 257], [2, 4096], [4, 1 << 20],
+  ])('messy inputs, %i workers, blocks of %i bytes', async (workers, blockBytes) => {
+    const inputs = sources(messyInputs());
+    for (const options of [{ eventIds: true }, { eventIds: true, prefilter: false }] as ReplayEngineOptions[]) {
+      const expected = await oneThread(CONTROLS, inputs, options, blockBytes);
+      expect(expected.malformed).toBeGreaterThan(10);
+      const got = await parallel(CONTROLS, inputs, options, workers, blockBytes);
+      expect(got).toEqual(expected);
+      if (blockBytes < 1000) {
+        // cuts everywhere: many speculative starts held, and some were wrong (pretty-printed records) and read again
+        expect(lastStats.speculativeStarts).toBeGreaterThan(50);
+        expect(lastStats.rereads).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test('the replay fixtures and the directory tree', async () => {
+    const inputs = sources([FIXTURES]);
+    for (const [workers, blockBytes] of [[2, 100], [3, 1000]]) {
+      const expected = await oneThread(CONTROLS, inputs, { eventIds: true }, blockBytes);
+      expect(expected.events).toBeGreaterThan(10);
+      expect(await parallel(CONTROLS, inputs, { eventIds: true }, workers, blockBytes)).toEqual(expected);
+    }
+  });
+
+  test('standard input, gzip or not', async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => JSON.stringify(event(i))).join('\n');
+    for (const stdin of [Buffer.from(lines), zlib.gzipSync(lines)]) {
+      const expected = await oneThread(CONTROLS, sources(['-']), { eventIds: true }, 333, stdin);
+      expect(expected.events).toBe(500);
+      expect(await parallel(CONTROLS, sources(['-']), { eventIds: true }, 2, 333, stdin)).toEqual(expected);
+    }
+  });
+
+  test('more distinct principals than counters: the same approximate top principals', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify(event(i * 7, { userIdentity: { arn: `arn:aws:iam::1:user/p${(i * 7919) % 900}` } })));
+    const file = write('many-principals.ndjson', lines.join('\n'));
+    const options = { principalCounters: 20, eventIds: true };
+    const expected = await oneThread(CONTROLS, sources([file]), options, 500);
+    expect(expected.controls.some(c => c.topPrincipals.some(p => p.error !== undefined))).toBe(true);
+    expect(await parallel(CONTROLS, sources([file]), options, 3, 500)).toEqual(expected);
+  });
+
+  test('data points with fractional values sum to the same bits ($.field MetricValue)', async () => {
+    const controls: ReplayControl[] = [{
+      key: 'k', namespace: 'N', metricName: 'M',
+      filters: [compileFilter('f', '{ $.eventName = "DescribeInstances" }', '$.requestParameters.weight')],
+      alarms: [{ name: 'a', period: 300, threshold: 0.3, evaluationPeriods: 2, datapointsToAlarm: 1, comparisonOperator: 'GreaterThanThreshold', statistic: 'Average' }],
+    }];
+    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify(event(i, { requestParameters: { weight: (i % 10) / 10 + 1e-9 * i } })));
+    const file = write('weights.ndjson', lines.join('\n'));
+    const expected = await oneThread(controls, sources([file]), {}, 700);
+    expect(expected.controls[0].sum).not.toBe(Math.round(expected.controls[0].sum));
+    expect(await parallel(controls, sources([file]), {}, 3, 700)).toEqual(expected);
+  });
+
+  test('more problems than are listed: the same first 1000 and the same count', async () => {
+    const lines = Array.from({ length: 3001 }, (_, i) => (i % 2 === 1 ? `garbage ${i}` : JSON.stringify(event(i))));
+    const file = write('many-problems.ndjson', lines.join('\n'));
+    const expected = await oneThread(CONTROLS, sources([file]), {}, 2000);
+    expect(expected.errorsOmitted).toBe(500);
+    expect(expected.errors[999].line).toBe(2000);
+    expect(await parallel(CONTROLS, sources([file]), {}, 2, 2000)).toEqual(expected);
+  });
+
+  (hasShared('corpus') ? test : test.skip)('the shared corpus', async () => {
+    const inputs = sources([sharedPath('corpus')]);
+    const expected = await oneThread(CONTROLS, inputs, { eventIds: true }, 512);
+    expect(expected.events).toBeGreaterThan(300);
+    expect(await parallel(CONTROLS, inputs, { eventIds: true }, 2, 512)).toEqual(expected);
+  });
+});
