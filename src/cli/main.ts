@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { registerAudit } from './audit-command';
 import { registerReplay } from './replay-command';
 import { registerSql } from './sql-command';
+import { isReplayWorker, serveReplayBlocks } from '../replay/parallel/block-worker';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -96,7 +97,10 @@ export function boundYoungGeneration(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-if (require.main === module) {
+if (isReplayWorker()) {
+  // `replay --workers N` runs this same file in its worker threads.
+  serveReplayBlocks();
+} else if (require.main === module) {
   boundYoungGeneration();
   guardOutputStreams();
   void main(process.argv.slice(2)).then(code => { process.exitCode = code; });

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { AUDIT_EXIT_CODES } from '../audit/errors';
@@ -5,7 +6,9 @@ import { ReplayControl } from '../replay/controls';
 import { loadControls } from '../replay/controls-source';
 import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
 import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
-import { ReplayEngine } from '../replay/replay-engine';
+import { ParallelReplay } from '../replay/parallel/parallel-replay';
+import { defaultLauncher } from '../replay/parallel/thread-launcher';
+import { DEFAULT_MAX_ERRORS, ReplayEngine, ReplayResult, ReplayTally } from '../replay/replay-engine';
 import { formatErrors, toJsonReport, toTable } from '../replay/report';
 
 /** Exit codes of `cis-monitoring replay`: the same numbers `audit` uses for the same situations. */
@@ -40,6 +43,12 @@ export interface ReplayOptions {
    * inside such a record goes unreported.
    */
   readonly validate?: boolean;
+  /**
+   * Worker threads that evaluate the records: a number, or "auto" (one per
+   * core). With 1, everything runs on this thread. The report is the same
+   * either way. @default 1
+   */
+  readonly workers?: string | number;
 }
 
 const HELP_AFTER = `
@@ -93,6 +102,7 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
     .option('--strict', 'exit with code 3 when any record, line or file is malformed')
     .option('--max-record-size <size>', 'skip (and report) any record longer than this: bytes, or with a unit (KiB, MiB, GiB; K, M, G)', '64MiB')
     .option('--validate', 'parse every record, also those no filter can match, to report every malformed one (slower)')
+    .option('--workers <n>', 'worker threads that evaluate records: a number, or "auto" for one per core (1: no worker thread); the report is the same', 'auto')
     .option('--no-progress', 'never show the progress bar (shown on stderr only when it is a terminal)')
     .addHelpText('after', HELP_AFTER)
     // commander's own usage errors (unknown option, bad choice) are bad input too.
@@ -110,6 +120,7 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
         strict: opts.strict === true,
         maxRecordSize: opts.maxRecordSize,
         validate: opts.validate === true,
+        workers: opts.workers,
         progress: opts.progress === false ? false : undefined,
       }, io());
       if (code !== EXIT_OK) {
@@ -136,6 +147,11 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     return fail(`--max-record-size "${options.maxRecordSize}" is not a size: give bytes (e.g. 67108864) or a number with KiB, MiB or GiB (e.g. 64MiB).`);
   }
 
+  const workers = parseWorkers(options.workers ?? 1);
+  if (workers === undefined) {
+    return fail(`--workers "${options.workers}" is not a number of threads: give a whole number from 1 to ${MAX_WORKERS}, or "auto" (one per core, here ${os.availableParallelism()}).`);
+  }
+
   let controls: ReplayControl[];
   let warnings: string[] = [];
   let inputs: InputSource[];
@@ -151,8 +167,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     throw e;
   }
 
-  const engine = new ReplayEngine(controls, { eventIds: options.eventIds, prefilter: options.validate !== true });
-  for (const p of skipped) engine.addError(p.file, 0, p.message);
+  const engineOptions = { eventIds: options.eventIds, prefilter: options.validate !== true };
   const showProgress = options.progress ?? io.stderr.isTTY === true;
   const totalBytes = inputs.reduce((n, s) => n + s.size, 0);
   const bar = showProgress && totalBytes > 0 ? new SingleBar({
@@ -164,19 +179,45 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   }) : undefined;
   bar?.start(totalBytes, 0, { done: '0.0', size: mib(totalBytes), events: 0 });
 
-  let doneBytes = 0;
-  for (const source of inputs) {
-    await readSource(source, engine.sinkFor(source.display), {
-      stdin: io.stdin,
+  let result: ReplayResult;
+  if (workers === 1) {
+    const engine = new ReplayEngine(controls, engineOptions);
+    for (const p of skipped) engine.addError(p.file, 0, p.message);
+    let doneBytes = 0;
+    for (const source of inputs) {
+      await readSource(source, engine.sinkFor(source.display), {
+        stdin: io.stdin,
+        maxRecordBytes,
+        onProgress: bar ? (n) => bar.update(doneBytes + n, { done: mib(doneBytes + n), events: engine.events }) : undefined,
+      });
+      doneBytes += source.size;
+    }
+    result = engine.result();
+  } else {
+    const tally = new ReplayTally(controls, engineOptions);
+    for (const p of skipped) tally.error(p.file, 0, p.message);
+    const replay = new ParallelReplay(controls, tally, {
+      workers,
+      launcher: defaultLauncher(),
+      eventIds: options.eventIds === true,
+      prefilter: engineOptions.prefilter,
       maxRecordBytes,
-      onProgress: bar ? (n) => bar.update(doneBytes + n, { done: mib(doneBytes + n), events: engine.events }) : undefined,
+      maxErrors: DEFAULT_MAX_ERRORS,
     });
-    doneBytes += source.size;
+    const timer = bar ? setInterval(() => {
+      const p = replay.progress;
+      bar.update(p.bytesRead, { done: mib(p.bytesRead), events: p.events });
+    }, 200) : undefined;
+    try {
+      await replay.run(inputs, { stdin: io.stdin, maxRecordBytes });
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    result = tally.result();
   }
-  bar?.update(totalBytes, { done: mib(totalBytes), events: engine.events });
+  bar?.update(totalBytes, { done: mib(totalBytes), events: result.events });
   bar?.stop();
 
-  const result = engine.result();
   if (options.format === 'json') {
     io.stdout.write(toJsonReport(result, warnings));
   } else {
@@ -193,6 +234,16 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     return EXIT_MALFORMED;
   }
   return EXIT_OK;
+}
+
+/** Most worker threads `--workers` accepts: more only costs memory. */
+const MAX_WORKERS = 256;
+
+/** Worker threads from `--workers`: a whole number from 1 to MAX_WORKERS, or "auto" (one per core); undefined when neither. */
+export function parseWorkers(value: string | number): number | undefined {
+  if (value === 'auto') return Math.min(os.availableParallelism(), MAX_WORKERS);
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : undefined;
 }
 
 /** Bytes from `123`, `64MiB`, `512k`, `1G` (units are binary); undefined when not a positive size. */

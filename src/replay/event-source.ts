@@ -192,8 +192,17 @@ export interface ReadOptions {
 
 /** An opened input: its bytes (decompressed) and how many bytes have been read from where it is stored. */
 export interface OpenedInput {
+  /** The bytes, chunk by chunk (for a plain file, read into the chunk's memory with `readInto` instead). */
   readonly chunks: AsyncIterable<Buffer>;
   readonly bytesRead: () => number;
+  /**
+   * For a plain (not gzip) regular file: reads the next bytes straight into
+   * `target[offset, offset + length)` (no copy) and returns how many; 0 at
+   * the end. Closes the file at the end or on error.
+   */
+  readonly readInto?: (target: Buffer, offset: number, length: number) => Promise<number>;
+  /** Releases what is still open (a reader that stops early calls it). */
+  readonly close?: () => Promise<void>;
 }
 
 /**
@@ -212,6 +221,7 @@ export async function openSource(source: InputSource, options: ReadOptions, noti
     return { chunks: await maybeGunzip(counted.chunks, notice), bytesRead: () => counted.bytes() };
   }
   const st = await fs.promises.stat(source.path);
+  if (st.isFile() && !options.openFile && !(await startsWithGzipMagic(source.path))) return openPlainFile(source.path);
   const chunkSize = options.chunkSize ?? 1_048_576;
   const stream = options.openFile ? options.openFile(source.path, chunkSize) : fs.createReadStream(source.path, { highWaterMark: chunkSize });
   const bytesRead = (): number => stream.bytesRead;
@@ -236,25 +246,37 @@ export async function readSource(source: InputSource, sink: RecordSink, options:
   let fill = 0;
   const notes: string[] = [];
   let failure: string | undefined;
+  let input: OpenedInput | undefined;
   try {
-    const input = await openSource(source, options, message => notes.push(message));
-    for await (const chunk of input.chunks) {
-      for (let off = 0; off < chunk.length;) {
-        const n = chunk.copy(block, fill, off, Math.min(chunk.length, off + capacity - fill));
+    input = await openSource(source, options, message => notes.push(message));
+    const full = (): void => {
+      const at = blockCut(block, fill) || fill;
+      splitter.push(block.subarray(0, at));
+      splitter.detach(); // the block is reused
+      block.copyWithin(0, at, fill);
+      fill -= at;
+    };
+    if (input.readInto) {
+      for (let n; (n = await input.readInto(block, fill, capacity - fill)) > 0;) {
         fill += n;
-        off += n;
-        if (fill === capacity) {
-          const at = blockCut(block, fill) || fill;
-          splitter.push(block.subarray(0, at));
-          splitter.detach(); // the block is reused
-          block.copyWithin(0, at, fill);
-          fill -= at;
-        }
+        if (fill === capacity) full();
+        options.onProgress?.(input.bytesRead());
       }
-      options.onProgress?.(input.bytesRead());
+    } else {
+      for await (const chunk of input.chunks) {
+        for (let off = 0; off < chunk.length;) {
+          const n = chunk.copy(block, fill, off, Math.min(chunk.length, off + capacity - fill));
+          fill += n;
+          off += n;
+          if (fill === capacity) full();
+        }
+        options.onProgress?.(input.bytesRead());
+      }
     }
   } catch (e: any) {
     failure = readErrorMessage(source, e);
+  } finally {
+    await input?.close?.().catch(() => undefined);
   }
   if (fill > 0) splitter.push(block.subarray(0, fill));
   // Problems of the whole input (gzip trailing bytes) come after its records, and before what the end reveals.
@@ -265,6 +287,39 @@ export async function readSource(source: InputSource, sink: RecordSink, options:
     return;
   }
   splitter.end();
+}
+
+/** A plain regular file, read into the caller's memory (`readInto`), or by chunks of 1 MiB. */
+async function openPlainFile(file: string): Promise<OpenedInput> {
+  const handle = await fs.promises.open(file, 'r');
+  let position = 0;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      await handle.close();
+    }
+  };
+  const readInto = async (target: Buffer, offset: number, length: number): Promise<number> => {
+    try {
+      const { bytesRead } = await handle.read(target, offset, length, position);
+      position += bytesRead;
+      if (bytesRead === 0) await close();
+      return bytesRead;
+    } catch (e) {
+      await close().catch(() => undefined);
+      throw e;
+    }
+  };
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1_048_576);
+      const n = await readInto(chunk, 0, chunk.length);
+      if (n === 0) return;
+      yield chunk.subarray(0, n);
+    }
+  }
+  return { chunks: chunks(), bytesRead: () => position, readInto, close };
 }
 
 /** The one report of an input that could not be read to its end: the read error and what it cut short. */

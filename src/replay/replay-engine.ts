@@ -92,6 +92,9 @@ export interface ReplayResult {
   readonly errorsOmitted: number;
 }
 
+/** How many problems a report lists (the rest are counted). */
+export const DEFAULT_MAX_ERRORS = 1000;
+
 /** Options of the `ReplayEngine`. */
 export interface ReplayEngineOptions {
   /** Collect the `eventID` of every matching record. @default false */
@@ -164,7 +167,7 @@ export class ReplayTally implements EvaluationSink {
 
   constructor(controls: readonly ReplayControl[], options: ReplayEngineOptions = {}) {
     this.states = controls.map(c => new ControlState(c, options.eventIds ?? false, options.principalCounters ?? 1000));
-    this.maxErrors = options.maxErrors ?? 1000;
+    this.maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
     this.topN = options.topPrincipals ?? 5;
   }
 

@@ -16,7 +16,6 @@ import { RecordEvaluator } from '../replay-engine';
 export class BlockProcessor {
   private readonly evaluator: RecordEvaluator;
   private readonly recorder: DeltaRecorder;
-  private readonly views: Buffer[];
   private readonly splitters = new Map<number, RecordSplitter>();
   private readonly maxRecordBytes: number;
 
@@ -30,7 +29,6 @@ export class BlockProcessor {
     }));
     this.recorder = new DeltaRecorder(init.eventIds, init.maxErrors);
     this.evaluator = new RecordEvaluator(controls, this.recorder, { prefilter: init.prefilter });
-    this.views = init.blocks.map(b => Buffer.from(b));
     this.maxRecordBytes = init.maxRecordBytes;
   }
 
@@ -48,7 +46,7 @@ export class BlockProcessor {
       if (message.start === 'line') splitter.startAtLine(message.base);
       this.splitters.set(message.segment, splitter);
     }
-    if (message.length > 0) splitter.push(this.views[message.block].subarray(0, message.length));
+    if (message.length > 0) splitter.push(Buffer.from(message.bytes, 0, message.length));
     for (const note of message.notes ?? []) this.recorder.error(message.display, 0, note);
     let clean = false;
     if (message.abort !== undefined) {
@@ -66,7 +64,7 @@ export class BlockProcessor {
         if (clean) this.splitters.delete(message.segment);
       }
     }
-    return { type: 'result', dispatch: message.dispatch, delta: this.recorder.take(), line: splitter.currentLine, records: splitter.records, clean };
+    return { type: 'result', dispatch: message.dispatch, bytes: message.bytes, delta: this.recorder.take(), line: splitter.currentLine, records: splitter.records, clean };
   }
 }
 
@@ -89,7 +87,7 @@ export function serveReplayBlocks(): void {
   port.on('message', (message: ToWorker) => {
     try {
       const result = processor.handle(message);
-      if (result) port.postMessage(result, [result.delta.ops.buffer as ArrayBuffer]);
+      if (result) port.postMessage(result, [result.bytes, result.delta.ops.buffer as ArrayBuffer]);
     } catch (e) {
       fail(e);
     }

@@ -2,9 +2,9 @@
  * The main thread of a parallel replay.
  *
  * Inputs are read here (files, standard input, S3 objects, a log group; gzip
- * is inflated on libuv's thread pool) into fixed-size blocks of shared memory
- * and evaluated by worker threads. Memory is bounded by the number of blocks,
- * allocated once.
+ * is inflated on libuv's thread pool) into fixed-size blocks and evaluated by
+ * worker threads. A block's memory moves to its worker and back (see
+ * ./protocol.ts); memory is bounded by the number of blocks, allocated once.
  *
  * One input is read by several workers at once when it is NDJSON: a full
  * block is cut after its last line break and the next block starts a new
@@ -26,7 +26,7 @@
 import { BlockProcessor } from './block-worker';
 import { BlockResult, BlockStart, FromWorker, ProcessBlock, replayDelta, SegmentOrigin, ToWorker, WorkerInit } from './protocol';
 import { filterSource, ReplayControl } from '../controls';
-import { InputSource, openSource, ReadOptions, readErrorMessage } from '../event-source';
+import { InputSource, OpenedInput, openSource, ReadOptions, readErrorMessage } from '../event-source';
 import { blockCut, DEFAULT_BLOCK_BYTES } from '../record-splitter';
 import { ReplayTally } from '../replay-engine';
 
@@ -73,6 +73,7 @@ export interface ParallelProgress {
 
 interface Segment {
   readonly id: number;
+  /** The worker holding its splitter. */
   owner: number;
   /** Known once the segment's start is checked; a speculative segment found wrong is folded into the one before it. */
   valid: boolean;
@@ -81,8 +82,8 @@ interface Segment {
 }
 
 interface Block {
-  /** Index of the shared block, -1 once released. */
-  pool: number;
+  /** The block's memory while this thread holds it (not while a worker reads it; not after release). */
+  bytes?: ArrayBuffer;
   readonly length: number;
   readonly base: number;
   start: BlockStart;
@@ -91,9 +92,11 @@ interface Block {
   readonly last: boolean;
   readonly notes?: string[];
   readonly abort?: string;
-  /** The dispatch whose result counts (a re-read makes a new one). */
+  /** The dispatch whose result counts (a re-read makes a new one); 0 while waiting to be dispatched. */
   dispatch: number;
   result?: BlockResult;
+  /** Final: its result counts and its memory went back to the pool. */
+  released: boolean;
 }
 
 /** One input being read: its blocks not yet added up, in order. */
@@ -106,35 +109,33 @@ class InputRun {
   /** The segment the next continuation block belongs to. */
   public current?: Segment;
   public nextStart: BlockStart = 'fresh';
+  /** Blocks waiting to be dispatched, in order (a re-read waits for its block's memory to come back). */
+  public readonly waiting: Block[] = [];
 
   constructor(public readonly display: string) {}
 }
 
-/** Shared blocks, allocated once; `acquire` waits for a free one. */
+/** Block memory, allocated once; `acquire` waits for a free block. */
 class BlockPool {
-  public readonly buffers: SharedArrayBuffer[];
-  public readonly views: Buffer[];
-  private readonly free: number[];
-  private readonly waiting: Array<{ resolve: (i: number) => void; reject: (e: Error) => void }> = [];
+  private readonly free: ArrayBuffer[];
+  private readonly waiting: Array<{ resolve: (b: ArrayBuffer) => void; reject: (e: Error) => void }> = [];
   private failure?: Error;
 
   constructor(count: number, bytes: number) {
-    this.buffers = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
-    this.views = this.buffers.map(b => Buffer.from(b));
-    this.free = this.buffers.map((_, i) => count - 1 - i);
+    this.free = Array.from({ length: count }, () => new ArrayBuffer(bytes));
   }
 
-  public acquire(): Promise<number> {
+  public acquire(): Promise<ArrayBuffer> {
     if (this.failure) return Promise.reject(this.failure);
-    const i = this.free.pop();
-    if (i !== undefined) return Promise.resolve(i);
+    const b = this.free.pop();
+    if (b !== undefined) return Promise.resolve(b);
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  public release(i: number): void {
+  public release(b: ArrayBuffer): void {
     const w = this.waiting.shift();
-    if (w) w.resolve(i);
-    else this.free.push(i);
+    if (w) w.resolve(b);
+    else this.free.push(b);
   }
 
   public fail(e: Error): void {
@@ -176,7 +177,6 @@ export class ParallelReplay {
       eventIds: options.eventIds,
       maxErrors: options.maxErrors,
       maxRecordBytes: options.maxRecordBytes,
-      blocks: this.pool.buffers,
     };
     for (let i = 0; i < options.workers; i++) {
       const w = i;
@@ -251,9 +251,9 @@ export class ParallelReplay {
    * when the replay has failed).
    */
   private async readInput(run: InputRun, source: InputSource, read: ReadOptions): Promise<void> {
-    let block = -1;
+    let block: Buffer;
     try {
-      block = await this.pool.acquire();
+      block = Buffer.from(await this.pool.acquire());
     } catch {
       return; // the replay has failed
     }
@@ -261,22 +261,31 @@ export class ParallelReplay {
     let fill = 0;
     let base = 0;
     let abort: string | undefined;
+    let opened: OpenedInput | undefined;
     try {
-      const opened = await openSource(source, read, message => notes.push(message));
-      for await (const chunk of opened.chunks) {
-        let off = 0;
-        while (off < chunk.length) {
-          const n = Math.min(chunk.length - off, this.blockBytes - fill);
-          chunk.copy(this.pool.views[block], fill, off, off + n);
+      opened = await openSource(source, read, message => notes.push(message));
+      if (opened.readInto) {
+        for (let n; (n = await opened.readInto(block, fill, this.blockBytes - fill)) > 0;) {
           fill += n;
-          off += n;
           if (fill === this.blockBytes) ({ block, fill, base } = await this.cut(run, block, fill, base));
+          run.bytesRead = opened.bytesRead();
         }
-        run.bytesRead = opened.bytesRead();
+      } else {
+        for await (const chunk of opened.chunks) {
+          for (let off = 0; off < chunk.length;) {
+            const n = chunk.copy(block, fill, off, Math.min(chunk.length, off + this.blockBytes - fill));
+            fill += n;
+            off += n;
+            if (fill === this.blockBytes) ({ block, fill, base } = await this.cut(run, block, fill, base));
+          }
+          run.bytesRead = opened.bytesRead();
+        }
       }
     } catch (e: any) {
       if (this.failure) return;
       abort = readErrorMessage(source, e);
+    } finally {
+      await opened?.close?.().catch(() => undefined);
     }
     this.send(run, block, fill, base, { cutAfter: false, last: true, notes, abort });
     run.readDone = true;
@@ -284,40 +293,42 @@ export class ParallelReplay {
   }
 
   /** Hands a full block to a worker and returns the next block, holding what follows the cut. */
-  private async cut(run: InputRun, block: number, fill: number, base: number): Promise<{ block: number; fill: number; base: number }> {
-    const view = this.pool.views[block];
-    const at = blockCut(view, fill);
+  private async cut(run: InputRun, block: Buffer, fill: number, base: number): Promise<{ block: Buffer; fill: number; base: number }> {
+    const at = blockCut(block, fill);
     if (at === 0) {
       this.send(run, block, fill, base, { cutAfter: false, last: false });
-      return { block: await this.pool.acquire(), fill: 0, base: base + fill };
+      return { block: Buffer.from(await this.pool.acquire()), fill: 0, base: base + fill };
     }
-    const tail = Buffer.from(view.subarray(at, fill));
+    const tail = Buffer.from(block.subarray(at, fill));
     this.send(run, block, at, base, { cutAfter: true, last: false });
-    const next = await this.pool.acquire();
-    tail.copy(this.pool.views[next], 0);
+    const next = Buffer.from(await this.pool.acquire());
+    tail.copy(next, 0);
     return { block: next, fill: tail.length, base: base + at };
   }
 
-  private send(run: InputRun, pool: number, length: number, base: number, how: { cutAfter: boolean; last: boolean; notes?: string[]; abort?: string }): void {
+  private send(run: InputRun, bytes: Buffer, length: number, base: number, how: { cutAfter: boolean; last: boolean; notes?: string[]; abort?: string }): void {
     const start = run.nextStart;
     let segment: Segment;
     if (start === 'continue') {
       segment = run.current!;
     } else {
-      segment = { id: this.nextSegment++, owner: this.leastBusyWorker(), valid: start === 'fresh' };
+      segment = { id: this.nextSegment++, owner: -1, valid: start === 'fresh' }; // its owner is chosen at dispatch
       if (start === 'fresh') segment.origin = { line: 1, records: 0 };
       run.current = segment;
     }
     const block: Block = {
-      pool, length, base, start, segment, cutAfter: how.cutAfter, last: how.last,
+      bytes: bytes.buffer as ArrayBuffer, length, base, start, segment, cutAfter: how.cutAfter, last: how.last,
       ...(how.notes && how.notes.length > 0 ? { notes: how.notes } : {}),
       ...(how.abort !== undefined ? { abort: how.abort } : {}),
       dispatch: 0,
+      released: false,
     };
     run.blocks.push(block);
     this.counts.blocks++;
     run.nextStart = how.cutAfter ? 'line' : 'continue';
-    this.dispatch(run, block);
+    // behind a re-read still waiting for its memory: keep the order in which a splitter gets its blocks
+    run.waiting.push(block);
+    this.dispatchWaiting(run);
   }
 
   private leastBusyWorker(): number {
@@ -326,17 +337,25 @@ export class ParallelReplay {
     return best;
   }
 
+  /** Dispatches the input's waiting blocks in order, up to the first whose memory is still with a worker. */
+  private dispatchWaiting(run: InputRun): void {
+    while (run.waiting.length > 0 && run.waiting[0].bytes !== undefined) this.dispatch(run, run.waiting.shift()!);
+  }
+
   private dispatch(run: InputRun, block: Block): void {
     const dispatch = this.nextDispatch++;
+    const bytes = block.bytes!;
     block.dispatch = dispatch;
     block.result = undefined;
+    block.bytes = undefined; // moved to the worker
+    if (block.start !== 'continue') block.segment.owner = this.leastBusyWorker();
     const worker = block.segment.owner;
     this.dispatches.set(dispatch, { run, block, worker });
     this.workers[worker].outstanding++;
     const message: ProcessBlock = {
       type: 'block',
       dispatch,
-      block: block.pool,
+      bytes,
       length: block.length,
       segment: block.segment.id,
       start: block.start,
@@ -363,12 +382,15 @@ export class ParallelReplay {
     }
     this.dispatches.delete(message.dispatch);
     this.workers[worker].outstanding--;
-    // A block read again since this dispatch: this result was made on a wrong assumption.
-    if (d.block.dispatch !== message.dispatch) return;
-    d.block.result = message;
+    d.block.bytes = message.bytes;
     try {
-      this.settle(d.run);
-      this.merge();
+      // a block re-read since this dispatch: the result was made on a wrong assumption; its memory is back
+      if (d.block.dispatch === message.dispatch) {
+        d.block.result = message;
+        this.settle(d.run);
+        this.merge();
+      }
+      this.dispatchWaiting(d.run);
     } catch (e: any) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
     }
@@ -377,7 +399,7 @@ export class ParallelReplay {
 
   /**
    * Checks the speculative starts of an input in order, re-reads the blocks of
-   * a wrong one, and releases the shared blocks of results that are final.
+   * a wrong one, and gives back the memory of blocks whose result is final.
    */
   private settle(run: InputRun): void {
     let prev = run.lastMerged;
@@ -394,26 +416,32 @@ export class ParallelReplay {
           this.reread(run, block.segment, before);
         }
       }
-      if (block.result && block.pool >= 0) {
-        this.pool.release(block.pool);
-        block.pool = -1;
+      if (block.result && !block.released) {
+        this.pool.release(block.bytes!);
+        block.bytes = undefined;
+        block.released = true;
       }
       prev = block;
     }
   }
 
-  /** A speculative start was wrong: the worker holding `into`'s splitter reads `wrong`'s blocks on. */
+  /** A speculative start was wrong: the worker holding `into`'s splitter reads `wrong`'s blocks on, in order. */
   private reread(run: InputRun, wrong: Segment, into: Segment): void {
     if (run.current === wrong) run.current = into;
     this.workers[wrong.owner].handle.post({ type: 'drop', segment: wrong.id });
-    for (const block of run.blocks) {
-      if (block.segment !== wrong) continue;
+    const again = run.blocks.filter(b => b.segment === wrong);
+    for (const block of again) {
+      if (block.released) throw new Error('internal: a block to read again was already released');
       block.segment = into;
       block.start = 'continue';
+      block.result = undefined;
+      block.dispatch = 0; // a result still on its way is stale
       this.counts.rereads++;
-      if (block.pool < 0) throw new Error('internal: a block to read again was already released');
-      this.dispatch(run, block);
     }
+    // before anything still waiting (cut after them)
+    const later = run.waiting.splice(0).filter(b => !again.includes(b));
+    run.waiting.push(...again, ...later);
+    this.dispatchWaiting(run);
   }
 
   /** Adds up, in input order, every block whose result is final. */

@@ -2,9 +2,11 @@
  * Messages between the main thread of a parallel replay and its workers, and
  * the compact record of what a block of input yields (`BlockDelta`).
  *
- * The main thread cuts each input into blocks held in shared memory
- * (`SharedArrayBuffer`s allocated once, so memory does not grow with the
- * input). A worker splits and evaluates a block and records, in order, the
+ * The main thread cuts each input into blocks: `ArrayBuffer`s allocated
+ * once and moved (transferred, not copied) to a worker and back with its
+ * result, so memory does not grow with the input. (Shared memory would save
+ * nothing: V8 copies into it with atomic-safe loops and Node searches
+ * views of it several times slower.) A worker splits and evaluates a block and records, in order, the
  * calls an `EvaluationSink` would get; the main thread replays those calls
  * into its `ReplayTally` in input order. Every count, sum, alarm bucket,
  * Space-Saving counter and list is therefore built by the same calls in the
@@ -24,8 +26,6 @@ export interface WorkerInit {
   readonly eventIds: boolean;
   readonly maxErrors: number;
   readonly maxRecordBytes: number;
-  /** The shared blocks, by index. */
-  readonly blocks: readonly SharedArrayBuffer[];
 }
 
 /** How a block starts. */
@@ -42,8 +42,8 @@ export interface ProcessBlock {
   readonly type: 'block';
   /** Unique per dispatch: a result for an earlier dispatch of the same block is stale. */
   readonly dispatch: number;
-  /** Index of the shared block holding the bytes. */
-  readonly block: number;
+  /** The block (transferred); its first `length` bytes are the input's. Sent back with the result. */
+  readonly bytes: ArrayBuffer;
   readonly length: number;
   /** Which splitter: a new one for 'fresh' and 'line', the worker's own for 'continue'. */
   readonly segment: number;
@@ -74,6 +74,8 @@ export type ToWorker = ProcessBlock | DropSegment;
 export interface BlockResult {
   readonly type: 'result';
   readonly dispatch: number;
+  /** The block, handed back (transferred) for reuse. */
+  readonly bytes: ArrayBuffer;
   readonly delta: BlockDelta;
   /** The splitter's line (1-based, counted from its segment's start) after the block. */
   readonly line: number;
