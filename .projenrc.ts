@@ -66,6 +66,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch-logs@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sns@^3',
+    // `replay s3://...` reads CloudTrail's S3 archive (`replay --log-group` uses client-cloudwatch-logs).
+    '@aws-sdk/client-s3@^3',
     // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
     '@aws-sdk/client-organizations@^3',
     '@aws-sdk/client-sts@^3',
