@@ -1,13 +1,15 @@
 import * as os from 'os';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { AUDIT_EXIT_CODES } from '../audit/errors';
+import { AUDIT_EXIT_CODES, AuditFailure } from '../audit/errors';
 import { ReplayControl } from '../replay/controls';
 import { loadControls } from '../replay/controls-source';
-import { InputSource, readSource, resolveInputs, UsageError } from '../replay/event-source';
+import { InputSource, readSource, ResolveReport, resolveInputs, UsageError } from '../replay/event-source';
+import { Narrowing, parseNarrowing } from '../replay/narrowing';
 import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
 import { ParallelReplay } from '../replay/parallel/parallel-replay';
 import { defaultLauncher } from '../replay/parallel/thread-launcher';
+import { isS3Url, parseS3Url } from '../replay/remote/s3-url';
 import { DEFAULT_MAX_ERRORS, ReplayEngine, ReplayResult, ReplayTally } from '../replay/replay-engine';
 import { formatErrors, toJsonReport, toTable } from '../replay/report';
 
@@ -49,6 +51,18 @@ export interface ReplayOptions {
    * either way. @default 1
    */
   readonly workers?: string | number;
+  /** Read this CloudWatch Logs log group (through its API) instead of paths. */
+  readonly logGroup?: string;
+  /** Narrowing of S3 keys, local directory walks and log streams (see src/replay/narrowing.ts). */
+  readonly accounts?: string;
+  readonly regions?: string;
+  readonly since?: string;
+  readonly until?: string;
+  /** The AWS Region to call (the log group's); S3 follows the bucket's. */
+  readonly region?: string;
+  readonly profile?: string;
+  /** Seconds one AWS call may take (and its socket stay silent). @default 30 */
+  readonly timeout?: string | number;
 }
 
 const HELP_AFTER = `
@@ -102,6 +116,14 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
     .option('--strict', 'exit with code 3 when any record, line or file is malformed')
     .option('--max-record-size <size>', 'skip (and report) any record longer than this: bytes, or with a unit (KiB, MiB, GiB; K, M, G)', '64MiB')
     .option('--validate', 'parse every record, also those no filter can match, to report every malformed one (slower)')
+    .option('--log-group <name>', 'read the CloudTrail records of this CloudWatch Logs log group through its API, instead of paths')
+    .option('--accounts <ids>', 'only these accounts (12-digit ids, comma-separated): S3 keys, directory paths and log streams of CloudTrail\'s layout')
+    .option('--regions <names>', 'only these Regions (comma-separated), the same way')
+    .option('--since <time>', 'only log files delivered at or after this time (S3 keys, directories: the minute in the file name), or log events at or after it (--log-group): ISO 8601 (2024-03-01, 2024-03-01T10:00Z) or a time ago (30m, 12h, 7d, 2w)')
+    .option('--until <time>', 'only log files delivered (log events) before this time; the same forms')
+    .option('--region <region>', 'with --log-group: the Region of the log group (default: the AWS SDK\'s, e.g. AWS_REGION); S3 finds the bucket\'s Region itself')
+    .option('--profile <profile>', 'with s3:// or --log-group: the AWS profile (default: the SDK\'s credential chain)')
+    .option('--timeout <seconds>', 'with s3:// or --log-group: the longest one AWS call may take, and its connection stay silent, before it is retried (default 30)')
     .option('--workers <n>', 'worker threads that evaluate records: a number, or "auto" for one per core (1: no worker thread); the report is the same', 'auto')
     .option('--no-progress', 'never show the progress bar (shown on stderr only when it is a terminal)')
     .addHelpText('after', HELP_AFTER)
@@ -121,6 +143,14 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
         maxRecordSize: opts.maxRecordSize,
         validate: opts.validate === true,
         workers: opts.workers,
+        logGroup: opts.logGroup,
+        accounts: opts.accounts,
+        regions: opts.regions,
+        since: opts.since,
+        until: opts.until,
+        region: opts.region,
+        profile: opts.profile,
+        timeout: opts.timeout,
         progress: opts.progress === false ? false : undefined,
       }, io());
       if (code !== EXIT_OK) {
@@ -130,14 +160,23 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
     });
 }
 
+/** What the replay reads, once the command line is checked. */
+interface Sources {
+  readonly inputs: AsyncIterable<InputSource> | InputSource[];
+  /** Inputs known before reading (local files), for the progress bar; undefined when listed as they are read. */
+  readonly known?: InputSource[];
+  /** The remote source, for progress and for the exit code when nothing could be read. */
+  readonly remote?: { readonly listed: number; readonly listedBytes?: number; readonly listingDone: boolean; readonly failures: Map<number, number> };
+}
+
 /**
  * Runs a replay and writes the report. Returns the exit code; usage errors are
  * printed to stderr (as `cis-monitoring replay: <message>`), never thrown.
  */
 export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<number> {
-  const fail = (message: string): number => {
+  const fail = (message: string, code: number = EXIT_USAGE): number => {
     io.stderr.write(`cis-monitoring replay: ${message}\n`);
-    return EXIT_USAGE;
+    return code;
   };
   if (options.format !== 'table' && options.format !== 'json') {
     return fail(`--format "${options.format}" is not supported; use "table" or "json".`);
@@ -146,19 +185,23 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   if (maxRecordBytes === undefined) {
     return fail(`--max-record-size "${options.maxRecordSize}" is not a size: give bytes (e.g. 67108864) or a number with KiB, MiB or GiB (e.g. 64MiB).`);
   }
-
   const workers = parseWorkers(options.workers ?? 1);
   if (workers === undefined) {
     return fail(`--workers "${options.workers}" is not a number of threads: give a whole number from 1 to ${MAX_WORKERS}, or "auto" (one per core, here ${os.availableParallelism()}).`);
   }
+  const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) {
+    return fail(`--timeout "${options.timeout}" is not a number of seconds from 1 to 3600 (the longest one AWS call may take).`);
+  }
 
   let controls: ReplayControl[];
   let warnings: string[] = [];
-  let inputs: InputSource[];
+  let sources: Sources;
   const skipped: Array<{ file: string; message: string }> = [];
   try {
+    const narrowing = parseNarrowing(options, Date.now());
     ({ controls, warnings } = loadControls(options));
-    inputs = resolveInputs(options.paths, io.stdin.isTTY === true, {
+    sources = openSources(options, narrowing, timeout, io, {
       warning: m => warnings.push(m),
       problem: (file, message) => skipped.push({ file, message }),
     });
@@ -168,72 +211,153 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   }
 
   const engineOptions = { eventIds: options.eventIds, prefilter: options.validate !== true };
-  const showProgress = options.progress ?? io.stderr.isTTY === true;
-  const totalBytes = inputs.reduce((n, s) => n + s.size, 0);
-  const bar = showProgress && totalBytes > 0 ? new SingleBar({
-    stream: io.stderr,
-    format: 'replay [{bar}] {percentage}% | {done}/{size} MiB | {events} events | ETA {eta_formatted}',
-    hideCursor: false,
-    clearOnComplete: true,
-    fps: 5,
-  }) : undefined;
-  bar?.start(totalBytes, 0, { done: '0.0', size: mib(totalBytes), events: 0 });
-
+  const progress = (options.progress ?? io.stderr.isTTY === true) ? new ReplayProgress(io.stderr, sources) : undefined;
   let result: ReplayResult;
-  if (workers === 1) {
-    const engine = new ReplayEngine(controls, engineOptions);
-    for (const p of skipped) engine.addError(p.file, 0, p.message);
-    let doneBytes = 0;
-    for (const source of inputs) {
-      await readSource(source, engine.sinkFor(source.display), {
-        stdin: io.stdin,
+  try {
+    if (workers === 1) {
+      const engine = new ReplayEngine(controls, engineOptions);
+      for (const p of skipped) engine.addError(p.file, 0, p.message);
+      let inputsDone = 0;
+      let bytesDone = 0;
+      let bytesNow = 0;
+      progress?.start(() => ({ inputsDone, bytesRead: bytesDone + bytesNow, events: engine.events }));
+      for await (const source of sources.inputs) {
+        await readSource(source, engine.sinkFor(source.display), { stdin: io.stdin, maxRecordBytes, onProgress: n => (bytesNow = n) });
+        inputsDone++;
+        bytesDone += source.size > 0 ? source.size : bytesNow;
+        bytesNow = 0;
+      }
+      result = engine.result();
+    } else {
+      const tally = new ReplayTally(controls, engineOptions);
+      for (const p of skipped) tally.error(p.file, 0, p.message);
+      const replay = new ParallelReplay(controls, tally, {
+        workers,
+        launcher: defaultLauncher(),
+        eventIds: options.eventIds === true,
+        prefilter: engineOptions.prefilter,
         maxRecordBytes,
-        onProgress: bar ? (n) => bar.update(doneBytes + n, { done: mib(doneBytes + n), events: engine.events }) : undefined,
+        maxErrors: DEFAULT_MAX_ERRORS,
+        // S3 objects and log streams wait on the network: read more of them at once
+        ...(sources.remote ? { concurrentInputs: Math.max(16, 2 * workers) } : {}),
       });
-      doneBytes += source.size;
+      progress?.start(() => replay.progress);
+      await replay.run(sources.inputs, { stdin: io.stdin, maxRecordBytes });
+      result = tally.result();
     }
-    result = engine.result();
-  } else {
-    const tally = new ReplayTally(controls, engineOptions);
-    for (const p of skipped) tally.error(p.file, 0, p.message);
-    const replay = new ParallelReplay(controls, tally, {
-      workers,
-      launcher: defaultLauncher(),
-      eventIds: options.eventIds === true,
-      prefilter: engineOptions.prefilter,
-      maxRecordBytes,
-      maxErrors: DEFAULT_MAX_ERRORS,
-    });
-    const timer = bar ? setInterval(() => {
-      const p = replay.progress;
-      bar.update(p.bytesRead, { done: mib(p.bytesRead), events: p.events });
-    }, 200) : undefined;
-    try {
-      await replay.run(inputs, { stdin: io.stdin, maxRecordBytes });
-    } finally {
-      if (timer) clearInterval(timer);
-    }
-    result = tally.result();
+  } catch (e: any) {
+    progress?.stop();
+    if (e instanceof UsageError) return fail(e.message);
+    if (e instanceof AuditFailure) return fail(e.message, e.exitCode);
+    throw e;
   }
-  bar?.update(totalBytes, { done: mib(totalBytes), events: result.events });
-  bar?.stop();
+  progress?.stop();
 
+  const inputCount = sources.known?.length ?? sources.remote?.listed ?? 0;
   if (options.format === 'json') {
     io.stdout.write(toJsonReport(result, warnings));
   } else {
-    io.stdout.write(toTable(result, inputs.length));
+    io.stdout.write(toTable(result, inputCount));
     for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
     io.stderr.write(formatErrors(result.errors, result.errorsOmitted));
   }
 
   if (result.events === 0 && result.malformed > 0) {
-    return fail(`no CloudTrail record could be read from the input (${result.malformed} problem${result.malformed === 1 ? '' : 's'}${options.format === 'json' ? ', listed in "errors"' : ' above'}).`);
+    const message = `no CloudTrail record could be read from the input (${result.malformed} problem${result.malformed === 1 ? '' : 's'}${options.format === 'json' ? ', listed in "errors"' : ' above'}).`;
+    // nothing could be read because of access, credentials or the network: that exit code, as audit --live gives it
+    const failures = [...(sources.remote?.failures ?? new Map<number, number>())];
+    if (failures.length === 1 && failures[0][1] === result.malformed) return fail(message, failures[0][0]);
+    return fail(message);
   }
   if (options.strict && result.malformed > 0) {
     io.stderr.write(`cis-monitoring replay: --strict: the input has ${result.malformed} malformed record(s), line(s) or file(s).\n`);
     return EXIT_MALFORMED;
   }
   return EXIT_OK;
+}
+
+/**
+ * The inputs of the command line: local paths, `s3://` addresses or a log
+ * group (one kind per run). The SDK is loaded only for remote inputs.
+ * @throws UsageError for a bad combination or a local path that cannot be read
+ */
+function openSources(options: ReplayOptions, narrowing: Narrowing, timeout: number | undefined, io: ReplayIo, report: ResolveReport): Sources {
+  const s3 = options.paths.filter(isS3Url);
+  const remote = { region: options.region, profile: options.profile, ...(timeout !== undefined ? { timeouts: { connectionTimeout: Math.min(5_000, timeout * 1000), requestTimeout: timeout * 1000 } } : {}) };
+  if (options.logGroup !== undefined) {
+    if (options.paths.length > 0) throw new UsageError(`--log-group reads the log group: give no paths with it (got ${options.paths.map(p => JSON.stringify(p)).join(', ')}).`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LogGroupSource } = require('../replay/remote/log-group-source') as typeof import('../replay/remote/log-group-source');
+    const source = new LogGroupSource(remote);
+    return { inputs: source.inputs(options.logGroup, narrowing), remote: source };
+  }
+  if (options.region !== undefined || options.profile !== undefined || options.timeout !== undefined) {
+    if (s3.length === 0) throw new UsageError('--region, --profile and --timeout are for s3:// addresses and --log-group; local files need none.');
+  }
+  if (s3.length > 0) {
+    if (s3.length < options.paths.length) {
+      throw new UsageError(`give either s3:// addresses or local paths, not both (local: ${options.paths.filter(p => !isS3Url(p)).map(p => JSON.stringify(p)).join(', ')}); copy one side, or run replay twice.`);
+    }
+    const locations = s3.map(parseS3Url);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { S3Source } = require('../replay/remote/s3-source') as typeof import('../replay/remote/s3-source');
+    const source = new S3Source(remote);
+    async function* all(): AsyncGenerator<InputSource> {
+      for (const location of locations) yield* source.inputs(location, narrowing);
+    }
+    return { inputs: all(), remote: source };
+  }
+  const known = resolveInputs(options.paths, io.stdin.isTTY === true, report, narrowing);
+  return { inputs: known, known };
+}
+
+/** The progress bar on stderr: inputs, bytes, events, events per second and the time left. */
+class ReplayProgress {
+  private bar?: SingleBar;
+  private timer?: ReturnType<typeof setInterval>;
+  private readonly started = Date.now();
+
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly sources: Sources) {}
+
+  public start(snapshot: () => { inputsDone: number; bytesRead: number; events: number }): void {
+    const known = this.sources.known;
+    const remote = this.sources.remote;
+    const totalBytes = (): number => (known ? known.reduce((n, s) => n + s.size, 0) : remote?.listedBytes ?? 0);
+    // log streams have no size: count streams instead
+    const byInputs = !known && remote?.listedBytes === undefined;
+    if (known && totalBytes() === 0) return; // standard input: nothing to measure against
+    const bar = new SingleBar({
+      stream: this.stream,
+      format: 'replay [{bar}] {percentage}% | {inputs} | {done} MiB | {events} events, {rate}/s | ETA {eta_formatted}',
+      hideCursor: false,
+      clearOnComplete: true,
+      fps: 5,
+      etaBuffer: 50,
+    });
+    this.bar = bar;
+    const update = (): void => {
+      const p = snapshot();
+      const listed = known ? known.length : remote?.listed ?? 0;
+      const listing = remote && !remote.listingDone ? ' (listing)' : '';
+      const total = byInputs ? listed : totalBytes();
+      bar.setTotal(Math.max(total, 1));
+      const seconds = (Date.now() - this.started) / 1000;
+      bar.update(byInputs ? p.inputsDone : Math.min(p.bytesRead, total), {
+        inputs: `${p.inputsDone}/${listed}${listing} ${remote && !known ? (byInputs ? 'streams' : 'objects') : 'inputs'}`,
+        done: mib(p.bytesRead),
+        events: p.events,
+        rate: seconds > 0 ? Math.round(p.events / seconds) : 0,
+      });
+    };
+    bar.start(1, 0, { inputs: '', done: '0.0', events: 0, rate: 0 });
+    update();
+    this.timer = setInterval(update, 200);
+  }
+
+  public stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.bar?.stop();
+  }
 }
 
 /** Most worker threads `--workers` accepts: more only costs memory. */

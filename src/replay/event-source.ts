@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GzipError, GzipNotice, gunzipMembers } from './gunzip';
+import { isNarrowed, Narrowing, selectsKey } from './narrowing';
 import { blockCut, DEFAULT_BLOCK_BYTES, RecordSink, RecordSplitter } from './record-splitter';
 
 /** An input the replay reads: a file, standard input (`path` = '-'), or a remote object. */
@@ -37,6 +38,11 @@ const INPUT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$|\.gz$/i;
 /** CloudTrail digest files (`.../CloudTrail-Digest/...`) are signatures, not events. */
 const DIGEST = /CloudTrail-Digest/;
 
+/** Whether a directory walk (or an S3 listing) reads a file of this path: its name looks like an input, and it is not a digest file. */
+export function isInputPath(p: string): boolean {
+  return INPUT_FILE.test(p.slice(p.lastIndexOf('/') + 1)) && !DIGEST.test(p);
+}
+
 const STDIN: InputSource = { path: '-', display: '<stdin>', size: 0 };
 
 /** What `resolveInputs` tells besides the inputs. */
@@ -62,7 +68,11 @@ export interface ResolveReport {
  * @throws UsageError when a path does not exist or cannot be read, when a
  * directory holds no input file, or when there is no path and stdin is a terminal
  */
-export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean, report?: ResolveReport): InputSource[] {
+export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean, report?: ResolveReport, narrowing: Narrowing = {}): InputSource[] {
+  const narrowed = isNarrowed(narrowing);
+  if (narrowed && (paths.length === 0 || paths.includes('-'))) {
+    throw new UsageError('--accounts, --regions, --since and --until select log files by their place in CloudTrail\'s layout: give a directory (a copy of the bucket, e.g. ./AWSLogs/), an s3:// address or --log-group, not standard input.');
+  }
   if (paths.length === 0) {
     if (stdinIsTTY) {
       throw new UsageError('no input: give CloudTrail files or directories, or pipe records to standard input (use "-" to read it explicitly).');
@@ -107,7 +117,13 @@ export function resolveInputs(paths: readonly string[], stdinIsTTY: boolean, rep
       if (files.length === 0 && skipped === 0) {
         throw new UsageError(`directory "${p}" holds no CloudTrail file (*.json, *.json.gz, *.ndjson, *.jsonl, *.gz; CloudTrail-Digest files are ignored).`);
       }
-      files.forEach(add);
+      const selected = narrowed ? files.filter(f => selectsKey(f.path.split(path.sep).join('/'), narrowing)) : files;
+      if (narrowed && selected.length === 0) {
+        throw new UsageError(`no file under directory "${p}" is selected by --accounts, --regions, --since and --until (paths in CloudTrail's layout .../AWSLogs/[o-ID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/FILE).`);
+      }
+      selected.forEach(add);
+    } else if (narrowed) {
+      throw new UsageError(`"${p}" is a file: --accounts, --regions, --since and --until select the files of a directory (a copy of the bucket) by their place in CloudTrail's layout; give its directory, or leave the flags out.`);
     } else {
       try {
         fs.accessSync(p, fs.constants.R_OK);
