@@ -122,7 +122,8 @@ export class LogGroupSource {
                 ...(n.until !== undefined ? { endTime: n.until } : {}),
                 ...(token ? { nextToken: token } : {}),
               }));
-              const events = page.events ?? [];
+              // [since, until) again here: AWS leaves out events at endTime, emulators have not always
+              const events = (page.events ?? []).filter(e => (n.since === undefined || (e.timestamp ?? 0) >= n.since) && (n.until === undefined || (e.timestamp ?? 0) < n.until));
               if (events.length > 0) {
                 const chunk = Buffer.from(events.map(e => e.message ?? '').join('\n') + '\n', 'utf8');
                 bytes += chunk.length;
