@@ -20,6 +20,7 @@ import { inThreadLauncher, ParallelReplay } from '../../src/replay/parallel/para
 import { ReplayEngine, ReplayEngineOptions, ReplayResult, ReplayTally } from '../../src/replay/replay-engine';
 import { hasShared, sharedPath } from '../support/shared';
 import { FIXTURES } from './fixtures/replay/cli-harness';
+import { event, writeMessyInputs } from './fixtures/replay/messy-inputs';
 
 const CONTROLS = benchmarkControls('7.0.0');
 
@@ -64,46 +65,6 @@ function write(name: string, content: string | Buffer): string {
   return file;
 }
 
-const event = (i: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  eventVersion: '1.08',
-  eventTime: `2024-03-01T${String(10 + (i % 12)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:05Z`,
-  eventSource: i % 7 === 0 ? 'cloudtrail.amazonaws.com' : 'ec2.amazonaws.com',
-  eventName: i % 7 === 0 ? 'StopLogging' : i % 5 === 0 ? 'AuthorizeSecurityGroupIngress' : 'DescribeInstances',
-  eventID: `id-${i}`,
-  userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111122223333:user/u${i % 13}` },
-  ...(i % 11 === 0 ? { errorCode: 'AccessDenied' } : {}),
-  ...extra,
-});
-
-/** Inputs that exercise every splitter path: NDJSON with damage, wrappers, arrays, pretty-printed, CRLF, BOM, gzip. */
-function messyInputs(): string[] {
-  const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify(event(i)));
-  lines[17] = lines[17].slice(0, 40); // cut short
-  lines[40] = 'not json at all';
-  lines[41] = '{"eventName": "StopLogging", "eventSource": "cloudtrail.amazonaws.com", bad}';
-  lines[90] = JSON.stringify(event(90, { note: 'a \\u0043onsole escape' }));
-  lines[120] = `{"Records": [${JSON.stringify(event(120))}, ${JSON.stringify(event(121))}]}`;
-  lines[150] = JSON.stringify(event(150), null, 2); // a pretty-printed record among NDJSON lines
-  lines[200] = '{"Records": null}';
-  lines[210] = '[1, 2, {"eventName": "StopLogging"}]';
-  lines[250] = JSON.stringify(event(250)) + ' ' + JSON.stringify(event(251));
-  const ndjson = write('messy.ndjson', lines.join('\n') + '\n');
-  const crlf = write('crlf.ndjson', '\ufeff' + lines.slice(0, 100).join('\r\n') + '\r\n');
-  const wrapper = write('wrapper.json', JSON.stringify({ Records: Array.from({ length: 120 }, (_, i) => event(i)) }));
-  const pretty = write('pretty.json', JSON.stringify({ Records: Array.from({ length: 60 }, (_, i) => event(i)) }, null, 2));
-  const array = write('array.json', JSON.stringify(Array.from({ length: 50 }, (_, i) => event(i)), null, 1));
-  const gz = write('messy.ndjson.gz', Buffer.concat([zlib.gzipSync(lines.slice(0, 150).join('\n') + '\n'), zlib.gzipSync(lines.slice(150).join('\n')), Buffer.from('trailing junk')]));
-  const truncated = write('truncated.ndjson', lines.slice(0, 30).join('\n') + '\n{"eventName": "StopLo');
-  const truncatedGz = write('truncated.json.gz', zlib.gzipSync(lines.join('\n')).subarray(0, 3000));
-  const noNewline = write('one-line.json', JSON.stringify({ Records: Array.from({ length: 200 }, (_, i) => event(i)) }));
-  const empty = write('empty.json', '');
-  const deep = write('deep.ndjson', `${JSON.stringify(event(1))}\n${'['.repeat(20000)}${']'.repeat(20000)}\n{"a":${'['.repeat(20000)}${']'.repeat(20000)}}\n${JSON.stringify(event(7))}\n`);
-  const pipeLike = write('broken-string.json', '[{"eventName": "Stop\nLogging"}, {"eventName": "StopLogging"}]');
-  // `jq .` output: pretty-printed records one after the other; "}\n{" looks like an NDJSON boundary but is not in line mode
-  const jq = write('jq.json', Array.from({ length: 40 }, (_, i) => JSON.stringify(event(i), null, 2)).join('\n') + '\n');
-  return [ndjson, crlf, wrapper, pretty, array, gz, truncated, truncatedGz, noNewline, empty, deep, pipeLike, jq];
-}
-
 function sources(paths: string[]): InputSource[] {
   return resolveInputs(paths, false);
 }
@@ -112,7 +73,7 @@ describe('parallel replay equals one thread', () => {
   test.each([
     [1, 64], [2, 64], [3, 257], [2, 4096], [4, 1 << 20],
   ])('messy inputs, %i workers, blocks of %i bytes', async (workers, blockBytes) => {
-    const inputs = sources(messyInputs());
+    const inputs = sources(writeMessyInputs(tmp));
     for (const options of [{ eventIds: true }, { eventIds: true, prefilter: false }] as ReplayEngineOptions[]) {
       const expected = await oneThread(CONTROLS, inputs, options, blockBytes);
       expect(expected.malformed).toBeGreaterThan(10);
