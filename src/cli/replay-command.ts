@@ -7,7 +7,7 @@ import { loadControls } from '../replay/controls-source';
 import { InputSource, readSource, ResolveReport, resolveInputs, UsageError } from '../replay/event-source';
 import { Narrowing, parseNarrowing } from '../replay/narrowing';
 import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
-import { ParallelReplay } from '../replay/parallel/parallel-replay';
+import { inThreadLauncher, ParallelReplay } from '../replay/parallel/parallel-replay';
 import { defaultLauncher } from '../replay/parallel/thread-launcher';
 import { isS3Url, parseS3Url } from '../replay/remote/s3-url';
 import { DEFAULT_MAX_ERRORS, ReplayEngine, ReplayResult, ReplayTally } from '../replay/replay-engine';
@@ -73,19 +73,37 @@ per line), directories (walked recursively in sorted order; *.json, *.json.gz,
 ("-", or no path with piped input). Files are streamed: memory does not grow
 with their size.
 
+Where the logs are: s3://BUCKET/PREFIX reads the trail's S3 archive (objects in
+key order, fetched in parallel; an object that cannot be read is reported by its
+key), --log-group NAME the trail's CloudWatch Logs log group (one input per log
+stream). --accounts, --regions, --since and --until narrow S3 keys, local
+directories and log streams in CloudTrail's layout
+([prefix/]AWSLogs/[o-ID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/) before anything is
+read: files by the minute CloudTrail delivered them, log events by their time.
+
+Records are evaluated on every core (--workers auto); the report is exactly the
+one of --workers 1.
+
 Exactly one of --template and --benchmark is required.
 
 Exit codes (the same as audit's for the same situations):
-  0  the replay ran (malformed records, if any, are reported and counted)
+  0  the replay ran (malformed records and unreadable objects, if any, are
+     reported and counted)
   1  unexpected error, or the report cannot be written (e.g. a full disk: one
      line on stderr). A closed output (replay ... | head) ends quietly with 0.
   2  bad usage or unusable input: unknown option or --format, neither or both of
      --template and --benchmark, unknown benchmark version, unreadable template or
-     template without metric filters, input path missing or unreadable, or no
-     record could be read at all
-  3  --strict, and at least one record, line or file was malformed or unreadable
-     (skipped entries of a walked directory and records over --max-record-size
-     included)
+     template without metric filters, input path missing or unreadable, bad
+     narrowing flag, bucket or log group that does not exist, nothing selected,
+     or no record could be read at all
+  3  --strict, and at least one record, line, file or object was malformed or
+     unreadable (skipped entries of a walked directory and records over
+     --max-record-size included)
+  4  no AWS credentials, or credentials AWS refuses
+  5  AWS unreachable: no answer within --timeout, throttled on every attempt, or
+     paging that would never end (also when no object could be read for that)
+  6  access denied listing the bucket or the log group (also when every object
+     was denied)
 
 Every problem is reported with its file and, for one record, its index in the
 file and byte offset; it is counted in "malformed" and the rest is read.
@@ -97,6 +115,9 @@ Examples:
   cis-monitoring replay --benchmark 7.0.0 ./AWSLogs/
   cis-monitoring replay --template cdk.out --format json --event-ids trail.json.gz
   zcat *.json.gz | cis-monitoring replay --benchmark 5.0.0 -
+  cis-monitoring replay --benchmark 7.0.0 --since 7d s3://org-trail/AWSLogs/o-abc123def4/
+  cis-monitoring replay --benchmark 7.0.0 --since 2024-03-01 --until 2024-03-08 --accounts 111122223333 s3://org-trail/AWSLogs/
+  cis-monitoring replay --template cdk.out --log-group aws-cloudtrail-logs --region eu-west-1 --since 24h
 `;
 
 function processIo(): ReplayIo {
@@ -214,7 +235,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
   const progress = (options.progress ?? io.stderr.isTTY === true) ? new ReplayProgress(io.stderr, sources) : undefined;
   let result: ReplayResult;
   try {
-    if (workers === 1) {
+    if (workers === 1 && !sources.remote) {
       const engine = new ReplayEngine(controls, engineOptions);
       for (const p of skipped) engine.addError(p.file, 0, p.message);
       let inputsDone = 0;
@@ -233,7 +254,8 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
       for (const p of skipped) tally.error(p.file, 0, p.message);
       const replay = new ParallelReplay(controls, tally, {
         workers,
-        launcher: defaultLauncher(),
+        // remote inputs on one thread: still fetched several at a time, evaluated on this thread
+        launcher: workers === 1 ? inThreadLauncher() : defaultLauncher(),
         eventIds: options.eventIds === true,
         prefilter: engineOptions.prefilter,
         maxRecordBytes,
