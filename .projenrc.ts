@@ -144,7 +144,7 @@ project.tasks.tryFind('post-compile')!.spawn(bundleCli);
 // The CLI's dependencies are devDependencies (bundled into lib/bin/), so the
 // CLI sources, and of src/ only those, may import them; so may the build scripts.
 project.eslint?.addOverride({
-  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'scripts/**/*.ts'],
+  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'src/replay/remote/*-source.ts', 'scripts/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 

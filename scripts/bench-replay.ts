@@ -169,9 +169,9 @@ function measureDuckDb(ndjson: string, queries: string): DuckDbRun {
     maxBuffer: 16 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`DuckDB on ${ndjson} failed (${r.status}): ${r.stderr}`);
-  const run = JSON.parse(r.stdout.trim().split('\n').pop()!) as DuckDbRun;
-  process.stderr.write(`  duckdb   ${path.basename(ndjson).padEnd(24)} ${fmtInt(run.rows / run.seconds).padStart(9)} events/s  ${run.seconds.toFixed(2)} s (load ${run.loadSeconds.toFixed(2)} s)  peak RSS ${run.peakRssMiB.toFixed(0)} MiB\n`);
-  return run;
+  const d = JSON.parse(r.stdout.trim().split('\n').pop()!) as DuckDbRun;
+  process.stderr.write(`  duckdb   ${path.basename(ndjson).padEnd(24)} ${fmtInt(d.rows / d.seconds).padStart(9)} events/s  ${d.seconds.toFixed(2)} s (load ${d.loadSeconds.toFixed(2)} s)  peak RSS ${d.peakRssMiB.toFixed(0)} MiB\n`);
+  return d;
 }
 
 function toMeasurement(file: string, events: number, stderr: string): Measurement {

@@ -6,9 +6,9 @@ import { ReplayControl } from '../replay/controls';
 import { loadControls } from '../replay/controls-source';
 import { InputSource, readSource, ResolveReport, resolveInputs, UsageError } from '../replay/event-source';
 import { Narrowing, parseNarrowing } from '../replay/narrowing';
-import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
 import { inThreadLauncher, ParallelReplay } from '../replay/parallel/parallel-replay';
 import { defaultLauncher } from '../replay/parallel/thread-launcher';
+import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
 import { isS3Url, parseS3Url } from '../replay/remote/s3-url';
 import { DEFAULT_MAX_ERRORS, ReplayEngine, ReplayResult, ReplayTally } from '../replay/replay-engine';
 import { formatErrors, toJsonReport, toTable } from '../replay/report';
@@ -305,7 +305,11 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
  */
 function openSources(options: ReplayOptions, narrowing: Narrowing, timeout: number | undefined, io: ReplayIo, report: ResolveReport): Sources {
   const s3 = options.paths.filter(isS3Url);
-  const remote = { region: options.region, profile: options.profile, ...(timeout !== undefined ? { timeouts: { connectionTimeout: Math.min(5_000, timeout * 1000), requestTimeout: timeout * 1000 } } : {}) };
+  const remote = {
+    region: options.region,
+    profile: options.profile,
+    ...(timeout !== undefined ? { timeouts: { connectionTimeout: Math.min(5_000, timeout * 1000), requestTimeout: timeout * 1000 } } : {}),
+  };
   if (options.logGroup !== undefined) {
     if (options.paths.length > 0) throw new UsageError(`--log-group reads the log group: give no paths with it (got ${options.paths.map(p => JSON.stringify(p)).join(', ')}).`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports

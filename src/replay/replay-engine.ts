@@ -223,7 +223,7 @@ export class ReplayTally implements EvaluationSink {
     this.malformedCount += n;
   }
 
-/** The results so far (alarm firings are computed now). */
+  /** The results so far (alarm firings are computed now). */
   public result(): ReplayResult {
     const controls = this.states.map((s): ControlResult => {
       const c = s.control;

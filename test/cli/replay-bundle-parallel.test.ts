@@ -57,7 +57,7 @@ function bundle(args: string[], input?: Buffer) {
     let bytes = 0;
     for (let i = 0; bytes < 12 * 1024 * 1024; i++) {
       // damage now and then, so that line numbers and record indexes across blocks are checked too
-      const line = i % 997 === 0 ? `{"eventName": "StopLogging", "cut short` : JSON.stringify(event(i, { userIdentity: { arn: `arn:aws:iam::1:user/p${(i * 7919) % 1500}` } }));
+      const line = i % 997 === 0 ? '{"eventName": "StopLogging", "cut short' : JSON.stringify(event(i, { userIdentity: { arn: `arn:aws:iam::1:user/p${(i * 7919) % 1500}` } }));
       lines.push(line);
       bytes += line.length + 1;
     }

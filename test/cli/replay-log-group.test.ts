@@ -161,7 +161,9 @@ describeIfPython('replay --log-group against moto', () => {
   test('a stream that hands back a page token it gave before: exit code 5, no endless loop', async () => {
     let n = 0;
     proxy.rule = r => (r.target.endsWith('GetLogEvents') ? {
-      kind: 'answer', status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' },
+      kind: 'answer',
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
       // a, b, a, b, ...: never the token just given, so only the guard stops it
       body: JSON.stringify({ events: [], nextForwardToken: `f/${n++ % 2}`, nextBackwardToken: 'b/0' }),
     } : undefined);

@@ -12,19 +12,21 @@ import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
 import * as zlib from 'zlib';
+import { FIXTURES } from './fixtures/replay/cli-harness';
+import { event, writeMessyInputs } from './fixtures/replay/messy-inputs';
 import { benchmarkControls } from '../../src/replay/benchmark-controls';
 import { compileFilter, ReplayControl } from '../../src/replay/controls';
 import { InputSource, readSource, resolveInputs } from '../../src/replay/event-source';
-import { DEFAULT_MAX_RECORD_BYTES } from '../../src/replay/record-splitter';
 import { inThreadLauncher, ParallelReplay } from '../../src/replay/parallel/parallel-replay';
+import { DEFAULT_MAX_RECORD_BYTES } from '../../src/replay/record-splitter';
 import { ReplayEngine, ReplayEngineOptions, ReplayResult, ReplayTally } from '../../src/replay/replay-engine';
 import { hasShared, sharedPath } from '../support/shared';
-import { FIXTURES } from './fixtures/replay/cli-harness';
-import { event, writeMessyInputs } from './fixtures/replay/messy-inputs';
 
 const CONTROLS = benchmarkControls('7.0.0');
 
-async function oneThread(controls: readonly ReplayControl[], inputs: InputSource[], options: ReplayEngineOptions, blockBytes: number, stdin?: Buffer): Promise<ReplayResult> {
+async function oneThread(
+  controls: readonly ReplayControl[], inputs: InputSource[], options: ReplayEngineOptions, blockBytes: number, stdin?: Buffer,
+): Promise<ReplayResult> {
   const engine = new ReplayEngine(controls, options);
   for (const source of inputs) {
     await readSource(source, engine.sinkFor(source.display), { stdin: Readable.from(stdin ? [stdin] : []), blockBytes });
@@ -71,7 +73,7 @@ function sources(paths: string[]): InputSource[] {
 
 describe('parallel replay equals one thread', () => {
   test.each([
-    [1, 64], [2, 64], [3, 257], [2, 4096], [4, 1 << 20],
+    [1, 64], [2, 64], [3, 257], [2, 4096], [4, 1_048_576],
   ])('messy inputs, %i workers, blocks of %i bytes', async (workers, blockBytes) => {
     const inputs = sources(writeMessyInputs(tmp));
     for (const options of [{ eventIds: true }, { eventIds: true, prefilter: false }] as ReplayEngineOptions[]) {
@@ -116,7 +118,9 @@ describe('parallel replay equals one thread', () => {
 
   test('data points with fractional values sum to the same bits ($.field MetricValue)', async () => {
     const controls: ReplayControl[] = [{
-      key: 'k', namespace: 'N', metricName: 'M',
+      key: 'k',
+      namespace: 'N',
+      metricName: 'M',
       filters: [compileFilter('f', '{ $.eventName = "DescribeInstances" }', '$.requestParameters.weight')],
       alarms: [{ name: 'a', period: 300, threshold: 0.3, evaluationPeriods: 2, datapointsToAlarm: 1, comparisonOperator: 'GreaterThanThreshold', statistic: 'Average' }],
     }];

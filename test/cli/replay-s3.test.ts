@@ -52,7 +52,9 @@ const ORG_FILES: LogFile[] = ACCOUNTS.flatMap(account => REGIONS.flatMap(region 
 })))));
 const SINGLE_FILE: LogFile = {
   key: 'single/AWSLogs/333333333333/CloudTrail/us-east-1/2024/03/02/333333333333_CloudTrail_us-east-1_20240302T1200Z_s.json.gz',
-  account: '333333333333', region: 'us-east-1', minute: Date.UTC(2024, 2, 2, 12),
+  account: '333333333333',
+  region: 'us-east-1',
+  minute: Date.UTC(2024, 2, 2, 12),
 };
 /** Not read: a digest file, and a file whose name is no input. */
 const IGNORED = [

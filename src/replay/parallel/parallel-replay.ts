@@ -99,6 +99,14 @@ interface Block {
   released: boolean;
 }
 
+/** How a block ends, as its reader cut it. */
+interface BlockEnd {
+  readonly cutAfter: boolean;
+  readonly last: boolean;
+  readonly notes?: string[];
+  readonly abort?: string;
+}
+
 /** One input being read: its blocks not yet added up, in order. */
 class InputRun {
   public readonly blocks: Block[] = [];
@@ -164,9 +172,10 @@ export class ParallelReplay {
   private bytesDone = 0;
   private failure?: Error;
   /** Resolves the promise `run` waits on (see `nextEvent`). */
-  private wake: () => void = () => undefined;
+  private wake: () => void;
 
   constructor(controls: readonly ReplayControl[], private readonly tally: ReplayTally, options: ParallelReplayOptions) {
+    this.wake = () => undefined;
     this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     this.concurrentInputs = options.concurrentInputs ?? 2 * options.workers;
     // Each worker has a block in hand and two queued; each input being read fills one.
@@ -196,7 +205,8 @@ export class ParallelReplay {
   }
 
   public get progress(): ParallelProgress {
-    return { inputsDone: this.inputsDone, bytesRead: this.bytesDone + this.runs.reduce((n, r) => n + (r.readDone ? 0 : r.bytesRead), 0), events: this.tally.events };
+    const reading = this.runs.reduce((n, r) => n + (r.readDone ? 0 : r.bytesRead), 0);
+    return { inputsDone: this.inputsDone, bytesRead: this.bytesDone + reading, events: this.tally.events };
   }
 
   /** Reads every input, in order, and adds up what they yield. Stops the workers at the end. */
@@ -306,7 +316,7 @@ export class ParallelReplay {
     return { block: next, fill: tail.length, base: base + at };
   }
 
-  private send(run: InputRun, bytes: Buffer, length: number, base: number, how: { cutAfter: boolean; last: boolean; notes?: string[]; abort?: string }): void {
+  private send(run: InputRun, bytes: Buffer, length: number, base: number, how: BlockEnd): void {
     const start = run.nextStart;
     let segment: Segment;
     if (start === 'continue') {
@@ -317,7 +327,13 @@ export class ParallelReplay {
       run.current = segment;
     }
     const block: Block = {
-      bytes: bytes.buffer as ArrayBuffer, length, base, start, segment, cutAfter: how.cutAfter, last: how.last,
+      bytes: bytes.buffer as ArrayBuffer,
+      length,
+      base,
+      start,
+      segment,
+      cutAfter: how.cutAfter,
+      last: how.last,
       ...(how.notes && how.notes.length > 0 ? { notes: how.notes } : {}),
       ...(how.abort !== undefined ? { abort: how.abort } : {}),
       dispatch: 0,

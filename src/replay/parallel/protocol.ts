@@ -190,7 +190,9 @@ export class DeltaRecorder implements EvaluationSink {
 
   /** What was recorded since the last `take()`; starts afresh. */
   public take(): BlockDelta {
-    const delta: BlockDelta = { events: this.events, ops: this.ops.slice(0, this.n), strings: this.strings, errors: this.errors, errorsOmitted: this.omitted };
+    const delta: BlockDelta = {
+      events: this.events, ops: this.ops.slice(0, this.n), strings: this.strings, errors: this.errors, errorsOmitted: this.omitted,
+    };
     this.events = 0;
     this.n = 0;
     this.strings = [];

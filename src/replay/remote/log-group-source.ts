@@ -123,7 +123,8 @@ export class LogGroupSource {
                 ...(token ? { nextToken: token } : {}),
               }));
               // [since, until) again here: AWS leaves out events at endTime, emulators have not always
-              const events = (page.events ?? []).filter(e => (n.since === undefined || (e.timestamp ?? 0) >= n.since) && (n.until === undefined || (e.timestamp ?? 0) < n.until));
+              const inRange = (t = 0): boolean => (n.since === undefined || t >= n.since) && (n.until === undefined || t < n.until);
+              const events = (page.events ?? []).filter(e => inRange(e.timestamp));
               if (events.length > 0) {
                 const chunk = Buffer.from(events.map(e => e.message ?? '').join('\n') + '\n', 'utf8');
                 bytes += chunk.length;

@@ -21,8 +21,8 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { endpointOverride, PageGuard, readFailure, REMOTE_MAX_ATTEMPTS, remoteClientSettings, remoteFailure, RemoteOptions } from './aws';
-import { AUDIT_EXIT_CODES, AuditFailure } from '../../audit/errors';
 import { S3Location } from './s3-url';
+import { AUDIT_EXIT_CODES, AuditFailure } from '../../audit/errors';
 import { InputSource, isInputPath, UsageError } from '../event-source';
 import { dayFolder, isNarrowed, mayHoldSelected, Narrowing, selectsKey } from '../narrowing';
 
@@ -120,7 +120,9 @@ export class S3Source {
     return new AuditFailure(`s3:ListObjectsV2 on ${what}${endpoint ? ` (endpoint ${endpoint})` : ''} does not advance (keys out of order, or a truncated page without a continuation token), so listing would never end. The endpoint is not usable.`, AUDIT_EXIT_CODES.UNREACHABLE);
   }
 
-  private async listPage(client: S3Client, bucket: string, prefix: string, delimiter: string | undefined, token: string | undefined, startAfter?: string): Promise<ListObjectsV2CommandOutput> {
+  private async listPage(
+    client: S3Client, bucket: string, prefix: string, delimiter: string | undefined, token: string | undefined, startAfter?: string,
+  ): Promise<ListObjectsV2CommandOutput> {
     try {
       return await client.send(new ListObjectsV2Command({
         Bucket: bucket,
