@@ -1,10 +1,11 @@
 import * as os from 'os';
+import * as tty from 'tty';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { AUDIT_EXIT_CODES, AuditFailure } from '../audit/errors';
 import { ReplayControl } from '../replay/controls';
 import { loadControls } from '../replay/controls-source';
-import { InputSource, readSource, ResolveReport, resolveInputs, UsageError } from '../replay/event-source';
+import { InputSource, ReadOptions, readSource, ResolveReport, resolveInputs, UsageError } from '../replay/event-source';
 import { Narrowing, parseNarrowing } from '../replay/narrowing';
 import { inThreadLauncher, ParallelReplay } from '../replay/parallel/parallel-replay';
 import { defaultLauncher } from '../replay/parallel/thread-launcher';
@@ -24,6 +25,14 @@ export interface ReplayIo {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /**
+   * The process's standard input as a file descriptor (0), read straight
+   * into memory blocks instead of through `stdin` (no chunk per read, no
+   * copy); `stdin` is then never touched.
+   */
+  readonly stdinFd?: number;
+  /** Whether standard input is a terminal (else `stdin.isTTY`). */
+  readonly stdinIsTTY?: boolean;
 }
 
 /** Parsed options of `replay`. */
@@ -121,7 +130,16 @@ Examples:
 `;
 
 function processIo(): ReplayIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // process.stdin, once touched, turns a pipe on fd 0 non-blocking and reads it in 64 KiB chunks
+    get stdin() {
+      return process.stdin;
+    },
+    stdinFd: 0,
+    stdinIsTTY: tty.isatty(0),
+  };
 }
 
 /** Adds `replay` to the `cis-monitoring` program. */
@@ -243,7 +261,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
       let bytesNow = 0;
       progress?.start(() => ({ inputsDone, bytesRead: bytesDone + bytesNow, events: engine.events }));
       for await (const source of sources.inputs) {
-        await readSource(source, engine.sinkFor(source.display), { stdin: io.stdin, maxRecordBytes, onProgress: n => (bytesNow = n) });
+        await readSource(source, engine.sinkFor(source.display), { ...stdinOf(io), maxRecordBytes, onProgress: n => (bytesNow = n) });
         inputsDone++;
         bytesDone += source.size > 0 ? source.size : bytesNow;
         bytesNow = 0;
@@ -264,7 +282,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
         ...(sources.remote ? { concurrentInputs: Math.max(16, 2 * workers) } : {}),
       });
       progress?.start(() => replay.progress);
-      await replay.run(sources.inputs, { stdin: io.stdin, maxRecordBytes });
+      await replay.run(sources.inputs, { ...stdinOf(io), maxRecordBytes });
       result = tally.result();
     }
   } catch (e: any) {
@@ -333,8 +351,13 @@ function openSources(options: ReplayOptions, narrowing: Narrowing, timeout: numb
     }
     return { inputs: all(), remote: source };
   }
-  const known = resolveInputs(options.paths, io.stdin.isTTY === true, report, narrowing);
+  const known = resolveInputs(options.paths, io.stdinIsTTY ?? io.stdin.isTTY === true, report, narrowing);
   return { inputs: known, known };
+}
+
+/** How standard input is read: by its descriptor when there is one (the stream is then never touched). */
+function stdinOf(io: ReplayIo): Pick<ReadOptions, 'stdin' | 'stdinFd'> {
+  return io.stdinFd !== undefined ? { stdinFd: io.stdinFd } : { stdin: io.stdin };
 }
 
 /** The progress bar on stderr: inputs, bytes, events, events per second and the time left. */

@@ -192,8 +192,10 @@ function byteOrder(a: string, b: string): number {
 
 /** Where the bytes of one input come from. */
 export interface ReadOptions {
-  /** Standard input, used for `path` '-'. */
-  readonly stdin: NodeJS.ReadableStream;
+  /** Standard input, used for `path` '-' (unless `stdinFd` is given). */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** Standard input's file descriptor: when given, '-' is read from it directly and `stdin` is not used. */
+  readonly stdinFd?: number;
   /** Called after each chunk with the number of bytes read from disk so far (compressed bytes for gzip). */
   readonly onProgress?: (bytesRead: number) => void;
   /** Chunk size for file reads. @default 1 MiB */
@@ -233,6 +235,8 @@ export async function openSource(source: InputSource, options: ReadOptions, noti
     return { chunks: await maybeGunzip(opened.chunks, notice), bytesRead: opened.bytesRead };
   }
   if (source.path === '-') {
+    if (options.stdinFd !== undefined) return openDescriptor(options.stdinFd, notice);
+    if (!options.stdin) throw new Error('internal: standard input is read, but neither its stream nor its descriptor was given');
     const counted = countBytes(options.stdin as AsyncIterable<Buffer | string>);
     return { chunks: await maybeGunzip(counted.chunks, notice), bytesRead: () => counted.bytes() };
   }
@@ -303,6 +307,56 @@ export async function readSource(source: InputSource, sink: RecordSink, options:
     return;
   }
   splitter.end();
+}
+
+/**
+ * Standard input by its file descriptor: read into the caller's memory
+ * (`readInto`), or through a gunzip stage when it starts with the gzip magic
+ * bytes. A descriptor left non-blocking by someone else answers EAGAIN when
+ * no data is there yet: the read is tried again after a short wait.
+ */
+async function openDescriptor(fd: number, notice: GzipNotice): Promise<OpenedInput> {
+  let total = 0;
+  const read = async (target: Buffer, offset: number, length: number): Promise<number> => {
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        const n = await new Promise<number>((resolve, reject) => fs.read(fd, target, offset, length, null, (e, bytes) => (e ? reject(e) : resolve(bytes))));
+        total += n;
+        return n;
+      } catch (e: any) {
+        if (e?.code !== 'EAGAIN') throw e;
+        await new Promise(r => setTimeout(r, wait));
+      }
+    }
+  };
+  // the first bytes tell gzip from the rest
+  const head = Buffer.allocUnsafe(65_536);
+  let headLength = 0;
+  while (headLength < 2) {
+    const n = await read(head, headLength, head.length - headLength);
+    if (n === 0) break;
+    headLength += n;
+  }
+  async function* chunks(): AsyncGenerator<Buffer> {
+    if (headLength > 0) yield head.subarray(0, headLength);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1_048_576);
+      const n = await read(chunk, 0, chunk.length);
+      if (n === 0) return;
+      yield chunk.subarray(0, n);
+    }
+  }
+  if (headLength >= 2 && head[0] === 0x1f && head[1] === 0x8b) return { chunks: gunzipMembers(chunks(), notice), bytesRead: () => total };
+  let pending = headLength;
+  const readInto = async (target: Buffer, offset: number, length: number): Promise<number> => {
+    if (pending > 0) {
+      const n = head.copy(target, offset, headLength - pending, headLength - pending + Math.min(pending, length));
+      pending -= n;
+      return n;
+    }
+    return read(target, offset, length);
+  };
+  return { chunks: chunks(), bytesRead: () => total, readInto };
 }
 
 /** A plain regular file, read into the caller's memory (`readInto`), or by chunks of 1 MiB. */
