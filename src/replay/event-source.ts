@@ -320,7 +320,8 @@ async function openDescriptor(fd: number, notice: GzipNotice): Promise<OpenedInp
   const read = async (target: Buffer, offset: number, length: number): Promise<number> => {
     for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
       try {
-        const n = await new Promise<number>((resolve, reject) => fs.read(fd, target, offset, length, null, (e, bytes) => (e ? reject(e) : resolve(bytes))));
+        const n = await new Promise<number>((resolve, reject) =>
+          fs.read(fd, target, offset, length, null, (e, bytes) => (e ? reject(e) : resolve(bytes))));
         total += n;
         return n;
       } catch (e: any) {
