@@ -146,4 +146,37 @@ describe('parallel replay equals one thread', () => {
     expect(expected.events).toBeGreaterThan(300);
     expect(await parallel(CONTROLS, inputs, { eventIds: true }, 2, 512)).toEqual(expected);
   });
+
+  test('a worker that fails ends the replay with its message, and no worker is left running', async () => {
+    const tally = new ReplayTally(CONTROLS, {});
+    let terminated = 0;
+    const replay = new ParallelReplay(CONTROLS, tally, {
+      workers: 2,
+      launcher: (_init, events) => ({
+        post: () => setImmediate(() => events.message({ type: 'failure', message: 'RangeError: out of memory' })),
+        terminate: async () => {
+          terminated++;
+        },
+      }),
+      eventIds: false,
+      prefilter: true,
+      maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
+      maxErrors: 1000,
+    });
+    await expect(replay.run(sources([path.join(FIXTURES, 'events.ndjson')]), { stdin: Readable.from([]) }))
+      .rejects.toThrow('a replay worker thread failed: RangeError: out of memory');
+    expect(terminated).toBe(2);
+  });
+
+  test('an error of the input list (a listing that fails) ends the replay with it', async () => {
+    const tally = new ReplayTally(CONTROLS, {});
+    const replay = new ParallelReplay(CONTROLS, tally, {
+      workers: 2, launcher: inThreadLauncher(), eventIds: false, prefilter: true, maxRecordBytes: DEFAULT_MAX_RECORD_BYTES, maxErrors: 1000,
+    });
+    async function* inputs(): AsyncGenerator<InputSource> {
+      yield* sources([path.join(FIXTURES, 'events.ndjson')]);
+      throw new Error('listing failed');
+    }
+    await expect(replay.run(inputs(), { stdin: Readable.from([]) })).rejects.toThrow('listing failed');
+  });
 });

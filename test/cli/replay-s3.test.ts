@@ -120,6 +120,14 @@ describeIfPython('replay s3:// against moto', () => {
     expect(table.stdout).toContain(`${3 * ORG_FILES.length} events from ${ORG_FILES.length} inputs; 0 malformed.`);
   });
 
+  test('on a terminal, progress shows objects, MiB, events and events per second', async () => {
+    const r = await runCli(['--benchmark', '7.0.0', '--format', 'json', `s3://${BUCKET}/AWSLogs/`], { stderrIsTTY: true });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/replay \[.*\] \d+% \| \d+\/\d+( \(listing\))? objects \| [\d.]+ MiB \| \d+ events, \d+\/s \| ETA/);
+    const quiet = await runCli(['--benchmark', '7.0.0', '--format', 'json', '--no-progress', `s3://${BUCKET}/AWSLogs/`], { stderrIsTTY: true });
+    expect(quiet.stderr).toBe('');
+  });
+
   const cases: Array<[string, string[], (f: LogFile) => boolean]> = [
     ['--accounts', ['--accounts', '222222222222'], f => f.account === '222222222222'],
     ['--regions', ['--regions', 'us-east-1'], f => f.region === 'us-east-1'],
