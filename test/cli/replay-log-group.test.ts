@@ -8,12 +8,11 @@
  * the last two hours.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { describeIfPython, MotoServer, pointAwsSdkAt, saveAwsEnvironment, startMoto } from '../support/moto';
+import { describeIfPython } from '../support/moto';
 import { control, runCli, runJson } from './fixtures/replay/cli-harness';
-import { FaultProxy, LOGS_THROTTLED, startFaultProxy } from './fixtures/replay/fault-proxy';
+import { LOGS_THROTTLED, useMotoBehindProxy } from './fixtures/replay/fault-proxy';
 
 const GROUP = 'aws-cloudtrail-logs-org-trail';
 const ORG = 'o-abcdefghij';
@@ -42,17 +41,10 @@ function message(stream: string, account: string, i: number): string {
 }
 
 describeIfPython('replay --log-group against moto', () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
-  let restoreEnvironment = (): void => undefined;
-  let dir: string;
+  const env = useMotoBehindProxy('replay-logs-');
 
   beforeAll(async () => {
-    restoreEnvironment = saveAwsEnvironment();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-logs-'));
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    pointAwsSdkAt(proxy.endpoint);
+    const dir = env.dir;
     const logs = new CloudWatchLogsClient({});
     await logs.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
     for (const s of STREAMS) {
@@ -68,20 +60,11 @@ describeIfPython('replay --log-group against moto', () => {
     fs.writeFileSync(path.join(dir, 'zz-other.ndjson'), message('zz-other', '999999999999', 0) + '\n');
   });
 
-  afterAll(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-    restoreEnvironment();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => proxy.reset());
-
   const replay = (...args: string[]) => runJson(['--benchmark', '7.0.0', '--event-ids', ...args]);
   const stopLoggingIds = (json: any): string[] => control(json, 'cloudtrail-config-changes').eventIds;
 
   test('the log group gives the report of the same records as local files, on one thread and on several', async () => {
-    const local = await replay('--workers', '1', dir);
+    const local = await replay('--workers', '1', env.dir);
     expect(local.json.events).toBe(STREAMS.length * PER_STREAM + 1);
     expect(control(local.json, 'console-auth-failures').matches).toBe(STREAMS.length * PER_STREAM / 5);
     for (const workers of ['1', '3']) {
@@ -126,21 +109,21 @@ describeIfPython('replay --log-group against moto', () => {
   test('throttled calls are retried with backoff: the same report', async () => {
     const expected = await replay('--accounts', '222222222222', '--log-group', GROUP);
     let throttled = 0;
-    proxy.rule = r => (/GetLogEvents|DescribeLogStreams/.test(r.target) && throttled++ < 4 ? LOGS_THROTTLED : undefined);
+    env.proxy.rule = r => (/GetLogEvents|DescribeLogStreams/.test(r.target) && throttled++ < 4 ? LOGS_THROTTLED : undefined);
     const r = await replay('--accounts', '222222222222', '--log-group', GROUP);
     expect(throttled).toBeGreaterThan(4);
     expect(r.json).toEqual(expected.json);
   });
 
   test('listing streams throttled on every attempt: a clear message, exit code 5', async () => {
-    proxy.rule = r => (r.target.endsWith('DescribeLogStreams') ? LOGS_THROTTLED : undefined);
+    env.proxy.rule = r => (r.target.endsWith('DescribeLogStreams') ? LOGS_THROTTLED : undefined);
     const r = await runCli(['--benchmark', '7.0.0', '--log-group', GROUP]);
     expect(r.stderr).toContain(`logs:DescribeLogStreams on log group "${GROUP}" was throttled (ThrottlingException: Rate exceeded) on each of 5 attempts`);
     expect(r.code).toBe(5);
   });
 
   test('a stream throttled on every attempt is reported; nothing readable: exit code 5', async () => {
-    proxy.rule = r => (r.target.endsWith('GetLogEvents') ? LOGS_THROTTLED : undefined);
+    env.proxy.rule = r => (r.target.endsWith('GetLogEvents') ? LOGS_THROTTLED : undefined);
     const r = await replay('--accounts', '222222222222', '--log-group', GROUP);
     expect(r.json.errors).toEqual([expect.objectContaining({
       file: `logs://${GROUP}/${STREAMS[2].name}`,
@@ -152,7 +135,7 @@ describeIfPython('replay --log-group against moto', () => {
   test('calls stay within the quotas: at most 10 GetLogEvents a second', async () => {
     const started = Date.now();
     await replay('--log-group', GROUP);
-    const gets = proxy.requests.filter(r => r.target.endsWith('GetLogEvents')).length;
+    const gets = env.proxy.requests.filter(r => r.target.endsWith('GetLogEvents')).length;
     // one call per stream with events, plus one that finds the end of each
     expect(gets).toBe(2 * (STREAMS.length + 1));
     expect(Date.now() - started).toBeGreaterThanOrEqual(((gets - 1) / 10) * 1000 - 50);
@@ -160,7 +143,7 @@ describeIfPython('replay --log-group against moto', () => {
 
   test('a stream that hands back a page token it gave before: exit code 5, no endless loop', async () => {
     let n = 0;
-    proxy.rule = r => (r.target.endsWith('GetLogEvents') ? {
+    env.proxy.rule = r => (r.target.endsWith('GetLogEvents') ? {
       kind: 'answer',
       status: 200,
       headers: { 'content-type': 'application/x-amz-json-1.1' },

@@ -8,13 +8,12 @@
  * (fixtures/replay/fault-proxy.ts).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { describeIfPython, MotoServer, pointAwsSdkAt, rawRequest, saveAwsEnvironment, startMoto } from '../support/moto';
+import { describeIfPython, pointAwsSdkAt, rawRequest } from '../support/moto';
 import { control, runCli, runJson } from './fixtures/replay/cli-harness';
-import { FaultProxy, S3_ACCESS_DENIED, S3_SLOW_DOWN, s3EndlessListing, startFaultProxy } from './fixtures/replay/fault-proxy';
+import { S3_ACCESS_DENIED, S3_SLOW_DOWN, s3EndlessListing, useMotoBehindProxy } from './fixtures/replay/fault-proxy';
 
 const BUCKET = 'org-trail-archive';
 const ORG = 'o-abcdefghij';
@@ -67,37 +66,20 @@ const EXPORT = 'exports/extra.ndjson';
 const ids = (files: LogFile[]): string[] => files.map(f => f.key);
 
 describeIfPython('replay s3:// against moto', () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
-  let restoreEnvironment = (): void => undefined;
-  let dir: string;
+  const env = useMotoBehindProxy('replay-s3-');
 
   async function put(key: string, body: Buffer | string): Promise<void> {
     await new S3Client({ forcePathStyle: true }).send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-    fs.mkdirSync(path.join(dir, path.dirname(key)), { recursive: true });
-    fs.writeFileSync(path.join(dir, key), body);
+    fs.mkdirSync(path.join(env.dir, path.dirname(key)), { recursive: true });
+    fs.writeFileSync(path.join(env.dir, key), body);
   }
 
   beforeAll(async () => {
-    restoreEnvironment = saveAwsEnvironment();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-s3-'));
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    pointAwsSdkAt(proxy.endpoint);
     await new S3Client({ forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
     for (const f of [...ORG_FILES, SINGLE_FILE]) await put(f.key, zlib.gzipSync(JSON.stringify(recordsOf(f))));
     for (const key of IGNORED) await put(key, zlib.gzipSync('{"Records":[{"eventName":"StopLogging","eventSource":"cloudtrail.amazonaws.com","eventID":"must-not-be-read"}]}'));
     await put(EXPORT, '{"eventName":"StopLogging","eventSource":"cloudtrail.amazonaws.com","eventID":"export-1"}\n');
   });
-
-  afterAll(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-    restoreEnvironment();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => proxy.reset());
 
   async function replay(...args: string[]) {
     return runJson(['--benchmark', '7.0.0', '--event-ids', ...args]);
@@ -105,7 +87,7 @@ describeIfPython('replay s3:// against moto', () => {
   const stopLoggingIds = (json: any): string[] => control(json, 'cloudtrail-config-changes').eventIds;
 
   test('the whole bucket gives the report of its local copy, on one thread and on several', async () => {
-    const local = await replay('--workers', '1', dir);
+    const local = await replay('--workers', '1', env.dir);
     expect(local.code).toBe(0);
     expect(local.json.events).toBe(3 * (ORG_FILES.length + 1) + 1);
     expect(stopLoggingIds(local.json)).toEqual([...ids(ORG_FILES), 'export-1', SINGLE_FILE.key]);
@@ -150,9 +132,9 @@ describeIfPython('replay s3:// against moto', () => {
     expect(stopLoggingIds(remote.json)).toEqual(want);
     expect(remote.json.events).toBe(3 * want.length);
     // nothing outside the selection was fetched
-    const gets = proxy.requests.filter(r => r.method === 'GET' && !r.url.includes('list-type=2')).map(r => decodeURIComponent(r.url.split('?')[0].slice(BUCKET.length + 2)));
+    const gets = env.proxy.requests.filter(r => r.method === 'GET' && !r.url.includes('list-type=2')).map(r => decodeURIComponent(r.url.split('?')[0].slice(BUCKET.length + 2)));
     expect(gets.sort()).toEqual([...want].sort());
-    const local = await replay(...flags, path.join(dir, 'AWSLogs'));
+    const local = await replay(...flags, path.join(env.dir, 'AWSLogs'));
     expect(local.json).toEqual(remote.json);
   });
 
@@ -164,9 +146,9 @@ describeIfPython('replay s3:// against moto', () => {
     const single = await replay('--accounts', '333333333333', `s3://${BUCKET}/single/`);
     expect(stopLoggingIds(single.json)).toEqual([SINGLE_FILE.key]);
     // a Region folder is listed from --since's day on: the days before it are never listed
-    proxy.reset();
+    env.proxy.reset();
     await replay('--since', '2024-03-03', `s3://${BUCKET}/AWSLogs/${ORG}/111111111111/CloudTrail/us-east-1/`);
-    const lists = proxy.requests.filter(r => r.url.includes('list-type=2'));
+    const lists = env.proxy.requests.filter(r => r.url.includes('list-type=2'));
     expect(lists).toHaveLength(1);
     expect(decodeURIComponent(lists[0].url)).toContain('start-after=AWSLogs/o-abcdefghij/111111111111/CloudTrail/us-east-1/2024/03/03');
   });
@@ -201,7 +183,7 @@ describeIfPython('replay s3:// against moto', () => {
 
   test('a denied prefix: its objects are reported by key, the others read; all denied: exit code 6', async () => {
     const denied = `AWSLogs/${ORG}/222222222222/`;
-    proxy.rule = r => (r.method === 'GET' && r.url.startsWith(`/${BUCKET}/${denied}`) ? S3_ACCESS_DENIED : undefined);
+    env.proxy.rule = r => (r.method === 'GET' && r.url.startsWith(`/${BUCKET}/${denied}`) ? S3_ACCESS_DENIED : undefined);
     const r = await replay('--regions', 'eu-west-1', `s3://${BUCKET}/AWSLogs/`);
     expect(r.code).toBe(0);
     const deniedFiles = ORG_FILES.filter(f => f.region === 'eu-west-1' && f.account === '222222222222');
@@ -214,25 +196,25 @@ describeIfPython('replay s3:// against moto', () => {
   });
 
   test('credentials without any permission (moto enforcing IAM): exit code 6 on the listing', async () => {
-    await rawRequest(moto.endpoint, 'iam', 'POST', '/', { Action: 'CreateUser', UserName: 'nobody', Version: '2010-05-08' });
-    const xml = await rawRequest(moto.endpoint, 'iam', 'POST', '/', { Action: 'CreateAccessKey', UserName: 'nobody', Version: '2010-05-08' });
+    await rawRequest(env.moto.endpoint, 'iam', 'POST', '/', { Action: 'CreateUser', UserName: 'nobody', Version: '2010-05-08' });
+    const xml = await rawRequest(env.moto.endpoint, 'iam', 'POST', '/', { Action: 'CreateAccessKey', UserName: 'nobody', Version: '2010-05-08' });
     const key = { accessKeyId: /<AccessKeyId>([^<]+)</.exec(xml)![1], secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(xml)![1] };
-    await moto.setAuthAfter(0);
+    await env.moto.setAuthAfter(0);
     try {
-      pointAwsSdkAt(proxy.endpoint, key);
+      pointAwsSdkAt(env.proxy.endpoint, key);
       const r = await runCli(['--benchmark', '7.0.0', `s3://${BUCKET}/AWSLogs/`]);
       expect(r.stderr).toMatch(/Access denied on s3:ListObjectsV2 for s3:\/\/org-trail-archive\/AWSLogs\/ \(AccessDenied: .*\)\. Replay needs s3:ListBucket/);
       expect(r.code).toBe(6);
     } finally {
-      await moto.setAuthAfter(Infinity);
-      pointAwsSdkAt(proxy.endpoint);
+      await env.moto.setAuthAfter(Infinity);
+      pointAwsSdkAt(env.proxy.endpoint);
     }
   });
 
   test('throttled GETs are retried with backoff: the same report', async () => {
     const expected = await replay('--accounts', '111111111111', '--regions', 'us-east-1', `s3://${BUCKET}/AWSLogs/`);
     let throttled = 0;
-    proxy.rule = r => (r.method === 'GET' && !r.url.includes('list-type') && throttled++ < 6 ? S3_SLOW_DOWN : undefined);
+    env.proxy.rule = r => (r.method === 'GET' && !r.url.includes('list-type') && throttled++ < 6 ? S3_SLOW_DOWN : undefined);
     const r = await replay('--accounts', '111111111111', '--regions', 'us-east-1', `s3://${BUCKET}/AWSLogs/`);
     expect(throttled).toBeGreaterThan(6);
     expect(r.json).toEqual(expected.json);
@@ -240,15 +222,15 @@ describeIfPython('replay s3:// against moto', () => {
   });
 
   test('a listing throttled on every attempt: a clear message, exit code 5', async () => {
-    proxy.rule = r => (r.url.includes('list-type=2') ? S3_SLOW_DOWN : undefined);
+    env.proxy.rule = r => (r.url.includes('list-type=2') ? S3_SLOW_DOWN : undefined);
     const r = await runCli(['--benchmark', '7.0.0', `s3://${BUCKET}/AWSLogs/`]);
     expect(r.stderr).toMatch(/s3:ListObjectsV2 on s3:\/\/org-trail-archive\/AWSLogs\/ was throttled \(SlowDown: Please reduce your request rate\) on each of 5 attempts/);
     expect(r.code).toBe(5);
-    expect(proxy.requests.filter(q => q.url.includes('list-type=2'))).toHaveLength(5);
+    expect(env.proxy.requests.filter(q => q.url.includes('list-type=2'))).toHaveLength(5);
   });
 
   test('an object throttled on every attempt is reported by key; nothing readable: exit code 5', async () => {
-    proxy.rule = r => (r.method === 'GET' && !r.url.includes('list-type') ? S3_SLOW_DOWN : undefined);
+    env.proxy.rule = r => (r.method === 'GET' && !r.url.includes('list-type') ? S3_SLOW_DOWN : undefined);
     const r = await replay('--accounts', '111111111111', '--regions', 'us-east-1', '--since', '2024-03-03', `s3://${BUCKET}/AWSLogs/`);
     expect(r.json.errors.map((e: any) => e.message)).toEqual(ORG_FILES.filter(f => f.account === '111111111111' && f.region === 'us-east-1' && f.minute >= Date.UTC(2024, 2, 3))
       .map(f => `cannot read "s3://${BUCKET}/${f.key}": throttled on each of 5 attempts (SlowDown: Please reduce your request rate). The rest of this input is skipped`));
@@ -258,7 +240,7 @@ describeIfPython('replay s3:// against moto', () => {
   test('a response that breaks off is read on from the next byte (Range): the same report', async () => {
     const expected = await replay('--workers', '1', `s3://${BUCKET}/AWSLogs/`);
     const broken = new Set<string>();
-    proxy.rule = r => {
+    env.proxy.rule = r => {
       if (r.method !== 'GET' || r.url.includes('list-type') || broken.has(r.url)) return undefined;
       broken.add(r.url);
       return { kind: 'break', bytes: 60 };
@@ -273,7 +255,7 @@ describeIfPython('replay s3:// against moto', () => {
 
   test('an object that never answers: retried after --timeout, then reported by key', async () => {
     const silent = ORG_FILES[0].key;
-    proxy.rule = r => (r.url.startsWith(`/${BUCKET}/${silent}`) ? { kind: 'silence' } : undefined);
+    env.proxy.rule = r => (r.url.startsWith(`/${BUCKET}/${silent}`) ? { kind: 'silence' } : undefined);
     const started = Date.now();
     const r = await replay('--timeout', '1', '--accounts', '111111111111', '--regions', 'eu-west-1', '--until', '2024-03-02', `s3://${BUCKET}/AWSLogs/`);
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -283,7 +265,7 @@ describeIfPython('replay s3:// against moto', () => {
   });
 
   test('a listing that hands back the same page token forever: exit code 5, no endless loop', async () => {
-    proxy.rule = r => (r.url.includes('list-type=2') ? s3EndlessListing(BUCKET) : undefined);
+    env.proxy.rule = r => (r.url.includes('list-type=2') ? s3EndlessListing(BUCKET) : undefined);
     const r = await runCli(['--benchmark', '7.0.0', `s3://${BUCKET}/AWSLogs/`]);
     expect(r.stderr).toContain('s3:ListObjectsV2 on s3://org-trail-archive/AWSLogs/ (endpoint http://127.0.0.1:');
     expect(r.stderr).toContain('returned a page token it had already returned (page 2), so paging would never end');
