@@ -18,7 +18,7 @@
  *    Throughput is the best of R runs (default 3; runs alternate so that load from other processes hits all).
  *    Goals: issue #12 (one thread): >= 1.5x parse-only on NDJSON, >= 1.2x on .gz, >= 10x jq;
  *    issue #19 (every core, NDJSON): >= 3x parse-only, >= 1.5x DuckDB.
- * 3. Peak RSS (kernel maxRSS of the process, worker threads included) of replay on every core reading
+ * 3. Peak RSS (VmHWM of the process, worker threads included; see scripts/bench/peak-rss.js) of replay on every core reading
  *    10^5, 10^6 and 10^7 events from standard input (the NDJSON file, cut or repeated, piped in, so that
  *    10^7 events need no 12 GB file): goal within 10 MiB.
  *
@@ -327,7 +327,7 @@ async function run(): Promise<void> {
   lines.push(`| DuckDB, ${duck!.threads} threads (load ${duck!.loadSeconds.toFixed(1)} s + 15 queries ${duck!.querySeconds.toFixed(1)} s; peak RSS ${duck!.peakRssMiB.toFixed(0)} MiB) | ${fmtInt(duckEps)} | ${vsDuck.toFixed(2)}× faster | ≥ ${GOAL_DUCKDB} |`);
   if (jq) lines.push(`| ${jq.version}, 1 thread (scripts/bench/cis-7.0.0.jq) | ${fmtInt(n / jq.seconds)} | ${(jq.seconds / best.get('NDJSON:replay-all')!.seconds).toFixed(1)}× faster (1 thread: ${jqRatio.toFixed(1)}×) | ≥ ${GOAL_JQ} (1 thread) |`);
   lines.push('');
-  lines.push(`Peak memory of replay on ${cores} cores reading NDJSON from standard input (RSS before reading → kernel maxRSS, worker threads included):`);
+  lines.push(`Peak memory of replay on ${cores} cores reading NDJSON from standard input (RSS before reading → peak RSS, VmHWM, worker threads included):`);
   lines.push('');
   lines.push('| events | RSS before → peak (MiB) |');
   lines.push('|---:|---:|');

@@ -17,6 +17,8 @@ import * as fs from 'fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { CLOUDTRAIL_COLUMNS } from '../../src/filter-pattern/translate/athena-sql';
 import { toDuckDbSql, TRINO_FUNCTION_MACROS } from '../../test/support/duckdb-athena';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { peakRssBytes } = require('./peak-rss') as { peakRssBytes: () => number };
 
 type Column = (typeof CLOUDTRAIL_COLUMNS)[number];
 
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
     counts,
     threads,
     version,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssMiB: peakRssBytes() / 1_048_576,
   }) + '\n');
 }
 
