@@ -19,11 +19,18 @@ export interface RemoteOptions {
 }
 
 /**
- * Attempts per call, the first included: the SDK retries throttling, 5xx
- * answers, timeouts and broken connections with exponential backoff and
- * jitter, at most 20 s between attempts (its standard retry mode).
+ * Attempts per call, the first included, unless AWS_MAX_ATTEMPTS (the SDK's
+ * own setting) says otherwise: the SDK retries throttling, 5xx answers,
+ * timeouts and broken connections with exponential backoff and jitter, at
+ * most 20 s between attempts (its standard retry mode).
  */
 export const REMOTE_MAX_ATTEMPTS = 5;
+
+/** The attempts per call: AWS_MAX_ATTEMPTS when it is a whole number from 1 on, else REMOTE_MAX_ATTEMPTS. */
+export function remoteMaxAttempts(): number {
+  const v = Number(process.env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(v) && v >= 1 ? v : REMOTE_MAX_ATTEMPTS;
+}
 
 /** Settings every client of a remote replay gets. */
 export interface RemoteClientSettings {
@@ -38,7 +45,7 @@ export function remoteClientSettings(options: RemoteOptions): RemoteClientSettin
   return {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
-    maxAttempts: REMOTE_MAX_ATTEMPTS,
+    maxAttempts: remoteMaxAttempts(),
     retryMode: 'standard',
     requestHandler: requestHandlerTimeouts(options.timeouts ?? LIVE_CALL_TIMEOUTS),
   };
@@ -78,7 +85,7 @@ export function remoteFailure(e: unknown, action: string, what: string, permissi
   const name = errorName(e);
   const detail = `${name || 'Error'}: ${firstLine((e as any)?.message ?? e)}`;
   if (isThrottling(e)) {
-    return new AuditFailure(`${action} on ${what} was throttled (${detail}) on each of ${REMOTE_MAX_ATTEMPTS} attempts, with backoff between them. Try again later, or when fewer clients read it at once.`, AUDIT_EXIT_CODES.UNREACHABLE);
+    return new AuditFailure(`${action} on ${what} was throttled (${detail}) on each of ${remoteMaxAttempts()} attempts, with backoff between them. Try again later, or when fewer clients read it at once.`, AUDIT_EXIT_CODES.UNREACHABLE);
   }
   const f = classifyAwsError(e, action, ctx);
   if (f.exitCode === AUDIT_EXIT_CODES.ACCESS_DENIED) {
@@ -93,7 +100,7 @@ export function readFailure(e: unknown, address: string, permissions: string): {
   const name = errorName(e);
   const detail = `${name || 'Error'}: ${firstLine((e as any)?.message ?? e)}`;
   const what = `cannot read "${address}"`;
-  if (isThrottling(e)) return { message: `${what}: throttled on each of ${REMOTE_MAX_ATTEMPTS} attempts (${detail})`, exitCode: AUDIT_EXIT_CODES.UNREACHABLE };
+  if (isThrottling(e)) return { message: `${what}: throttled on each of ${remoteMaxAttempts()} attempts (${detail})`, exitCode: AUDIT_EXIT_CODES.UNREACHABLE };
   if (name === 'NoSuchKey' || name === 'NotFound' || name === 'ResourceNotFoundException') {
     return { message: `${what}: it no longer exists (${detail})`, exitCode: AUDIT_EXIT_CODES.BAD_INPUT };
   }
@@ -103,7 +110,7 @@ export function readFailure(e: unknown, address: string, permissions: string): {
   const f = classifyAwsError(e, 'read', {});
   if (f.exitCode === AUDIT_EXIT_CODES.ACCESS_DENIED) return { message: `${what}: access denied (${detail}); replay needs ${permissions}`, exitCode: f.exitCode };
   if (f.exitCode === AUDIT_EXIT_CODES.CREDENTIALS) return { message: `${what}: the credentials were refused (${detail})`, exitCode: f.exitCode };
-  if (f.exitCode === AUDIT_EXIT_CODES.UNREACHABLE) return { message: `${what}: no answer or a broken connection on each of ${REMOTE_MAX_ATTEMPTS} attempts (${detail})`, exitCode: f.exitCode };
+  if (f.exitCode === AUDIT_EXIT_CODES.UNREACHABLE) return { message: `${what}: no answer or a broken connection on each of ${remoteMaxAttempts()} attempts (${detail})`, exitCode: f.exitCode };
   return { message: `${what}: ${detail}`, exitCode: AUDIT_EXIT_CODES.ERROR };
 }
 

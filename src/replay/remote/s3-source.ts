@@ -20,7 +20,7 @@
  * is reported against its key.
  */
 import { GetObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
-import { endpointOverride, PageGuard, readFailure, REMOTE_MAX_ATTEMPTS, remoteClientSettings, remoteFailure, RemoteOptions } from './aws';
+import { endpointOverride, PageGuard, readFailure, remoteClientSettings, remoteFailure, remoteMaxAttempts, RemoteOptions } from './aws';
 import { S3Location } from './s3-url';
 import { AUDIT_EXIT_CODES, AuditFailure } from '../../audit/errors';
 import { InputSource, isInputPath, UsageError } from '../event-source';
@@ -209,7 +209,7 @@ export class S3Source {
                 return;
               } catch (e) {
                 // The SDK has retried the call itself; a body that broke off (a reset, a silent socket) is read on from here.
-                if (!inBody || attempt >= REMOTE_MAX_ATTEMPTS) throw e;
+                if (!inBody || attempt >= remoteMaxAttempts()) throw e;
                 await new Promise(r => setTimeout(r, Math.min(20_000, 100 * 2 ** attempt) * Math.random()));
               }
             }
