@@ -7,8 +7,8 @@ import { ReplayControl } from '../replay/controls';
 import { loadControls } from '../replay/controls-source';
 import { InputSource, ReadOptions, readSource, ResolveReport, resolveInputs, UsageError } from '../replay/event-source';
 import { Narrowing, parseNarrowing } from '../replay/narrowing';
-import { inThreadLauncher, ParallelReplay } from '../replay/parallel/parallel-replay';
-import { defaultLauncher } from '../replay/parallel/thread-launcher';
+import { ParallelReplay } from '../replay/parallel/parallel-replay';
+import { replayLauncher } from '../replay/parallel/thread-launcher';
 import { DEFAULT_MAX_RECORD_BYTES } from '../replay/record-splitter';
 import { isS3Url, parseS3Url } from '../replay/remote/s3-url';
 import { DEFAULT_MAX_ERRORS, ReplayEngine, ReplayResult, ReplayTally } from '../replay/replay-engine';
@@ -55,9 +55,9 @@ export interface ReplayOptions {
    */
   readonly validate?: boolean;
   /**
-   * Worker threads that evaluate the records: a number, or "auto" (one per
-   * core). With 1, everything runs on this thread. The report is the same
-   * either way. @default 1
+   * Threads that evaluate the records, this one included (N - 1 worker
+   * threads): a number, or "auto" (one per core). With 1, everything runs on
+   * this thread. The report is the same either way. @default 1
    */
   readonly workers?: string | number;
   /** Read this CloudWatch Logs log group (through its API) instead of paths. */
@@ -163,7 +163,7 @@ export function registerReplay(program: Command, io: () => ReplayIo = processIo)
     .option('--region <region>', 'with --log-group: the Region of the log group (default: the AWS SDK\'s, e.g. AWS_REGION); S3 finds the bucket\'s Region itself')
     .option('--profile <profile>', 'with s3:// or --log-group: the AWS profile (default: the SDK\'s credential chain)')
     .option('--timeout <seconds>', 'with s3:// or --log-group: the longest one AWS call may take, and its connection stay silent, before it is retried (default 30)')
-    .option('--workers <n>', 'worker threads that evaluate records: a number, or "auto" for one per core (1: no worker thread); the report is the same', 'auto')
+    .option('--workers <n>', 'threads that evaluate records, this one included: a number, or "auto" for one per core (1: no worker thread); the report is the same', 'auto')
     .option('--no-progress', 'never show the progress bar (shown on stderr only when it is a terminal)')
     .addHelpText('after', HELP_AFTER)
     // commander's own usage errors (unknown option, bad choice) are bad input too.
@@ -272,8 +272,8 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
       for (const p of skipped) tally.error(p.file, 0, p.message);
       const replay = new ParallelReplay(controls, tally, {
         workers,
-        // remote inputs on one thread: still fetched several at a time, evaluated on this thread
-        launcher: workers === 1 ? inThreadLauncher() : defaultLauncher(),
+        // this thread evaluates blocks too; with one worker (remote inputs), it alone
+        launcher: replayLauncher(),
         eventIds: options.eventIds === true,
         prefilter: engineOptions.prefilter,
         maxRecordBytes,

@@ -44,7 +44,7 @@ export interface WorkerEvents {
 }
 
 /** Starts one worker. */
-export type WorkerLauncher = (init: WorkerInit, events: WorkerEvents) => WorkerHandle;
+export type WorkerLauncher = (init: WorkerInit, events: WorkerEvents, index: number) => WorkerHandle;
 
 /** Options of a parallel replay. */
 export interface ParallelReplayOptions {
@@ -194,7 +194,7 @@ export class ParallelReplay {
         handle: options.launcher(init, {
           message: m => this.onMessage(w, m),
           error: e => this.fail(new Error(`a replay worker thread failed: ${e.message}`)),
-        }),
+        }, i),
       });
     }
   }
