@@ -32,6 +32,8 @@ import { ReplayTally } from '../replay-engine';
 
 /** A running worker, as the scheduler sees it. */
 export interface WorkerHandle {
+  /** It runs on this thread, which also reads and adds up: it gets a block only when the others have two waiting. */
+  readonly local?: boolean;
   post(message: ToWorker): void;
   terminate(): Promise<void>;
 }
@@ -348,8 +350,9 @@ export class ParallelReplay {
   }
 
   private leastBusyWorker(): number {
+    const load = (i: number): number => this.workers[i].outstanding + (this.workers[i].handle.local && this.workers.length > 1 ? LOCAL_HANDICAP : 0);
     let best = 0;
-    for (let i = 1; i < this.workers.length; i++) if (this.workers[i].outstanding < this.workers[best].outstanding) best = i;
+    for (let i = 1; i < this.workers.length; i++) if (load(i) < load(best)) best = i;
     return best;
   }
 
@@ -480,6 +483,13 @@ export class ParallelReplay {
   }
 }
 
+/**
+ * Blocks a worker thread has waiting before a worker on this thread gets one:
+ * this thread empties its queue at once (it runs it between reads), so by
+ * queue length alone it would take every block while the threads wait.
+ */
+const LOCAL_HANDICAP = 2;
+
 const EMPTY_DELTA = { events: 0, ops: new Float64Array(0), strings: [], errors: [], errorsOmitted: 0 };
 
 /** Runs the block processor on this thread (tests, and hosts where threads cannot start from the running code). */
@@ -488,6 +498,7 @@ export function inThreadLauncher(): WorkerLauncher {
     const processor = new BlockProcessor(init);
     let stopped = false;
     return {
+      local: true,
       post: message => setImmediate(() => {
         if (stopped) return;
         try {
