@@ -1,21 +1,24 @@
 /**
  * The main thread of a parallel replay.
  *
- * Inputs are read here (files, standard input, S3 objects, a log group; gzip
- * is inflated on libuv's thread pool) into fixed-size blocks and evaluated by
- * worker threads. A block's memory moves to its worker and back (see
- * ./protocol.ts); memory is bounded by the number of blocks, allocated once.
+ * Inputs are read here (files and standard input straight into memory, gzip
+ * inflated on libuv's thread pool, S3 objects, log streams) into fixed-size
+ * blocks and evaluated by workers: worker threads, and this thread itself
+ * when the threads have enough waiting. A block's memory moves to its worker
+ * and back (see ./protocol.ts); memory is bounded by the number of blocks,
+ * allocated once.
  *
  * One input is read by several workers at once when it is NDJSON: a full
- * block is cut after its last line break and the next block starts a new
- * splitter that assumes it is at an NDJSON line start (a speculative start).
- * The worker that read the bytes before the cut checks that its own splitter
- * ended in exactly that state. When it did not (a pretty-printed record
- * spanning the cut, a `{"Records":[...]}` file with line breaks), the blocks
- * read on that assumption are discarded and read again by that worker's
- * splitter, and the input is cut no more. Inputs without line breaks (one-line
- * CloudTrail files, gzip members) are read block after block by one worker;
- * other inputs go to other workers meanwhile.
+ * block is cut after its last line break between a `}` and a `{`
+ * (`blockCut`), and the next block starts a new splitter that assumes it is
+ * at an NDJSON line start (a speculative start). The worker that read the
+ * bytes before the cut checks that its own splitter ended in exactly that
+ * state. When it did not (records pretty-printed one after the other), the
+ * blocks read on that assumption are discarded and read again, in order, by
+ * that worker's splitter. Cuts depend only on the bytes, never on timing, so
+ * every splitter gets the same pushes as a single thread's. Inputs without
+ * such boundaries (one-line CloudTrail files) are read block after block by
+ * one worker; other inputs go to other workers meanwhile.
  *
  * Results are replayed into the tally in input order and, within an input,
  * in block order, with line numbers and record indexes made absolute. So the
