@@ -233,6 +233,9 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
     return fail(`--timeout "${options.timeout}" is not a number of seconds from 1 to 3600 (the longest one AWS call may take).`);
   }
 
+  // worker threads start loading the CLI now, while the controls load here
+  const launcher = workers > 1 ? replayLauncher(workers - 1) : undefined;
+
   let controls: ReplayControl[];
   let warnings: string[] = [];
   let sources: Sources;
@@ -273,7 +276,7 @@ export async function runReplay(options: ReplayOptions, io: ReplayIo): Promise<n
       const replay = new ParallelReplay(controls, tally, {
         workers,
         // this thread evaluates blocks too; with one worker (remote inputs), it alone
-        launcher: replayLauncher(),
+        launcher: launcher ?? replayLauncher(),
         eventIds: options.eventIds === true,
         prefilter: engineOptions.prefilter,
         maxRecordBytes,

@@ -33,7 +33,7 @@ export class BlockProcessor {
   }
 
   /** Handles one message; returns the result to send back, if any. */
-  public handle(message: ToWorker): BlockResult | undefined {
+  public handle(message: Exclude<ToWorker, { type: 'init' }>): BlockResult | undefined {
     if (message.type === 'drop') {
       this.splitters.delete(message.segment);
       return undefined;
@@ -77,14 +77,22 @@ export function isReplayWorker(): boolean {
 export function serveReplayBlocks(): void {
   const port = parentPort!;
   const fail = (e: any): void => port.postMessage({ type: 'failure', message: String(e?.stack ?? e?.message ?? e) } satisfies FromWorker);
-  let processor: BlockProcessor;
-  try {
-    processor = new BlockProcessor(workerData.init as WorkerInit);
-  } catch (e) {
-    fail(e);
-    return;
-  }
+  let processor: BlockProcessor | undefined;
+  const start = (init: WorkerInit): void => {
+    try {
+      processor = new BlockProcessor(init);
+    } catch (e) {
+      fail(e);
+    }
+  };
+  // started with its controls, or before they were known (they come first, in an 'init' message)
+  if (workerData.init) start(workerData.init as WorkerInit);
   port.on('message', (message: ToWorker) => {
+    if (message.type === 'init') {
+      start(message.init);
+      return;
+    }
+    if (!processor) return; // it could not start: reported
     try {
       const result = processor.handle(message);
       if (result) port.postMessage(result, [result.bytes, result.delta.ops.buffer as ArrayBuffer]);

@@ -495,7 +495,7 @@ const LOCAL_HANDICAP = 2;
 
 const EMPTY_DELTA = { events: 0, ops: new Float64Array(0), strings: [], errors: [], errorsOmitted: 0 };
 
-/** Runs the block processor on this thread (tests, and hosts where threads cannot start from the running code). */
+/** Runs the block processor on this thread (the first worker of a replay; every worker in tests and from TypeScript sources). */
 export function inThreadLauncher(): WorkerLauncher {
   return (init, events) => {
     const processor = new BlockProcessor(init);
@@ -503,7 +503,7 @@ export function inThreadLauncher(): WorkerLauncher {
     return {
       local: true,
       post: message => setImmediate(() => {
-        if (stopped) return;
+        if (stopped || message.type === 'init') return;
         try {
           const result = processor.handle(message);
           if (result) events.message(result);

@@ -62,13 +62,19 @@ export interface ProcessBlock {
   readonly abort?: string;
 }
 
+/** Main -> worker: what to evaluate, the first message to a thread started before the controls were known. */
+export interface InitWorker {
+  readonly type: 'init';
+  readonly init: WorkerInit;
+}
+
 /** Main -> worker: forget a splitter (its blocks are read again by another). */
 export interface DropSegment {
   readonly type: 'drop';
   readonly segment: number;
 }
 
-export type ToWorker = ProcessBlock | DropSegment;
+export type ToWorker = InitWorker | ProcessBlock | DropSegment;
 
 /** Worker -> main: what a block yielded. */
 export interface BlockResult {
