@@ -66,6 +66,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudwatch-logs@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sns@^3',
+    // `replay s3://...` reads CloudTrail's S3 archive (`replay --log-group` uses client-cloudwatch-logs).
+    '@aws-sdk/client-s3@^3',
     // `audit --live --organization`: ListAccounts, then AssumeRole into each member.
     '@aws-sdk/client-organizations@^3',
     '@aws-sdk/client-sts@^3',
@@ -174,7 +176,7 @@ compile.spawn(bundleCli);
 // The CLI's dependencies are devDependencies (bundled into lib/bin/), so the
 // CLI sources, and of src/ only those, may import them; so may the build scripts.
 project.eslint?.addOverride({
-  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'src/audit/security-hub.ts', 'src/audit/asff.ts', 'src/audit/reporter/**/*.ts', 'scripts/**/*.ts'],
+  files: ['src/cli/**/*.ts', 'src/audit/live-reader.ts', 'src/audit/organization.ts', 'src/audit/security-hub.ts', 'src/audit/asff.ts', 'src/audit/reporter/**/*.ts', 'src/replay/remote/*-source.ts', 'scripts/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 

@@ -157,6 +157,21 @@ describeBuilt('the bundled CLI (lib/bin/cis-monitoring.js)', () => {
     expect(r.loaded!.filter(f => f.startsWith(path.join(ROOT, 'lib')))).toEqual([BIN]);
   });
 
+  test('replay s3:// loads the AWS SDK bundle and maps an unreachable endpoint to exit code 5', () => {
+    const r = runBundle(['replay', '--benchmark', '7.0.0', '--timeout', '2', 's3://trail-bucket/AWSLogs/'], {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_PROFILE: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_REGION: 'us-east-1',
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    });
+    expect(r.stderr).toContain('Cannot reach endpoint http://127.0.0.1:9 for s3:ListObjectsV2');
+    expect(r.status).toBe(5);
+    expect(r.loaded).toContain(path.join(ROOT, 'lib', 'bin', 'aws-sdk.js'));
+  });
+
   test('audit --live loads the AWS SDK bundle and maps an unreachable endpoint to exit code 5', () => {
     const r = runBundle(['audit', '--live', '--region', 'us-east-1'], {
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',

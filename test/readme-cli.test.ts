@@ -87,7 +87,8 @@ describeIf(requires.bundledCli)('README CLI lines, run as written', () => {
   test.each(README_LINES)('%s', line => {
     // What the line runs, without its trailing `# comment`, decides what to expect.
     const command = line.replace(/\s+#.*$/, '');
-    const live = /--live\b/.test(command);
+    // AWS is read by audit --live and by replay of s3:// or --log-group
+    const live = /--live\b|\bs3:\/\/|--log-group\b/.test(command);
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1', npm_config_yes: 'true', npm_config_update_notifier: 'false' };
     if (live) {
       // No account here: fake credentials and an endpoint where nothing listens.

@@ -9,6 +9,8 @@
  */
 import * as fs from 'fs';
 import { readSource } from '../../src/replay/event-source';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { peakRssBytes } = require('./peak-rss') as { peakRssBytes: () => number };
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   clearInterval(timer);
   sampled = Math.max(sampled, process.memoryUsage.rss());
-  const peak = process.resourceUsage().maxRSS * 1024; // kernel peak (maxRSS is in KiB)
+  const peak = peakRssBytes();
   process.stdout.write(JSON.stringify({
     mode,
     file,

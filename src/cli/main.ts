@@ -3,6 +3,7 @@
  * `cis-monitoring`: the command-line companion of the construct library.
  * Each subcommand lives in its own module and registers itself here.
  */
+import * as nodeModule from 'module';
 import * as v8 from 'v8';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
@@ -10,6 +11,7 @@ import { registerMemberTemplate } from './member-template-command';
 import { registerReplay } from './replay-command';
 import { registerSql } from './sql-command';
 import { packageVersion } from './version';
+import { isReplayWorker, serveReplayBlocks } from '../replay/parallel/block-worker';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -79,6 +81,18 @@ export function guardOutputStreams(): void {
 }
 
 /**
+ * Lets Node keep the compiled code of the CLI and of what it loads (the
+ * controls' plan loads aws-cdk-lib) in its compile cache, in the temporary
+ * directory, as npm does: every run after the first starts about 40 ms
+ * sooner, which a replay spends before it can read anything.
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off; where the cache cannot be
+ * written, Node goes on without it.
+ */
+export function enableCompileCache(): void {
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+}
+
+/**
  * Keeps the young generation of the heap from growing with the input: V8
  * doubles it under a high allocation rate, which made replay's peak memory
  * grow by about 20 MiB between 10^5 and 10^6 records for no speed gain
@@ -89,7 +103,11 @@ export function boundYoungGeneration(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-if (require.main === module) {
+if (isReplayWorker()) {
+  // `replay --workers N` runs this same file in its worker threads.
+  serveReplayBlocks();
+} else if (require.main === module) {
+  enableCompileCache();
   boundYoungGeneration();
   guardOutputStreams();
   void main(process.argv.slice(2)).then(code => { process.exitCode = code; });

@@ -3,7 +3,7 @@
  * default `CisMonitoring` deploys. Kept apart from ./controls because the plan
  * loads aws-cdk-lib, which `replay --template` does not need.
  */
-import { CIS_ALARM, compileFilter, DEFAULT_NAMESPACE, literalValue, ReplayControl } from './controls';
+import { CIS_ALARM, compileFilter, DEFAULT_NAMESPACE, ReplayControl } from './controls';
 import { UsageError } from './event-source';
 import { CisBenchmarkVersion } from '../catalog';
 import { ControlPlan } from '../plan/control-plan';
@@ -31,10 +31,8 @@ export function benchmarkControls(version: string): ReplayControl[] {
       benchmark: v.version,
       namespace: DEFAULT_NAMESPACE,
       metricName: plan.metricName,
-      filters: plan.filters.map((f, i) => {
-        const value = literalValue(f.metricValue);
-        return compileFilter(`CIS v${v.version} ${d.recommendationId} ${plan.control.key} (${f.role}${i > 0 ? ` ${i}` : ''})`, f.compiled!, value.valueOf, value.counts);
-      }),
+      filters: plan.filters.map((f, i) =>
+        compileFilter(`CIS v${v.version} ${d.recommendationId} ${plan.control.key} (${f.role}${i > 0 ? ` ${i}` : ''})`, f.compiled!, f.metricValue)),
       alarms: [{
         name: plan.control.key,
         ...CIS_ALARM,

@@ -34,6 +34,8 @@ export interface FilterSpec {
   readonly pattern: CompiledFilterPattern;
   /** Whether the pattern works on the raw text (term, space-delimited) rather than on the parsed record. */
   readonly needsRawText: boolean;
+  /** The MetricValue text (`1`, `0`, `$.field`). */
+  readonly metricValue: string;
   /** Value of the data point published for a matching record; undefined publishes nothing. */
   readonly valueOf: (record: any) => number | undefined;
   /**
@@ -78,33 +80,65 @@ const ZERO = (): number => 0;
 /**
  * Compiles a pattern (or takes a compiled one), turning a syntax error into a
  * UsageError that names where the pattern came from.
- * @param valueOf the published value; `ZERO`-like constants make the filter non-counting when `counts` is false
+ * @param metricValue the filter's MetricValue: a number (the literal 0 makes
+ * the filter non-counting) or a `$.field` selector
  */
-export function compileFilter(
-  id: string,
-  text: string | CompiledFilterPattern,
-  valueOf: (record: any) => number | undefined = ONE,
-  counts = true,
-): FilterSpec {
+export function compileFilter(id: string, text: string | CompiledFilterPattern, metricValue = '1'): FilterSpec {
   let pattern: CompiledFilterPattern;
   try {
     pattern = typeof text === 'string' ? FilterPatternEngine.parse(text) : text;
   } catch (e: any) {
     throw new UsageError(`${id}: the filter pattern cannot be evaluated: ${e?.message ?? e}`);
   }
+  const value = metricValueOf(metricValue, `${id}: MetricValue`);
   return {
     id,
     pattern,
     needsRawText: pattern.kind === FilterPatternKind.TERMS || pattern.kind === FilterPatternKind.SPACE_DELIMITED,
-    valueOf,
-    counts,
+    metricValue,
+    valueOf: value.valueOf,
+    counts: value.counts,
   };
 }
 
-/** The published value of a literal MetricValue ("1", "0"). */
-export function literalValue(value: string): { valueOf: (record: any) => number | undefined; counts: boolean } {
-  const n = Number(value);
-  return n === 0 ? { valueOf: ZERO, counts: false } : n === 1 ? { valueOf: ONE, counts: true } : { valueOf: () => n, counts: true };
+/** What a filter needs to be compiled again elsewhere (a worker thread): its id, pattern text and MetricValue. */
+export interface FilterSource {
+  readonly id: string;
+  readonly pattern: string;
+  readonly metricValue: string;
+}
+
+/** The source of a compiled filter. */
+export function filterSource(f: FilterSpec): FilterSource {
+  return { id: f.id, pattern: f.pattern.text, metricValue: f.metricValue };
+}
+
+/**
+ * MetricValue: a number ("1"; the literal 0 publishes but counts nothing), or
+ * a `$.field` selector whose numeric value is published.
+ * @throws UsageError for anything else
+ */
+export function metricValueOf(v: string, where: string): { valueOf: (record: any) => number | undefined; counts: boolean } {
+  const text = v.trim();
+  if (/^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
+    const n = Number(text);
+    return n === 0 ? { valueOf: ZERO, counts: false } : n === 1 ? { valueOf: ONE, counts: true } : { valueOf: () => n, counts: true };
+  }
+  const m = /^\$((?:\.[A-Za-z0-9_@-]+)+)$/.exec(text);
+  if (m) {
+    const keys = m[1].slice(1).split('.');
+    const valueOf = (record: any) => {
+      let cur = record;
+      for (const k of keys) {
+        if (cur === null || typeof cur !== 'object') return undefined;
+        cur = cur[k];
+      }
+      const n = typeof cur === 'number' ? cur : typeof cur === 'string' && cur.trim() !== '' ? Number(cur) : NaN;
+      return Number.isFinite(n) ? n : undefined;
+    };
+    return { valueOf, counts: true };
+  }
+  throw new UsageError(`${where} is "${text}"; replay understands a number (such as "1") or a $.field selector.`);
 }
 
 /** The catalog control that publishes `metricName`, if any. */

@@ -320,6 +320,14 @@ interface Needle {
   anchorAt?: number;
 }
 
+/**
+ * Longest anchor searched with `Buffer.indexOf`: from 7 or 8 bytes on, Node
+ * switches to a Boyer-Moore-Horspool search, several times slower on JSON
+ * (its last byte, often a quote, is everywhere) than its first-byte scan
+ * with a short needle. The rest of a longer needle is checked after a hit.
+ */
+const MAX_ANCHOR = 6;
+
 const QUOTE = 0x22;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
@@ -348,17 +356,21 @@ function nextAt(buf: Buffer, n: Needle, from: number): number {
 
 function search(buf: Buffer, n: Needle, from: number): number {
   const anchor = n.anchor;
-  if (anchor === undefined || n.anchorAt === 0) {
+  if (anchor === undefined || (n.anchorAt === 0 && anchor.length === n.length)) {
     const p = buf.indexOf(n.bytes, from);
     return p < 0 ? Infinity : p;
   }
   const at = n.anchorAt!;
   const whole = n.bytes as Buffer;
+  const length = whole.length;
   for (let q = buf.indexOf(anchor, from + at); q >= 0; q = buf.indexOf(anchor, q + 1)) {
     const p = q - at;
     let k = 0;
     while (k < at && buf[p + k] === whole[k]) k++;
-    if (k === at) return p;
+    if (k < at) continue;
+    k += anchor.length;
+    while (k < length && buf[p + k] === whole[k]) k++;
+    if (k === length) return p;
   }
   return Infinity;
 }
@@ -384,7 +396,7 @@ function anchorNeedles(needles: Needle[], sample: Buffer): void {
     let best = 0;
     let bestScore = Infinity;
     for (let k = 0; k < bytes.length - 1; k++) {
-      const anchor = bytes.subarray(k);
+      const anchor = bytes.subarray(k, k + MAX_ANCHOR);
       let score = counts[bytes[k]];
       for (let p = window.indexOf(anchor); p >= 0 && score < bestScore; p = window.indexOf(anchor, p + 1)) score += HIT_COST;
       if (score < bestScore) {
@@ -392,7 +404,7 @@ function anchorNeedles(needles: Needle[], sample: Buffer): void {
         best = k;
       }
     }
-    n.anchor = bytes.subarray(best);
+    n.anchor = bytes.subarray(best, best + MAX_ANCHOR);
     n.anchorAt = best;
   }
 }

@@ -1,5 +1,5 @@
 import {
-  AlarmComparison, AlarmSpec, AlarmStatistic, catalogControlFor, compileFilter, FilterSpec, literalValue, ReplayControl,
+  AlarmComparison, AlarmSpec, AlarmStatistic, catalogControlFor, compileFilter, FilterSpec, ReplayControl,
 } from './controls';
 import { UsageError } from './event-source';
 import { AssemblyInputError, environmentKey, readCloudAssembly, TemplateResolver } from '../assembly/cloud-assembly';
@@ -137,7 +137,7 @@ function addFilter(groups: Map<string, Group>, environment: string, where: strin
   }
   const namespace = literal(r, mt.MetricNamespace, `${where}: MetricNamespace`);
   const metricName = literal(r, mt.MetricName, `${where}: MetricName`);
-  const value = metricValue(literal(r, mt.MetricValue ?? '1', `${where}: MetricValue`), `${where}: MetricValue`);
+  const value = literal(r, mt.MetricValue ?? '1', `${where}: MetricValue`).trim();
   const k = groupKey(environment, namespace, metricName);
   let g = groups.get(k);
   if (!g) {
@@ -147,7 +147,7 @@ function addFilter(groups: Map<string, Group>, environment: string, where: strin
   const label = readLabel(resource);
   // The label of the counting filter names the metric; a scanner variant's says the same control.
   if (label && (!g.label || label.role !== ResourceRole.SCANNER_VARIANT)) g.label = label;
-  g.filters.push(compileFilter(where, pattern, value.valueOf, value.counts));
+  g.filters.push(compileFilter(where, pattern, value));
 }
 
 /** A string property, resolved by the shared resolver; anything that depends on deploy time is refused. */
@@ -155,27 +155,6 @@ function literal(r: TemplateResolver, v: unknown, where: string): string {
   const s = r.str(v);
   if (s !== undefined) return s;
   throw new UsageError(`${where} is ${JSON.stringify(v)?.slice(0, 120)}, which depends on values only known at deploy time (a parameter, import or other resource). Replay needs literal values: synthesize with literal values, or use --benchmark.`);
-}
-
-/** MetricValue: a number ("1"), or a `$.field` selector whose numeric value is published. */
-function metricValue(v: string, where: string): { valueOf: (record: any) => number | undefined; counts: boolean } {
-  const text = v.trim();
-  if (/^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return literalValue(text);
-  const m = /^\$((?:\.[A-Za-z0-9_@-]+)+)$/.exec(text);
-  if (m) {
-    const keys = m[1].slice(1).split('.');
-    const valueOf = (record: any) => {
-      let cur = record;
-      for (const k of keys) {
-        if (cur === null || typeof cur !== 'object') return undefined;
-        cur = cur[k];
-      }
-      const n = typeof cur === 'number' ? cur : typeof cur === 'string' && cur.trim() !== '' ? Number(cur) : NaN;
-      return Number.isFinite(n) ? n : undefined;
-    };
-    return { valueOf, counts: true };
-  }
-  throw new UsageError(`${where} is "${text}"; replay understands a number (such as "1") or a $.field selector.`);
 }
 
 interface MetricRef {
