@@ -44,6 +44,8 @@ const GOAL_JQ = 10;
 const GOAL_ALL_CORES = 3;
 const GOAL_DUCKDB = 1.5;
 const MEMORY_SIZES = [100_000, 1_000_000, 10_000_000];
+/** The 1-minute load average when the benchmark starts (other processes on a shared VM skew every figure). */
+const LOAD_BEFORE = os.loadavg()[0];
 
 type Mode = 'baseline' | 'replay-1' | 'replay-all';
 
@@ -314,7 +316,7 @@ async function run(): Promise<void> {
   lines.push('');
   lines.push(`Command: \`npx ts-node -P scripts/tsconfig.json scripts/bench-replay.ts --events ${n} --runs ${runs}${withJq ? '' : ' --no-jq'}\``);
   lines.push('');
-  lines.push(`Node ${process.version}, ${cpu}, ${cores} cores (shared), ${new Date().toISOString().slice(0, 10)}, load average before the run ${os.loadavg()[0].toFixed(1)}. Replay evaluates all ${CisBenchmarkVersion.of(BENCHMARK_VERSION).controls().length} controls of CIS ${BENCHMARK_VERSION}; parse-only is the same streaming reader plus \`JSON.parse\` of each record, on one thread. Best of ${runs} run(s), each in a fresh process; replay is the bundled CLI (lib/bin/cis-monitoring.js) and its time includes start-up and loading the controls. DuckDB ${duck!.version} (${duck!.threads} threads) loads the NDJSON into a table with the Athena CloudTrail table's columns and runs \`cis-monitoring sql\`'s ${Object.keys(replayMatches).length} queries (its time excludes Node's start-up; counts equal to replay's for ${Object.keys(replayMatches).length - differ.length} of ${Object.keys(replayMatches).length} metrics${differ.length > 0 ? `, the others are marked inexact by \`sql\`: ${differ.join(', ')}` : ''}).`);
+  lines.push(`Node ${process.version}, ${cpu}, ${cores} cores (shared), ${new Date().toISOString().slice(0, 10)}, load average before the run ${LOAD_BEFORE.toFixed(1)}. Replay evaluates all ${CisBenchmarkVersion.of(BENCHMARK_VERSION).controls().length} controls of CIS ${BENCHMARK_VERSION}; parse-only is the same streaming reader plus \`JSON.parse\` of each record, on one thread. Best of ${runs} run(s), each in a fresh process; replay is the bundled CLI (lib/bin/cis-monitoring.js) and its time includes start-up and loading the controls. DuckDB ${duck!.version} (${duck!.threads} threads) loads the NDJSON into a table with the Athena CloudTrail table's columns and runs \`cis-monitoring sql\`'s ${Object.keys(replayMatches).length} queries (its time excludes Node's start-up; counts equal to replay's for ${Object.keys(replayMatches).length - differ.length} of ${Object.keys(replayMatches).length} metrics${differ.length > 0 ? `, the others are marked inexact by \`sql\`: ${differ.join(', ')}` : ''}).`);
   lines.push('');
   lines.push(`| input | file size (MiB) | parse-only events/s | replay, 1 thread | replay, ${cores} cores | ${cores} cores / parse-only | goal |`);
   lines.push('|---|---:|---:|---:|---:|---:|---:|');

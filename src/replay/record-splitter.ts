@@ -6,8 +6,10 @@
  * Accepted layouts, auto-detected per top-level value (they may be mixed):
  * - `{"Records":[ {...}, ... ]}`: CloudTrail files as delivered to S3. Each
  *   element of the `Records` array is a record; other keys of the wrapper are
- *   skipped. The wrapper is recognised by its `Records` key (at any position),
- *   so the wrapper is never buffered.
+ *   skipped. The wrapper is recognised by its `Records` key (at any position,
+ *   also spelled with escapes, also after a member over the size limit), so
+ *   the wrapper is never buffered. A second `Records` key is read too, and
+ *   reported (`JSON.parse` would keep only the last).
  * - `[ {...}, ... ]`: a JSON array of records.
  * - NDJSON / concatenated JSON: each top-level object that is not a wrapper is
  *   one record (one per line, or pretty-printed).
@@ -166,6 +168,18 @@ export class RecordSplitter {
 
   /** Whether the value being scanned is a record over the size limit, being skipped. */
   private oversize = false;
+  /**
+   * Whether the value being scanned is the rest of a `{"Records":[...]}`
+   * object after its array (a second `"Records"` key there is read too).
+   */
+  private wrapperTail = false;
+  /**
+   * The bytes of a top-level key that started in an earlier chunk (at most
+   * `MAX_KEY_BYTES`; `keyHeadLong` when it was longer), so that a key cut by
+   * a chunk boundary is recognised whether or not the value is being kept.
+   */
+  private keyHead: Buffer | undefined;
+  private keyHeadLong = false;
 
   /**
    * @param maxRecordBytes records longer than this are skipped and reported,
@@ -271,6 +285,7 @@ export class RecordSplitter {
           i = len;
       }
     }
+    if (this.state === S_VALUE && this.topLevel && this.inString && this.keyState === KEY_EXPECT && this.depth === 1) this.keepKeyHead(buf, len);
     if (this.state === S_VALUE && this.capture) {
       if (this.base + len - this.recStart > this.maxRecordBytes) {
         this.skipOversize();
@@ -293,7 +308,8 @@ export class RecordSplitter {
         break;
       case S_VALUE:
         if (this.oversize) {
-          break; // reported when it went over the limit
+          // a top-level record's report waits for its end (it could still turn out to be a wrapper)
+          if (this.topLevel) this.reportOversize();
         } else if (this.capture) {
           this.sink.error(this.recLine, 'truncated: the input ends inside the record that starts on this line');
         } else {
@@ -315,7 +331,7 @@ export class RecordSplitter {
     let lost: string | undefined;
     if (this.state === S_CONTAINER) {
       lost = `the input ends inside the ${this.inWrapper ? '"Records" array' : 'array'} that starts on line ${this.lineLabel(this.containerLine)}`;
-    } else if (this.state === S_VALUE && this.capture) {
+    } else if (this.state === S_VALUE && (this.capture || (this.oversize && this.topLevel))) {
       lost = `the record that starts on line ${this.lineLabel(this.recLine)} is cut short`;
     }
     this.parts = [];
@@ -323,13 +339,25 @@ export class RecordSplitter {
     return lost;
   }
 
-  /** The record being captured is over the limit: report it once, drop its bytes, scan on to its end without keeping them. */
+  /**
+   * The record being captured is over the limit: drop its bytes and scan on
+   * to its end without keeping them. An element of an array is reported at
+   * once; a top-level object when it ends, because its keys are still
+   * followed: a `"Records"` key after a huge member makes it a wrapper whose
+   * records are read (`{"padding":"<70 MB>","Records":[...]}`).
+   */
   private skipOversize(): void {
-    this.sink.error(this.recLine, `record skipped: it is longer than the maximum record size of ${this.maxRecordBytes} bytes (--max-record-size)`, ++this.recordCount, this.recStart);
     this.parts = [];
     this.capture = false;
     this.oversize = true;
-    this.keyState = KEY_OTHER;
+    if (!this.topLevel) {
+      this.reportOversize();
+      this.keyState = KEY_OTHER;
+    }
+  }
+
+  private reportOversize(): void {
+    this.sink.error(this.recLine, `record skipped: it is longer than the maximum record size of ${this.maxRecordBytes} bytes (--max-record-size)`, ++this.recordCount, this.recStart);
   }
 
   private newLine(index: number): void {
@@ -409,6 +437,7 @@ export class RecordSplitter {
           this.recLine = this.containerLine;
           this.depth = 1;
           this.keyState = KEY_OTHER;
+          this.wrapperTail = true;
           this.state = S_VALUE;
         } else {
           this.state = S_TOP;
@@ -448,11 +477,14 @@ export class RecordSplitter {
     this.keyState = KEY_OTHER;
     this.parts = [];
     this.oversize = false;
+    this.wrapperTail = false;
+    this.keyHead = undefined;
   }
 
   /** Emits the captured value ending before `end` (chunk index) and returns to the enclosing state. */
   private finishValue(buf: Buffer, end: number): void {
     if (this.capture && this.base + end - this.recStart > this.maxRecordBytes) this.skipOversize();
+    if (this.oversize && this.topLevel) this.reportOversize();
     this.oversize = false;
     if (this.capture) {
       let bytes = buf;
@@ -606,6 +638,7 @@ export class RecordSplitter {
             this.parts = [];
             this.inWrapper = true;
             this.containerLine = this.recLine;
+            this.oversize = false; // what went over the limit was another member of the wrapper, not a record
             this.state = S_CONTAINER;
             return i + 1;
           }
@@ -636,7 +669,8 @@ export class RecordSplitter {
         } else if (c !== SP && c !== CR && c !== TAB) {
           this.keyState = KEY_OTHER;
         }
-      } else if (c === COMMA && depth === 1 && this.topLevel && this.capture) {
+      } else if (c === COMMA && depth === 1) {
+        // keys are followed in a record, in a record over the size limit and in the rest of a wrapper alike
         this.keyState = KEY_EXPECT;
       }
     }
@@ -709,20 +743,39 @@ export class RecordSplitter {
 
   /** Called when the key that started at `this.keyStart` closes at chunk index `q`. */
   private checkKey(buf: Buffer, q: number): void {
-    const absEnd = this.base + q;
+    const length = this.base + q - this.keyStart;
     let isRecords = false;
-    if (absEnd - this.keyStart === RECORDS_KEY.length) {
+    if (length === RECORDS_KEY.length || (length > RECORDS_KEY.length && length <= MAX_KEY_BYTES)) {
       const from = this.keyStart - this.base;
+      let key: Buffer;
       if (from >= 0) {
-        isRecords = buf.compare(RECORDS_KEY, 0, RECORDS_KEY.length, from, q) === 0;
+        key = buf.subarray(from, q);
       } else {
-        // the key started in an earlier chunk (rare): look at the buffered bytes
-        const all = Buffer.concat([...this.parts, buf.subarray(0, q)]);
-        const rel = this.keyStart - this.recStart;
-        isRecords = all.compare(RECORDS_KEY, 0, RECORDS_KEY.length, rel, rel + RECORDS_KEY.length) === 0;
+        // the key started in an earlier chunk (rare): its head was kept
+        key = this.keyHeadLong || this.keyHead === undefined ? Buffer.alloc(0) : Buffer.concat([this.keyHead, buf.subarray(0, q)]);
       }
+      isRecords = key.length === length && (length === RECORDS_KEY.length ? key.equals(RECORDS_KEY) : isEscapedRecordsKey(key));
     }
+    this.keyHead = undefined;
+    this.keyHeadLong = false;
     this.keyState = isRecords ? KEY_RECORDS : KEY_OTHER;
+    if (isRecords && this.wrapperTail) {
+      // JSON.parse would keep only the last array; reading both loses nothing and says so
+      this.sink.error(this.line, `the {"Records":[...]} object that starts on line ${this.lineLabel(this.recLine)} has a second "Records" key; its records are read as well (JSON.parse would keep only the last one)`);
+    }
+  }
+
+  /** Keeps the bytes of a top-level key that the chunk ends inside of (see `keyHead`). */
+  private keepKeyHead(buf: Buffer, len: number): void {
+    if (this.keyHeadLong) return;
+    const from = Math.max(0, this.keyStart - this.base);
+    const head = this.keyHead === undefined ? Buffer.from(buf.subarray(from, len)) : Buffer.concat([this.keyHead, buf.subarray(from, len)]);
+    if (head.length > MAX_KEY_BYTES) {
+      this.keyHead = undefined;
+      this.keyHeadLong = true;
+    } else {
+      this.keyHead = head;
+    }
   }
 }
 
@@ -746,6 +799,19 @@ export function blockCut(block: Buffer, fill: number): number {
     if (j >= 0 && block[j] === RBRACE) return nl + 1;
   }
   return 0;
+}
+
+/** The longest spelling of `Records` as a JSON key's content: every character escaped (`\u0052…`). */
+const MAX_KEY_BYTES = 6 * RECORDS_KEY.length;
+
+/** Whether a key's content with escapes (`Rec\u006frds`) means `Records`, as it does to `JSON.parse`. */
+function isEscapedRecordsKey(key: Buffer): boolean {
+  if (key.indexOf(BSLASH) < 0) return false;
+  try {
+    return JSON.parse(`"${key.toString('latin1')}"`) === 'Records';
+  } catch {
+    return false;
+  }
 }
 
 /** Whether only blanks follow `end` up to the next line break (false when the chunk ends first). */

@@ -468,3 +468,51 @@ describe('case 9: bounded memory: top principals, record size', () => {
     expect(r.stderr).toContain('--max-record-size "lots" is not a size');
   });
 });
+
+describe('case 10: wrappers that JSON.parse reads differently from a byte scan lose no record', () => {
+  const records = (): any[] => JSON.parse(fs.readFileSync(fixture('records.json'), 'utf8')).Records;
+
+  /** The report of one file, on one thread and on two: both must be the same. */
+  async function bothWays(file: string, extra: string[] = []): Promise<any> {
+    const one = await runJson([...BENCH, '--workers', '1', ...extra, file]);
+    const two = await runJson([...BENCH, '--workers', '2', ...extra, file]);
+    expect(one.code).toBe(0);
+    expect(two.json).toEqual({ ...one.json, workers: two.json.workers });
+    return one.json;
+  }
+  const matchesOf = (json: any): number => json.controls.reduce((n: number, c: any) => n + c.matches, 0);
+
+  test('an escaped "Records" key, on an NDJSON line and pretty-printed, reads every element', async () => {
+    const all = records();
+    const reference = await runJson([...BENCH, fixture('records.json')]);
+    const escaped = (x: unknown) => JSON.stringify({ Records: x }).replace('"Records"', '"Rec\\u006frds"');
+    const f = path.join(dir('escaped'), 'escaped.ndjson');
+    // line mode (handed over whole, expanded after parsing) and a pretty-printed object (seen by the splitter)
+    fs.writeFileSync(f, `${JSON.stringify(all[0])}\n${escaped(all.slice(1, 3))}\n${JSON.stringify({ Records: all.slice(3) }, null, 1).replace('"Records"', '"Rec\\u006frds"')}\n`);
+    const json = await bothWays(f);
+    expect(json.events).toBe(6);
+    expect(json.malformed).toBe(0);
+    expect(matchesOf(json)).toBe(matchesOf(reference.json));
+    expect(matchesOf(json)).toBeGreaterThan(0);
+  });
+
+  test('a second "Records" key: both arrays are read, and it is reported', async () => {
+    const all = records();
+    const f = path.join(dir('duplicate'), 'duplicate.json');
+    fs.writeFileSync(f, `{"Records":${JSON.stringify(all.slice(0, 2))},\n"Records":${JSON.stringify(all.slice(2))}}\n`);
+    const json = await bothWays(f);
+    expect(json.events).toBe(6);
+    expect(json.errors.map((e: any) => [e.line, e.message])).toEqual([
+      [2, 'the {"Records":[...]} object that starts on line 1 has a second "Records" key; its records are read as well (JSON.parse would keep only the last one)'],
+    ]);
+  });
+
+  test('a wrapper member over --max-record-size before "Records" does not hide its records', async () => {
+    const f = path.join(dir('padding'), 'padding.json');
+    fs.writeFileSync(f, JSON.stringify({ padding: 'x'.repeat(5000), Records: records() }));
+    const json = await bothWays(f, ['--max-record-size', '1KiB']);
+    expect(json.events).toBe(6);
+    expect(json.malformed).toBe(0);
+    expect(json.errors).toEqual([]);
+  });
+});

@@ -253,3 +253,50 @@ describe('RecordSplitter: randomised round trip', () => {
     }
   });
 });
+
+describe('RecordSplitter: wrappers JSON.parse reads differently from a byte scan', () => {
+  /** The splitter with a size limit, over `input` cut into chunks of `size` bytes. */
+  function splitLimited(input: string, size: number, maxRecordBytes: number): Split {
+    const out: Split = { records: [], errors: [] };
+    const s = new RecordSplitter({
+      record: (text, line) => out.records.push({ text, line }),
+      error: (line, message) => out.errors.push({ line, message }),
+    }, maxRecordBytes);
+    const buf = Buffer.from(input, 'utf8');
+    for (let i = 0; i < buf.length; i += size) s.push(buf.subarray(i, i + size));
+    s.end();
+    return out;
+  }
+  const CHUNKS = [1, 2, 3, 7, 1_048_576];
+
+  test.each(CHUNKS)('a second "Records" key: both arrays are read and the duplicate is reported (chunks of %i bytes)', size => {
+    const r = split('{"Records":[{"a":1}],\n"Records":[{"b":2},{"c":3}]}\n{"d":4}\n', [size]);
+    expect(texts(r)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}', '{"d":4}']);
+    expect(r.errors).toEqual([{ line: 2, message: 'the {"Records":[...]} object that starts on line 1 has a second "Records" key; its records are read as well (JSON.parse would keep only the last one)' }]);
+  });
+
+  test.each(CHUNKS)('a "Records" key spelled with escapes is the wrapper JSON.parse sees (chunks of %i bytes)', size => {
+    const r = split('{"x":1}  \n{\n"Rec\\u006frds":[{"a":1},{"b":2}]}\n{"\\u0052\\u0065\\u0063\\u006f\\u0072\\u0064\\u0073":[{"c":3}]}', [size]);
+    expect(texts(r)).toEqual(['{"x":1}', '{"a":1}', '{"b":2}', '{"c":3}']);
+    expect(r.errors).toEqual([]);
+  });
+
+  test.each(CHUNKS)('keys that only look like "Records" are not it (chunks of %i bytes)', size => {
+    const input = '{"Rec\\u006fords":[{"a":1}]}\n{"Records\\u0000":[1]}\n{"\\"Records":[2]}\n';
+    expect(texts(split(input, [size]))).toEqual(['{"Rec\\u006fords":[{"a":1}]}', '{"Records\\u0000":[1]}', '{"\\"Records":[2]}']);
+  });
+
+  test.each([1, 5, 64, 1_048_576])('a member over the size limit before "Records" does not lose the records (chunks of %i bytes)', size => {
+    const pad = 'x'.repeat(300);
+    const r = splitLimited(`{"padding":"${pad}","Records":[{"a":1},{"b":2}]}\n{"big":"${pad}"}\n{"c":3}\n`, size, 100);
+    expect(texts(r)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
+    // only the plain record over the limit is skipped, reported once, where it starts
+    expect(r.errors).toEqual([{ line: 2, message: 'record skipped: it is longer than the maximum record size of 100 bytes (--max-record-size)' }]);
+  });
+
+  test('a record over the size limit that the input cuts short is reported once', () => {
+    const r = splitLimited(`{"a":1}\n{"big":"${'x'.repeat(300)}`, 64, 100);
+    expect(texts(r)).toEqual(['{"a":1}']);
+    expect(r.errors).toEqual([{ line: 2, message: 'record skipped: it is longer than the maximum record size of 100 bytes (--max-record-size)' }]);
+  });
+});
