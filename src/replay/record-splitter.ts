@@ -479,6 +479,7 @@ export class RecordSplitter {
     this.oversize = false;
     this.wrapperTail = false;
     this.keyHead = undefined;
+    this.keyHeadLong = false;
   }
 
   /** Emits the captured value ending before `end` (chunk index) and returns to the enclosing state. */
@@ -577,8 +578,11 @@ export class RecordSplitter {
     const nl = this.brokenAt;
     this.parts = [];
     this.inString = false;
-    if (this.topLevel && this.capture) {
-      this.sink.error(this.recLine, 'malformed record: a line break inside a string (the line is cut short or not JSON); resumed on the next line');
+    if (this.topLevel && (this.capture || this.oversize)) {
+      // a record over the size limit is reported as that (once, whatever the chunks); the lines after it are read either way
+      if (this.oversize || this.base + nl - this.recStart > this.maxRecordBytes) this.reportOversize();
+      else this.sink.error(this.recLine, 'malformed record: a line break inside a string (the line is cut short or not JSON); resumed on the next line');
+      this.oversize = false;
       this.newLine(nl);
       this.state = S_TOP;
       return nl + 1;
@@ -644,9 +648,10 @@ export class RecordSplitter {
           }
           this.keyState = KEY_OTHER;
         }
-        if (c === LBRACE && this.topLevel && this.capture && this.base + i === this.lineStart && depth > 0) {
+        if (c === LBRACE && this.topLevel && (this.capture || this.oversize) && this.base + i === this.lineStart && depth > 0) {
           // `{` at the start of a line while a top-level record is still open: the previous NDJSON line was cut short
-          this.sink.error(this.recLine, 'malformed record: the record is not closed before the next line starting with \'{\'; resumed there');
+          if (this.oversize || this.base + i - this.recStart > this.maxRecordBytes) this.reportOversize();
+          else this.sink.error(this.recLine, 'malformed record: the record is not closed before the next line starting with \'{\'; resumed there');
           this.startValue(i, K_NESTED, true, true);
           depth = 0;
           this.keyState = KEY_EXPECT;

@@ -300,3 +300,30 @@ describe('RecordSplitter: wrappers JSON.parse reads differently from a byte scan
     expect(r.errors).toEqual([{ line: 2, message: 'record skipped: it is longer than the maximum record size of 100 bytes (--max-record-size)' }]);
   });
 });
+
+describe('RecordSplitter: an NDJSON line over the size limit that is cut short', () => {
+  function splitLimited(input: string, size: number): Split {
+    const out: Split = { records: [], errors: [] };
+    const s = new RecordSplitter({
+      record: (text, line) => out.records.push({ text, line }),
+      error: (line, message) => out.errors.push({ line, message }),
+    }, 100);
+    const buf = Buffer.from(input, 'utf8');
+    for (let i = 0; i < buf.length; i += size) s.push(buf.subarray(i, i + size));
+    s.end();
+    return out;
+  }
+  const OVERSIZE = { line: 2, message: 'record skipped: it is longer than the maximum record size of 100 bytes (--max-record-size)' };
+
+  test.each([1, 7, 64, 1_048_576])('cut inside a string: reported once, the next lines are read (chunks of %i bytes)', size => {
+    const r = splitLimited(`{"a":1}\n{"big":"${'x'.repeat(300)}\n{"c":3}\n{"d":4}\n`, size);
+    expect(texts(r)).toEqual(['{"a":1}', '{"c":3}', '{"d":4}']);
+    expect(r.errors).toEqual([OVERSIZE]);
+  });
+
+  test.each([1, 7, 64, 1_048_576])('cut between members: reported once, the next lines are read (chunks of %i bytes)', size => {
+    const r = splitLimited(`{"a":1}\n{"big":"${'x'.repeat(300)}",\n{"c":3}\n{"d":4}\n`, size);
+    expect(texts(r)).toEqual(['{"a":1}', '{"c":3}', '{"d":4}']);
+    expect(r.errors).toEqual([OVERSIZE]);
+  });
+});
