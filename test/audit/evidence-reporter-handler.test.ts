@@ -291,6 +291,23 @@ describeIfPython('the evidence reporter handler against moto', () => {
     expect(body).toContain('its audit batch failed after the state machine\'s retries (see the execution run-4 in Step Functions)');
   });
 
+  test('a target not audited in a run keeps its last status: PASSED, then unaudited, then FAILED is alerted', async () => {
+    await run('run-4c');
+    for (const severity of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']) await alerts(severity);
+    // the plan's order: accounts by id, then Regions, 3 targets a batch
+    const order = [MANAGEMENT_ACCOUNT, ...Object.values(org.members).map(m => m.account)].sort().flatMap(a => REGIONS.map(r => `${a}/${r}`));
+    const skipped = await run('run-4d', { skipBatches: [Math.floor(order.indexOf(`${org.members.sandbox.account}/us-east-1`) / 3)] });
+    expect(skipped.summary.unauditable).toBeGreaterThanOrEqual(3);
+    for (const severity of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']) await alerts(severity);
+    await asAdmin(() => deleteFilter('sandbox', 'us-east-1', ROOT_USAGE_PATTERN));
+    const { summary } = await run('run-4e');
+    expect(summary.regressions).toBe(1);
+    const critical = await alerts('CRITICAL');
+    expect(critical).toHaveLength(1);
+    expect(critical[0][1]).toContain(`(root-account-usage) in aws://${org.members.sandbox.account}/us-east-1 (sandbox): PASSED → FAILED`);
+    for (const severity of ['HIGH', 'MEDIUM', 'LOW']) await alerts(severity);
+  });
+
   test('an alert topic that refuses: the report fails, the state stays, and the retry delivers the alert', async () => {
     // A complete run first, so that the next one compares against every target.
     await run('run-4b');

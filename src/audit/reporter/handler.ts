@@ -448,7 +448,10 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
       for (const t of part.targets) await html.write(htmlTargetSection(t, findings.filter(f => f.environment === t.environment)));
       for (const f of findings) {
         counts[f.status]++;
+        // A target not audited this run (denied, unreachable, its batch lost) keeps the status it had, so that
+        // PASSED → unaudited → FAILED is still a regression on the run that sees the failure.
         if (f.audited) state[f.id] = f.status;
+        else if (previous?.statuses[f.id] !== undefined) state[f.id] = previous.statuses[f.id];
         const r = regressionOf(previous, f);
         if (r) regressions.push(r);
       }
