@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -149,7 +149,8 @@ const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const SEVERITIES: CisSeverity[] = [CisSeverity.CRITICAL, CisSeverity.HIGH, CisSeverity.MEDIUM, CisSeverity.LOW];
+// INFORMATIONAL too: the security account maps it to its LOW topic, and a severity without a topic would fail every report.
+const SEVERITIES: CisSeverity[] = [CisSeverity.CRITICAL, CisSeverity.HIGH, CisSeverity.MEDIUM, CisSeverity.LOW, CisSeverity.INFORMATIONAL];
 /** The Lambda code, bundled at build time (scripts/bundle-cli.ts); two levels below the package root from src/ and from lib/. */
 const CODE_DIR = path.join(__dirname, '..', '..', 'lib', 'evidence-reporter');
 
@@ -208,6 +209,8 @@ export class CisEvidenceReporter extends Construct {
   public readonly runFailedAlarm: cloudwatch.IAlarm;
   /** The alarm on no successful run within a day. */
   public readonly noRecentRunAlarm: cloudwatch.IAlarm;
+  /** The alarm on findings that a run could not import into a target's Security Hub (undefined with `securityHub: false`). */
+  public readonly securityHubImportAlarm?: cloudwatch.IAlarm;
 
   constructor(scope: Construct, id: string, props: CisEvidenceReporterProps) {
     super(scope, id);
@@ -552,6 +555,24 @@ export class CisEvidenceReporter extends Construct {
     });
     noRun.addAlarmAction(action);
     this.noRecentRunAlarm = noRun;
+    if (securityHub) {
+      // Security Hub not enabled, access denied, findings refused: the run succeeds and its report says so, but the
+      // evidence where auditors look goes stale; the run's metric raises this alarm straight from CloudWatch.
+      const importFailures = new cloudwatch.Metric({
+        namespace: 'CISMonitoring/Evidence',
+        metricName: 'SecurityHubImportFailures',
+        statistic: 'Maximum',
+        period: Duration.hours(1),
+      }).createAlarm(this, 'SecurityHubImportFailures', {
+        alarmDescription: `[${CisSeverity.HIGH}] A CIS evidence run could not import findings into the Security Hub of some targets (not enabled, denied or refused): see securityHub in the run's JSON report.`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      importFailures.addAlarmAction(action);
+      this.securityHubImportAlarm = importFailures;
+    }
 
     if (scheduleHours > 12) {
       Annotations.of(this).addWarningV2('cdk-cis-monitoring:evidenceSchedule',
@@ -566,7 +587,7 @@ export class CisEvidenceReporter extends Construct {
  * reporter's role of the reporter's account, within the organization, and
  * may import findings only under the account's own default product.
  */
-export function addEvidenceAuditRole(member: Stack, reporterAccountId: string, organizationId: string): iam.CfnRole {
+export function addEvidenceAuditRole(member: Stack, reporterAccountId: string, organizationId: string, regions: readonly string[]): iam.CfnRole {
   const p = member.partition;
   const role = new iam.CfnRole(member, 'EvidenceAuditRole', {
     roleName: CisEvidenceReporter.AUDIT_ROLE_NAME,
@@ -595,6 +616,13 @@ export function addEvidenceAuditRole(member: Stack, reporterAccountId: string, o
       },
     }],
   });
+  if (regions.length > 1) {
+    // A role name is account-wide and the StackSet deploys this template to every Region: only the first Region's stack
+    // instance creates the role (a second would fail with "already exists"); the reporter uses it for every Region.
+    role.cfnOptions.condition = new CfnCondition(member, 'EvidenceAuditRoleRegion', {
+      expression: Fn.conditionEquals(Aws.REGION, regions[0]),
+    });
+  }
   // The member template is nagged like any stack of the app (the member stack is part of it).
   suppressNagFindings(role, [
     ...forPacks(COMPLIANCE_PACKS, 'IAMNoInlinePolicy', AUDIT_ROLE_INLINE_REASON),

@@ -399,7 +399,7 @@ export class CisOrganizationRollout extends Construct {
       allowSecurityAccountToSubscribe(cis.topic, forward!.accountId);
     }
     if (forward) forwardToSecurityAccount(this.member, { forward, alarmPrefix, topic: cis.topic, rules: cis.eventRules?.rules ?? [] });
-    if (audit) addEvidenceAuditRole(this.member, audit.reporterAccountId, audit.organizationId);
+    if (audit) addEvidenceAuditRole(this.member, audit.reporterAccountId, audit.organizationId, regions);
 
     const deploymentTargets = {
       organizationalUnitIds: ous,

@@ -128,6 +128,23 @@ describe('organization mode', () => {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/CentralHighTopic/) }]);
     }
   });
+
+  test('findings Security Hub did not take alarm on the HIGH topic; every severity, INFORMATIONAL too, has a topic', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^\\[HIGH\\] A CIS evidence run could not import findings into the Security Hub'),
+      Namespace: 'CISMonitoring/Evidence',
+      MetricName: 'SecurityHubImportFailures',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('CentralHighTopic') }],
+    });
+    const env = (Object.values(template.findResources('AWS::Lambda::Function')).find((f: any) => f.Properties.Timeout === 900) as any).Properties.Environment.Variables;
+    expect(JSON.stringify(env.ALERT_TOPICS)).toMatch(/INFORMATIONAL.*CentralLowTopic/);
+    // without Security Hub, no such alarm
+    const off = synth({ securityHub: false }).template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'SecurityHubImportFailures' } });
+    expect(Object.keys(off)).toEqual([]);
+  });
 });
 
 describe('single-account mode', () => {
