@@ -8,7 +8,7 @@
  */
 import * as net from 'net';
 import * as path from 'path';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteItemCommand, DeleteTableCommand, DynamoDBClient, UpdateItemCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -384,6 +384,30 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
     expect(m.Message).toMatch(/^Held back: 1 repeat between /m);
   });
 
+  test('a window that vanishes while an alert is being held back (a purged table): the alert is delivered, and the key is not held back for ever', async () => {
+    const principal = 'arn:aws:iam::111111111111:user/purged';
+    const r = relay({ organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    expect((await r.handle(detection({ principal }))).outcome).toBe('delivered');
+    await delivered('HIGH');
+    // The table's item is deleted between the failed claim and the count of a repeat.
+    const real = client(DynamoDBClient, security);
+    const purging = {
+      send: async (command: any, options?: any) => {
+        if (command instanceof UpdateItemCommand && String(command.input.UpdateExpression).startsWith('ADD heldBack')) {
+          await real.send(new DeleteItemCommand({ TableName: tableName, Key: command.input.Key }));
+        }
+        return real.send(command, options);
+      },
+    };
+    const racing = relayModule.createRelay({ config: config(), clients: { ...clients({ organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } }), dynamodb: purging }, now: () => clock, log: () => undefined });
+    expect((await racing.handle(detection({ principal }))).outcome).toBe('delivered');
+    const [m] = await delivered('HIGH');
+    expect(m.Message).toMatch(/^Repeats: not held back \(throttling unavailable: the throttle window vanished while this alert was being held back\)\.$/m);
+    // No windowless item was left behind: the next alert of the key opens a window and is delivered.
+    expect((await r.handle(detection({ principal }))).outcome).toBe('delivered');
+    expect(await delivered('HIGH')).toHaveLength(1);
+  });
+
   test('forgery: a member whose event names another account in its detail is shown, named and throttled as itself; the genuine alert is not suppressed', async () => {
     const r = relay({ organizations: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const principal = 'arn:aws:iam::111111111111:root';
@@ -621,6 +645,27 @@ describe('message formatting (no AWS): every printed field is hostile input', ()
       for (const span of spans) expect(span.slice(1, -1)).not.toMatch(/[<>&@]|:\/\//);
     }
   }
+
+  test.each([['emoji', '\u{1F600}'], ['quotes', '"'], ['lone surrogates', '\ud800'], ['control characters', '\u0001']])(
+    'the worst message: every field at its cap in %s, 50 tags, chat on, stays under SNS\'s limit; 10 tags are shown', (_what, c) => {
+      const huge = c.repeat(300_000);
+      const alert = relayModule.readInput({
+        ...benignDetection(),
+        headline: huge,
+        detail: {
+          userIdentity: { arn: huge, type: huge }, eventSource: huge, eventName: huge, errorCode: huge, errorMessage: huge,
+          sourceIPAddress: huge, eventID: huge, eventTime: huge, recipientAccountId: huge,
+        },
+      });
+      const tags = Array.from({ length: 50 }, (_, i) => ({ key: `${c.repeat(127)}${i}`, value: c.repeat(256) }));
+      const acct = { name: c.repeat(128), tags };
+      const worstClaim = { deliver: true, error: c.repeat(300_000) };
+      for (const chat of [true, false]) {
+        const request = relayModule.publishRequest('arn:aws:sns:eu-west-1:222222222222:t', alert, acct, worstClaim, { ...config, chat });
+        expect(Buffer.byteLength(request.Message, 'utf8')).toBeLessThanOrEqual(relayModule.MAX_MESSAGE_BYTES);
+      }
+      expect(relayModule.formatMessage(alert, acct, worstClaim, 900).text).toContain(' and 40 more');
+    });
 
   describe.each(HOSTILE)('%s', (_what, value) => {
     test.each(DETECTION_FIELDS)('in the detection field %s', (_field, set) => {

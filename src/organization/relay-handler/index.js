@@ -42,6 +42,8 @@ const CONTROL_KEY = /^[a-z0-9-]{1,64}$/;
 const MAX_SUBJECT = 99;
 /** SNS takes at most 256 KiB per message (the JSON of a MessageStructure message included); a margin for the request. */
 const MAX_MESSAGE_BYTES = 250 * 1024;
+/** Account tags shown in a message (sorted by key). */
+const MAX_TAGS_SHOWN = 10;
 /** Accounts are looked up once per hour per container; failed lookups are retried after a minute. */
 const ACCOUNT_CACHE_MS = 60 * 60 * 1000;
 const ACCOUNT_ERROR_CACHE_MS = 60 * 1000;
@@ -194,9 +196,15 @@ function createRelay(deps) {
         TableName: config.throttleTable,
         Key: { pk },
         UpdateExpression: 'ADD heldBack :one SET lastHeldBack = :now',
+        // Only onto a window: counting onto an item that vanished since the claim (a purged table) would create one
+        // without windowEnds or expiresAt, which no claim could ever take again: that key would be held back for ever.
+        ConditionExpression: 'attribute_exists(windowEnds)',
         ExpressionAttributeValues: { ':one': { N: '1' }, ':now': { N: String(t) } },
       }), 'dynamodb:UpdateItem (count)');
     } catch (e) {
+      if (e.name === 'ConditionalCheckFailedException') {
+        return { deliver: true, error: 'the throttle window vanished while this alert was being held back' };
+      }
       // Held back all the same (its window is taken and delivered); only its count is missing.
       logLine(log, { level: 'WARN', message: 'could not count a held-back alert', error: describeError(e) });
     }
@@ -364,7 +372,12 @@ function messageLines(alert, account, claim, windowSeconds, limit) {
 function accountLine(alert, account, v) {
   if (!account) return [`Account: ${alert.account}`];
   if (account.error) return [`Account: ${alert.account} (name and tags unavailable: `, v(account.error, 300), ')'];
-  const tags = account.tags.length ? account.tags.flatMap((t, i) => [...(i ? [', '] : []), v(t.key, 128), '=', v(t.value, 256)]) : ['no tags'];
+  // At most MAX_TAGS_SHOWN of Organizations' 50: with every field at its cap, the message stays far under SNS's limit.
+  const shown = account.tags.slice(0, MAX_TAGS_SHOWN);
+  const more = account.tags.length - shown.length;
+  const tags = shown.length
+    ? [...shown.flatMap((t, i) => [...(i ? [', '] : []), v(t.key, 128), '=', v(t.value, 256)]), ...(more > 0 ? [` and ${more} more`] : [])]
+    : ['no tags'];
   return ['Account: ', account.name ? v(account.name, 128) : '(no name)', ` (${alert.account}), tags: `, ...tags];
 }
 
@@ -383,7 +396,8 @@ function repeatsLines(alert, claim, windowSeconds) {
     lines.push([`Held back: ${p.heldBack} repeat${p.heldBack === 1 ? '' : 's'} between ${iso(p.from)} and ${iso(p.to)}.`]);
   }
   if (claim.error) {
-    lines.push(['Repeats: not held back (throttling unavailable: ', { v: claim.error }, ').']);
+    // our own description of an AWS error, which may quote what the service sent: bounded and inert like any field
+    lines.push(['Repeats: not held back (throttling unavailable: ', { v: inert(claim.error, 300) }, ').']);
   } else if (claim.windowEnds !== undefined) {
     const what = alert.kind === 'detection' ? 'by the same principal with the same action and outcome' : 'of this alarm';
     lines.push([`Repeats: further alerts ${what} are held back for ${minutes(windowSeconds)} (until ${iso(claim.windowEnds)}); the next one after that reports how many.`]);
@@ -419,21 +433,16 @@ function formatMessage(alert, account, claim, windowSeconds, limit = FIELD_LIMIT
 /**
  * The Publish request. With chat delivery, HTTPS subscribers (AWS Chatbot) get
  * its custom-notification format and every other protocol gets the text;
- * without, everyone gets the text. Fields are cut shorter until the request
- * fits SNS's 256 KiB, so no input can make publishing fail for its size.
+ * without, everyone gets the text. Every printed field has its own cap and at
+ * most MAX_TAGS_SHOWN tags are shown, so even the worst input (every field at
+ * its cap, in characters that escape longest, with chat) stays far under SNS's
+ * 256 KiB (a test builds it), and no input can make publishing fail for its size.
  */
 function publishRequest(topicArn, alert, account, claim, config) {
-  for (let limit = FIELD_LIMIT; ; limit = Math.floor(limit / 2)) {
-    const m = formatMessage(alert, account, claim, config.windowSeconds, limit);
-    let request;
-    if (!config.chat) {
-      request = { TopicArn: topicArn, Subject: m.subject, Message: m.text };
-    } else {
-      const custom = { version: '1.0', source: 'custom', content: { textType: 'client-markdown', title: chatPlain(m.subject), description: m.chat } };
-      request = { TopicArn: topicArn, Subject: m.subject, MessageStructure: 'json', Message: JSON.stringify({ default: m.text, https: JSON.stringify(custom) }) };
-    }
-    if (Buffer.byteLength(request.Message, 'utf8') <= MAX_MESSAGE_BYTES || limit <= 16) return request;
-  }
+  const m = formatMessage(alert, account, claim, config.windowSeconds);
+  if (!config.chat) return { TopicArn: topicArn, Subject: m.subject, Message: m.text };
+  const custom = { version: '1.0', source: 'custom', content: { textType: 'client-markdown', title: chatPlain(m.subject), description: m.chat } };
+  return { TopicArn: topicArn, Subject: m.subject, MessageStructure: 'json', Message: JSON.stringify({ default: m.text, https: JSON.stringify(custom) }) };
 }
 
 let relay;
