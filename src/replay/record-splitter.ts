@@ -80,6 +80,9 @@ const RECORDS_KEY = Buffer.from('Records', 'latin1');
  */
 const RECORDS_ANCHOR = Buffer.from('Recor', 'latin1');
 
+/** `\u00`: how an escape of an ASCII character (of `Records` too) starts. */
+const ESCAPE_00 = Buffer.from('\\u00', 'latin1');
+
 /** Whether `"Records"` starts at `q - 1`, given `Recor` at `q`. */
 function isRecordsKeyAt(buf: Buffer, q: number): boolean {
   return buf[q - 1] === QUOTE && buf[q + 5] === 0x64 && buf[q + 6] === 0x73 && buf[q + 7] === QUOTE;
@@ -152,6 +155,8 @@ export class RecordSplitter {
   private nextNl = -1;
   /** Index of the next `"Records"` at or after the last lookup in the current chunk (same convention). */
   private nextRecordsKey = -1;
+  /** Index of the next `\u00` (an escape that can spell `Records`) at or after the last lookup in the current chunk (same convention). */
+  private nextEscape = -1;
   /**
    * Set once a top-level record has ended at the end of its own line: the
    * input is NDJSON, and later lines that end with `}` are handed over whole
@@ -242,6 +247,7 @@ export class RecordSplitter {
     this.sink.newChunk?.();
     this.nextNl = -1;
     this.nextRecordsKey = -1;
+    this.nextEscape = -1;
     let i = 0;
     if (this.bomPending > 0) {
       // the rest of a byte order mark split across chunks
@@ -525,7 +531,14 @@ export class RecordSplitter {
       while (k >= 0 && !isRecordsKeyAt(buf, k)) k = buf.indexOf(RECORDS_ANCHOR, k + 1);
       this.nextRecordsKey = k < 0 ? len : k - 1;
     }
-    return this.nextRecordsKey < end ? -1 : end;
+    if (this.nextRecordsKey < end) return -1;
+    // A line with `\u00` may spell its key `"Rec\u006frds"`: it is scanned, so that every spelling of a wrapper is
+    // read the same way whatever the chunks (backslashes are rare in CloudTrail, so is this search's cost).
+    if (this.nextEscape < i && this.nextEscape !== len) {
+      const k = buf.indexOf(ESCAPE_00, i + 1);
+      this.nextEscape = k < 0 ? len : k;
+    }
+    return this.nextEscape < end ? -1 : end;
   }
 
   /**
@@ -639,6 +652,10 @@ export class RecordSplitter {
         if (this.keyState !== KEY_OTHER && depth === 1) {
           if (this.keyState === KEY_VALUE && c === LBRACK) {
             // `{"Records": [`: a CloudTrail wrapper. Drop what was buffered; its elements are the records.
+            if (this.wrapperTail) {
+              // JSON.parse would keep only the last array; reading both loses nothing and says so
+              this.sink.error(this.line, `the {"Records":[...]} object that starts on line ${this.lineLabel(this.recLine)} has a second "Records" key; its records are read as well (JSON.parse would keep only the last one)`);
+            }
             this.parts = [];
             this.inWrapper = true;
             this.containerLine = this.recLine;
@@ -750,7 +767,8 @@ export class RecordSplitter {
   private checkKey(buf: Buffer, q: number): void {
     const length = this.base + q - this.keyStart;
     let isRecords = false;
-    if (length === RECORDS_KEY.length || (length > RECORDS_KEY.length && length <= MAX_KEY_BYTES)) {
+    // Most keys are decided by their length; an escaped spelling (longer) starts with `\` or `R`.
+    if (length === RECORDS_KEY.length || (length > RECORDS_KEY.length && length <= MAX_KEY_BYTES && this.keyMayBeEscapedRecords(buf))) {
       const from = this.keyStart - this.base;
       let key: Buffer;
       if (from >= 0) {
@@ -764,10 +782,13 @@ export class RecordSplitter {
     this.keyHead = undefined;
     this.keyHeadLong = false;
     this.keyState = isRecords ? KEY_RECORDS : KEY_OTHER;
-    if (isRecords && this.wrapperTail) {
-      // JSON.parse would keep only the last array; reading both loses nothing and says so
-      this.sink.error(this.line, `the {"Records":[...]} object that starts on line ${this.lineLabel(this.recLine)} has a second "Records" key; its records are read as well (JSON.parse would keep only the last one)`);
-    }
+  }
+
+  /** Whether the current key's first byte (in this chunk or its kept head) is `\` or `R`. */
+  private keyMayBeEscapedRecords(buf: Buffer): boolean {
+    const from = this.keyStart - this.base;
+    const first = from >= 0 ? buf[from] : this.keyHead?.[0];
+    return first === BSLASH || first === 0x52;
   }
 
   /** Keeps the bytes of a top-level key that the chunk ends inside of (see `keyHead`). */

@@ -315,27 +315,14 @@ export class RecordEvaluator {
       return;
     }
     if (Object.prototype.hasOwnProperty.call(record, 'Records')) {
+      // A CloudTrail wrapper whose "Records" is not an array (`{"Records": null}`): not an event. The splitter hands over
+      // the elements of every top-level wrapper, whatever the spelling of its key: an array here is a wrapper nested in one.
       const v = (record as any).Records;
-      if (Array.isArray(v)) {
-        // A CloudTrail wrapper the splitter could not see as one (its key spelled with escapes, `"Rec\u006frds"`):
-        // its elements are the records, as JSON.parse reads them.
-        for (const element of v) {
-          if (typeof element !== 'object' || element === null || Array.isArray(element)) {
-            this.sink.error(file, line, `malformed record: expected a JSON object (a CloudTrail record) in "Records", got ${Array.isArray(element) ? 'an array' : JSON.stringify(element)?.slice(0, 40)}`, index, offset);
-          } else {
-            this.evaluate(element, undefined, file, line, index, offset);
-          }
-        }
-        return;
-      }
-      // A CloudTrail wrapper whose "Records" is not an array (`{"Records": null}`): not an event.
-      this.sink.error(file, line, `malformed file: "Records" must be an array of records, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v).slice(0, 40)}`, index, offset);
+      this.sink.error(file, line, Array.isArray(v)
+        ? 'malformed record: a {"Records":[...]} wrapper inside an array or another wrapper; its records are not read (CloudTrail never nests them)'
+        : `malformed file: "Records" must be an array of records, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v).slice(0, 40)}`, index, offset);
       return;
     }
-    this.evaluate(record, text, file, line, index, offset);
-  }
-
-  private evaluate(record: object, text: string | undefined, file: string, line: number, index?: number, offset?: number): void {
     try {
       this.addRecord(record, text);
     } catch (e: any) {

@@ -507,6 +507,16 @@ describe('case 10: wrappers that JSON.parse reads differently from a byte scan l
     ]);
   });
 
+  test('a wrapper nested in an array is reported, not read as records', async () => {
+    const f = path.join(dir('nested'), 'nested.json');
+    fs.writeFileSync(f, JSON.stringify([{ Records: records().slice(0, 2) }, records()[2]]));
+    const json = await bothWays(f);
+    expect(json.events).toBe(1);
+    expect(json.errors.map((e: any) => e.message)).toEqual([
+      'malformed record: a {"Records":[...]} wrapper inside an array or another wrapper; its records are not read (CloudTrail never nests them)',
+    ]);
+  });
+
   test('a wrapper member over --max-record-size before "Records" does not hide its records', async () => {
     const f = path.join(dir('padding'), 'padding.json');
     fs.writeFileSync(f, JSON.stringify({ padding: 'x'.repeat(5000), Records: records() }));

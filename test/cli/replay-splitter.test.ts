@@ -24,6 +24,19 @@ function split(input: string | Buffer, chunkSizes: number[] = [1_048_576]): Spli
   return out;
 }
 
+/** The splitter with a size limit, over `input` cut into chunks of `size` bytes. */
+function splitLimited(input: string, size: number, maxRecordBytes: number): Split {
+  const out: Split = { records: [], errors: [] };
+  const s = new RecordSplitter({
+    record: (text, line) => out.records.push({ text, line }),
+    error: (line, message) => out.errors.push({ line, message }),
+  }, maxRecordBytes);
+  const buf = Buffer.from(input, 'utf8');
+  for (let i = 0; i < buf.length; i += size) s.push(buf.subarray(i, i + size));
+  s.end();
+  return out;
+}
+
 const texts = (r: Split): string[] => r.records.map(x => x.text);
 const parsed = (r: Split): any[] => r.records.map(x => JSON.parse(x.text));
 
@@ -255,18 +268,6 @@ describe('RecordSplitter: randomised round trip', () => {
 });
 
 describe('RecordSplitter: wrappers JSON.parse reads differently from a byte scan', () => {
-  /** The splitter with a size limit, over `input` cut into chunks of `size` bytes. */
-  function splitLimited(input: string, size: number, maxRecordBytes: number): Split {
-    const out: Split = { records: [], errors: [] };
-    const s = new RecordSplitter({
-      record: (text, line) => out.records.push({ text, line }),
-      error: (line, message) => out.errors.push({ line, message }),
-    }, maxRecordBytes);
-    const buf = Buffer.from(input, 'utf8');
-    for (let i = 0; i < buf.length; i += size) s.push(buf.subarray(i, i + size));
-    s.end();
-    return out;
-  }
   const CHUNKS = [1, 2, 3, 7, 1_048_576];
 
   test.each(CHUNKS)('a second "Records" key: both arrays are read and the duplicate is reported (chunks of %i bytes)', size => {
@@ -278,6 +279,18 @@ describe('RecordSplitter: wrappers JSON.parse reads differently from a byte scan
   test.each(CHUNKS)('a "Records" key spelled with escapes is the wrapper JSON.parse sees (chunks of %i bytes)', size => {
     const r = split('{"x":1}  \n{\n"Rec\\u006frds":[{"a":1},{"b":2}]}\n{"\\u0052\\u0065\\u0063\\u006f\\u0072\\u0064\\u0073":[{"c":3}]}', [size]);
     expect(texts(r)).toEqual(['{"x":1}', '{"a":1}', '{"b":2}', '{"c":3}']);
+    expect(r.errors).toEqual([]);
+  });
+
+  test.each(CHUNKS)('an escaped wrapper on a whole NDJSON line is read as the splitter reads any wrapper, both keys and all (chunks of %i bytes)', size => {
+    const r = split('{"x":1}\n{"Rec\\u006frds":[{"a":1}],"Rec\\u006frds":[{"b":2}]}\n{"y":2}\n', [size]);
+    expect(texts(r)).toEqual(['{"x":1}', '{"a":1}', '{"b":2}', '{"y":2}']);
+    expect(r.errors.map(e => e.message)).toEqual([expect.stringContaining('has a second "Records" key')]);
+  });
+
+  test('a second "Records" key whose value is not an array is not reported as read', () => {
+    const r = split('{"Records":[{"a":1}],"Records":null}\n');
+    expect(texts(r)).toEqual(['{"a":1}']);
     expect(r.errors).toEqual([]);
   });
 
@@ -302,27 +315,16 @@ describe('RecordSplitter: wrappers JSON.parse reads differently from a byte scan
 });
 
 describe('RecordSplitter: an NDJSON line over the size limit that is cut short', () => {
-  function splitLimited(input: string, size: number): Split {
-    const out: Split = { records: [], errors: [] };
-    const s = new RecordSplitter({
-      record: (text, line) => out.records.push({ text, line }),
-      error: (line, message) => out.errors.push({ line, message }),
-    }, 100);
-    const buf = Buffer.from(input, 'utf8');
-    for (let i = 0; i < buf.length; i += size) s.push(buf.subarray(i, i + size));
-    s.end();
-    return out;
-  }
   const OVERSIZE = { line: 2, message: 'record skipped: it is longer than the maximum record size of 100 bytes (--max-record-size)' };
 
   test.each([1, 7, 64, 1_048_576])('cut inside a string: reported once, the next lines are read (chunks of %i bytes)', size => {
-    const r = splitLimited(`{"a":1}\n{"big":"${'x'.repeat(300)}\n{"c":3}\n{"d":4}\n`, size);
+    const r = splitLimited(`{"a":1}\n{"big":"${'x'.repeat(300)}\n{"c":3}\n{"d":4}\n`, size, 100);
     expect(texts(r)).toEqual(['{"a":1}', '{"c":3}', '{"d":4}']);
     expect(r.errors).toEqual([OVERSIZE]);
   });
 
   test.each([1, 7, 64, 1_048_576])('cut between members: reported once, the next lines are read (chunks of %i bytes)', size => {
-    const r = splitLimited(`{"a":1}\n{"big":"${'x'.repeat(300)}",\n{"c":3}\n{"d":4}\n`, size);
+    const r = splitLimited(`{"a":1}\n{"big":"${'x'.repeat(300)}",\n{"c":3}\n{"d":4}\n`, size, 100);
     expect(texts(r)).toEqual(['{"a":1}', '{"c":3}', '{"d":4}']);
     expect(r.errors).toEqual([OVERSIZE]);
   });

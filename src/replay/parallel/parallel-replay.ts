@@ -35,7 +35,7 @@ import { ReplayTally } from '../replay-engine';
 
 /** A running worker, as the scheduler sees it. */
 export interface WorkerHandle {
-  /** It runs on this thread, which also reads and adds up: it gets a block only when the others have two waiting. */
+  /** It runs on this thread, which also reads and adds up: it gets a block only when every worker thread has LOCAL_HANDICAP more outstanding than it. */
   readonly local?: boolean;
   post(message: ToWorker): void;
   terminate(): Promise<void>;
@@ -183,7 +183,8 @@ export class ParallelReplay {
     this.wake = () => undefined;
     this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     this.concurrentInputs = options.concurrentInputs ?? 2 * options.workers;
-    // A worker thread has up to LOCAL_HANDICAP + 1 blocks (one in hand) before this thread takes one; each input being read fills one.
+    // A worker thread holds up to LOCAL_HANDICAP blocks (the one in hand included) before this thread takes one, which holds one
+    // or two (a bound, not a tally); each input being read fills one.
     this.pool = new BlockPool((LOCAL_HANDICAP + 1) * options.workers + this.concurrentInputs + 1, this.blockBytes);
     const init: WorkerInit = {
       controls: controls.map(c => c.filters.map(filterSource)),
