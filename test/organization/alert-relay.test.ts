@@ -653,8 +653,15 @@ describe('message formatting (no AWS): every printed field is hostile input', ()
         ...benignDetection(),
         headline: huge,
         detail: {
-          userIdentity: { arn: huge, type: huge }, eventSource: huge, eventName: huge, errorCode: huge, errorMessage: huge,
-          sourceIPAddress: huge, eventID: huge, eventTime: huge, recipientAccountId: huge,
+          userIdentity: { arn: huge, type: huge },
+          eventSource: huge,
+          eventName: huge,
+          errorCode: huge,
+          errorMessage: huge,
+          sourceIPAddress: huge,
+          eventID: huge,
+          eventTime: huge,
+          recipientAccountId: huge,
         },
       });
       const tags = Array.from({ length: 50 }, (_, i) => ({ key: `${c.repeat(127)}${i}`, value: c.repeat(256) }));

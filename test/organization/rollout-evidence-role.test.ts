@@ -58,8 +58,13 @@ describe('the audit role with members in several Regions', () => {
     const app = new App();
     const stack = new Stack(app, 'Members', { env: { account: '111111111111', region: 'us-east-1' } });
     const r = new CisOrganizationRollout(stack, 'Members', {
-      organizationalUnitIds: ['ou-ab12-prod1234'], regions: ['eu-west-1', 'eu-central-1'], memberLogGroupName: 'aws-controltower/CloudTrailLogs',
-      monitoring: { emailAddresses: ['a@example.com'] }, securityAccountId: SECURITY, evidenceReporterAccountId: SECURITY, organizationId: ORG,
+      organizationalUnitIds: ['ou-ab12-prod1234'],
+      regions: ['eu-west-1', 'eu-central-1'],
+      memberLogGroupName: 'aws-controltower/CloudTrailLogs',
+      monitoring: { emailAddresses: ['a@example.com'] },
+      securityAccountId: SECURITY,
+      evidenceReporterAccountId: SECURITY,
+      organizationId: ORG,
     });
     app.synth();
     const member = JSON.parse(r.memberTemplateBody);
@@ -68,8 +73,12 @@ describe('the audit role with members in several Regions', () => {
     // one Region: no condition
     const app1 = new App();
     const one = new CisOrganizationRollout(new Stack(app1, 'One', { env: { account: '111111111111', region: 'us-east-1' } }), 'Members', {
-      organizationalUnitIds: ['ou-ab12-prod1234'], regions: ['eu-west-1'], monitoring: { emailAddresses: ['a@example.com'] },
-      securityAccountId: SECURITY, evidenceReporterAccountId: SECURITY, organizationId: ORG,
+      organizationalUnitIds: ['ou-ab12-prod1234'],
+      regions: ['eu-west-1'],
+      monitoring: { emailAddresses: ['a@example.com'] },
+      securityAccountId: SECURITY,
+      evidenceReporterAccountId: SECURITY,
+      organizationId: ORG,
     });
     app1.synth();
     const oneTemplate = JSON.parse(one.memberTemplateBody);
