@@ -302,7 +302,8 @@ function rolloutCollision(a: RolloutFacts, b: RolloutFacts): string | undefined 
       what: `the same metrics (namespace ${a.metricNamespace})`, then: 'each alarm would also count the other stack\'s events', fix: 'a different monitoring.metricNamespace',
     });
   }
-  if (full.length > 0 && a.memberTopicName && a.memberTopicName === b.memberTopicName) {
+  // Topic names clash wherever both have a member: the rules-only us-east-1 member names its topic too.
+  if (a.memberTopicName && a.memberTopicName === b.memberTopicName) {
     clashes.push({ what: `the same topic name (${a.memberTopicName})`, then: failsToDeploy, fix: 'a different memberTopicName' });
   }
   if (clashes.length === 0) return undefined;

@@ -213,6 +213,17 @@ describe('two rollouts that reach the same account', () => {
     ]);
   });
 
+  test('the same member topic name where one rollout has only its rules-only us-east-1 member: error', () => {
+    const s = setUp();
+    s.rollout('A', { regions: ['eu-west-1'], globalServiceEventRules: true, securityAccountSubscription: true, monitoring: { realtimeRules: true, emailAddresses: ['a@example.com'] } });
+    s.rollout('B', { regions: ['us-east-1'], securityAccountSubscription: true, monitoring: { emailAddresses: ['a@example.com'], alarmNamePrefix: 'cis-b', metricNamespace: 'CISBenchmark/B' } });
+    s.security('eu-west-1', { memberTopicSubscriptions: {} });
+    s.security('us-east-1', { memberTopicSubscriptions: {} });
+    expect(synthErrors(s.app)).toEqual([
+      `[Mgmt/A] This rollout and Mgmt/B reach the same accounts: both deploy to ou-ab12-cdef3456, so every account there gets both member stacks. In us-east-1 both member stacks would create the same topic name (cis-monitoring-alarms): the second stack instance fails to deploy ("already exists") and leaves that account without it. ${DISJOINT} a different memberTopicName.`,
+    ]);
+  });
+
   test('an account both list (accountFilter UNION): error', () => {
     const s = setUp();
     s.rollout('A', { accountIds: ['333333333333'], accountFilter: StackSetAccountFilter.UNION });
