@@ -147,7 +147,7 @@ const PLAIN_ROLLOUT_KEYS = [
   'organizationalUnitIds', 'regions', 'memberLogGroupName', 'accountIds', 'accountFilter', 'managementAccountId', 'callAs',
   'autoDeployment', 'retainStacksOnAccountRemoval', 'maxConcurrentPercentage', 'failureTolerancePercentage', 'regionConcurrency',
   'stackSetName', 'templateDelivery', 'securityAccountId', 'securityEventBusName', 'globalServiceEventRules',
-  'securityAccountSubscription', 'memberTopicName',
+  'securityAccountSubscription', 'memberTopicName', 'evidenceReporterAccountId', 'organizationId',
 ];
 const PLAIN_MONITORING_KEYS = [
   'metricNamespace', 'alarmNamePrefix', 'emailAddresses', 'notifyOnOk', 'precisePagingAlarms', 'dashboard', 'realtimeRules', 'investigationQueries',

@@ -111,6 +111,21 @@ describe('the template is the one the construct deploys', () => {
     expect(r.stderr).toMatch(/^warning: Members run real-time rules in eu-west-1, eu-central-1, but events of IAM/m);
   });
 
+  test('the evidence audit role from a JSON file (evidenceReporterAccountId, organizationId)', async () => {
+    const file = path.join(tmp, 'rollout-evidence.json');
+    fs.writeFileSync(file, JSON.stringify({
+      organizationalUnitIds: ['ou-ab12-cdef3456'],
+      regions: ['eu-west-1'],
+      securityAccountId: '222222222222',
+      evidenceReporterAccountId: '222222222222',
+      organizationId: 'o-a1b2c3d4e5',
+    }));
+    const r = await memberTemplate('--props', file, '--compact');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(constructBody({ regions: ['eu-west-1'], securityAccountId: '222222222222', evidenceReporterAccountId: '222222222222', organizationId: 'o-a1b2c3d4e5' }));
+    Template.fromJSON(JSON.parse(r.stdout)).hasResourceProperties('AWS::IAM::Role', { RoleName: 'CisMonitoringEvidenceAudit' });
+  });
+
   test('--part global-events: the rules-only us-east-1 member', async () => {
     const r = await memberTemplate('--realtime-rules', '--global-service-event-rules', '--security-account', '222222222222', '--part', 'global-events', '--compact');
     expect(r.code).toBe(0);
