@@ -8,14 +8,18 @@ const REGION_SHAPE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 export interface RegionCheck {
   /** Known to the installed aws-cdk-lib's region facts. */
   readonly known: boolean;
+  /** For an unknown name: known Regions it is one or two edits from, for the caller's warning. */
+  readonly nearest?: string[];
 }
 
 /**
  * Checks a Region name against aws-cdk-lib's region facts (`Fact.regions`):
- * a known Region passes; a name one or two edits away from a known one
- * (`eu-wset-1`, `us-east1`) is an error that suggests it; a name of the right
- * shape that aws-cdk-lib does not know passes as unknown (a Region newer than
- * the installed aws-cdk-lib: the caller warns); anything else is an error.
+ * a known Region passes; a name of a Region's shape whose direction word is
+ * one Regions use (`east`, `central`, …) passes as unknown, with the known
+ * Regions it is near (a Region newer than the installed aws-cdk-lib, such as
+ * a new area: the caller warns, and the warning can be acknowledged); any
+ * other name one or two edits away from a known one (`eu-wset-1`,
+ * `us-east1`) is an error that suggests it; anything else is an error.
  *
  * @throws Error naming `where`, the value and the fix
  */
@@ -29,10 +33,14 @@ export function checkRegionName(value: unknown, where: string): RegionCheck {
   if (lower !== value && known.includes(lower)) {
     throw new Error(`${where} "${value}" is not a Region name: did you mean "${lower}"? Region names are lower case, without spaces.`);
   }
-  // A new number in a known area (us-east-3 when aws-cdk-lib knows us-east-1 and -2) may be a Region newer than aws-cdk-lib.
-  const area = value.replace(/\d+$/, '');
-  if (REGION_SHAPE.test(value) && known.some(k => k.replace(/\d+$/, '') === area)) return { known: false };
   const nearest = closest(lower, known);
+  // A Region's shape with a direction word Regions use (us-east-3, mx-central-1, sa-west-1) may be a Region newer than
+  // aws-cdk-lib, in a known area or a new one: a warning the user can acknowledge. A misspelt direction (eu-wset-1) cannot.
+  if (REGION_SHAPE.test(value) && directions(known).has(directionOf(value))) {
+    // a new number in a known area (eu-west-9) needs no suggestion; a new area may be a slip (sa-west-1 for ca-west-1)
+    const area = value.replace(/\d+$/, '');
+    return { known: false, nearest: known.some(k => k.replace(/\d+$/, '') === area) ? [] : nearest };
+  }
   if (nearest.length > 0) {
     throw new Error(`${where} "${value}" is not a Region: did you mean ${nearest.map(n => `"${n}"`).join(' or ')}?`);
   }
@@ -40,6 +48,17 @@ export function checkRegionName(value: unknown, where: string): RegionCheck {
     throw new Error(`${where} must be a Region name (for example "eu-west-1"), got ${describeValue(value)}.`);
   }
   return { known: false };
+}
+
+/** `west` of `eu-west-1`, `east` of `us-gov-east-1`. */
+function directionOf(region: string): string {
+  const parts = region.split('-');
+  return parts[parts.length - 2];
+}
+
+/** The direction words of the known Regions. */
+function directions(known: readonly string[]): Set<string> {
+  return new Set(known.map(directionOf));
 }
 
 /** The known Regions nearest to `value`, when they are at most two edits away (at most three of them). */

@@ -750,10 +750,11 @@ function checkRegions(scope: Construct, value: unknown): string[] {
     if (typeof v === 'string' && Token.isUnresolved(v)) {
       throw new Error(`regions[${i}] must be a literal Region name (for example "eu-west-1"), not a token: the StackSet's Regions are fixed at synthesis.`);
     }
-    const { known } = checkRegionName(v, `regions[${i}]`);
+    const { known, nearest } = checkRegionName(v, `regions[${i}]`);
     if (!known) {
+      const near = nearest && nearest.length > 0 ? ` (did you mean ${nearest.map(n => `"${n}"`).join(' or ')}?)` : '';
       Annotations.of(scope).addWarningV2('cdk-cis-monitoring:unknownRegion',
-        `regions[${i}] "${v}" is not a Region the installed aws-cdk-lib knows (its region facts). If it is a new Region, acknowledge this warning; otherwise correct it (the StackSet operation would fail in it).`);
+        `regions[${i}] "${v}" is not a Region the installed aws-cdk-lib knows (its region facts)${near}. If it is a new Region, acknowledge this warning; otherwise correct it (the StackSet operation would fail in it).`);
     }
     if (seen.has(v)) throw new Error(`regions lists "${v}" twice; remove one.`);
     seen.add(v);

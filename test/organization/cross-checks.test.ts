@@ -271,6 +271,15 @@ describe('Region names are checked against aws-cdk-lib\'s region facts', () => {
     expect(warnings(s.mgmt, '/Mgmt/Members')).toContain(
       'regions[1] "eu-west-9" is not a Region the installed aws-cdk-lib knows (its region facts). If it is a new Region, acknowledge this warning; otherwise correct it (the StackSet operation would fail in it). [ack: cdk-cis-monitoring:unknownRegion]');
   });
+
+  test('a Region in an area aws-cdk-lib does not know yet is a warning that can be acknowledged, with the Regions it is near', () => {
+    const s = setUp();
+    s.rollout('Members', { regions: ['sa-west-1', 'mx-north-1'], memberLogGroupName: 'trail' });
+    const w = warnings(s.mgmt, '/Mgmt/Members');
+    expect(w).toContain(
+      'regions[0] "sa-west-1" is not a Region the installed aws-cdk-lib knows (its region facts) (did you mean "ca-west-1"?). If it is a new Region, acknowledge this warning; otherwise correct it (the StackSet operation would fail in it). [ack: cdk-cis-monitoring:unknownRegion]');
+    expect(w.some(x => x.startsWith('regions[1] "mx-north-1" is not a Region the installed aws-cdk-lib knows'))).toBe(true);
+  });
 });
 
 describe('the member template moving to S3', () => {
