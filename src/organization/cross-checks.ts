@@ -204,9 +204,12 @@ function heartbeatFindings(r: RolloutFacts, s: SecurityAccountFacts): Array<[str
   }
   const targets = targetSummary(r);
   const expected = targetSummary({ organizationalUnitIds: hb.organizationalUnitIds, accountIds: hb.accountIds, accountFilter: hb.accountFilter });
-  // Compared with every rollout of the app that forwards to this bus: their targets together are what should send heartbeats.
+  // Compared with every rollout of the app that forwards to this bus in its Region (heartbeats are checked per Region):
+  // their targets together are what should send heartbeats there.
+  const at = regionOf(s.construct);
   const senders = registry(r.construct).rollouts
-    .filter(o => o.forward && o.forward.accountId === f.accountId && o.forward.eventBusName === f.eventBusName);
+    .filter(o => o.forward && o.forward.accountId === f.accountId && o.forward.eventBusName === f.eventBusName)
+    .filter(o => at === undefined || o.regions.includes(at) || o.globalEventsRegion === at);
   const sentOus = new Set(senders.flatMap(o => o.organizationalUnitIds));
   const notSent = hb.organizationalUnitIds.filter(o => !sentOus.has(o));
   const notExpected = r.organizationalUnitIds.filter(o => !hb.organizationalUnitIds.includes(o));

@@ -156,6 +156,17 @@ describe('rollout ↔ CisSecurityAccount in the same app', () => {
     expect(warnings(s.mgmt, '/Mgmt/Prod').concat(warnings(s.mgmt, '/Mgmt/Test')).filter(w => w.includes('memberHeartbeat'))).toEqual([]);
   });
 
+  test('rollouts in other Regions do not cover units a Region\'s monitor expects: heartbeats are checked per Region', () => {
+    const s = setUp();
+    s.rollout('Prod', { regions: ['eu-west-1'], memberLogGroupName: 'trail', monitoring: { emailAddresses: ['a@example.com'], alarmNamePrefix: 'cis-prod' } });
+    s.rollout('Test', { organizationalUnitIds: [OU2], regions: ['eu-central-1'], memberLogGroupName: 'trail', monitoring: { emailAddresses: ['a@example.com'], alarmNamePrefix: 'cis-test' } });
+    s.security('eu-west-1', { memberHeartbeats: { organizationalUnitIds: [OU, OU2] } });
+    s.security('eu-central-1', { memberHeartbeats: { organizationalUnitIds: [OU, OU2] } });
+    expect(warnings(s.mgmt, '/Mgmt/Prod')).toContain(
+      'Security1/Central expects heartbeats from the accounts of ou-ab12-cdef3456, ou-ab12-zyxw9876, this rollout deploys to the accounts of ou-ab12-cdef3456: accounts of ou-ab12-zyxw9876 get no member stack from any rollout of this app that forwards to 222222222222, so they would be reported silent. Give memberHeartbeats the organizational units (and accountIds, accountFilter) of the rollouts that forward to it. [ack: cdk-cis-monitoring:memberHeartbeatTargets]');
+    expect(warnings(s.mgmt, '/Mgmt/Test').some(w => w.startsWith('Security2/Central expects heartbeats from the accounts of ou-ab12-cdef3456, ou-ab12-zyxw9876'))).toBe(true);
+  });
+
   test('securityAccountSubscription without memberTopicSubscriptions on the other side: warning; different topic names: error', () => {
     const s = setUp();
     s.rollout('Members', { securityAccountSubscription: true });
