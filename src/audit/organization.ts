@@ -101,6 +101,34 @@ export const ORGANIZATION_AUDIT_PERMISSIONS = [
   'sts:GetCallerIdentity', 'organizations:DescribeOrganization', 'organizations:ListAccounts', 'sts:AssumeRole',
 ];
 
+/**
+ * Every account of the organization, once each: ListAccounts page by page
+ * (a page token seen twice ends the listing with an error, never a loop),
+ * each call through `call` (retries, error mapping). `State` replaces the
+ * deprecated `Status`; either says ACTIVE for an account that can be
+ * audited. An account listed twice (ListAccounts is eventually consistent
+ * across pages) is kept once, ACTIVE if either listing says so. The
+ * organization audit and the evidence reporter's plan both list through it.
+ */
+export async function listOrganizationAccounts(
+  organizations: OrganizationsClient,
+  ctx: AwsCallContext,
+  call: <T>(action: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<OrganizationAccount[]> {
+  const listed: Account[] = [];
+  await readPages('organizations:ListAccounts', ctx,
+    NextToken => call('organizations:ListAccounts', () => organizations.send(new ListAccountsCommand({ NextToken }))),
+    page => page.NextToken,
+    page => listed.push(...(page.Accounts ?? [])));
+  const byId = new Map<string, OrganizationAccount>();
+  for (const a of listed) {
+    const account = { id: a.Id ?? '?', name: a.Name, state: String(a.State ?? a.Status ?? 'UNKNOWN') };
+    const seen = byId.get(account.id);
+    if (!seen || (seen.state !== 'ACTIVE' && account.state === 'ACTIVE')) byId.set(account.id, account);
+  }
+  return [...byId.values()];
+}
+
 /** Lists the accounts, assumes the role in each and reads every target (errors per target, never thrown). */
 export async function readOrganization(options: OrganizationReadOptions): Promise<OrganizationReadResult> {
   const timeouts = options.timeouts ?? LIVE_CALL_TIMEOUTS;
@@ -134,21 +162,8 @@ export async function readOrganization(options: OrganizationReadOptions): Promis
   addXmlErrorReader(organizations);
   const org = await guarded('organizations:DescribeOrganization', ctx('ORGANIZATIONS'),
     () => organizations.send(new DescribeOrganizationCommand({})), callerAccount);
-  const listed: Account[] = [];
-  await readPages('organizations:ListAccounts', ctx('ORGANIZATIONS'),
-    NextToken => guarded('organizations:ListAccounts', ctx('ORGANIZATIONS'), () => organizations.send(new ListAccountsCommand({ NextToken })), callerAccount),
-    page => page.NextToken,
-    page => listed.push(...(page.Accounts ?? [])));
-
-  // `State` replaces the deprecated `Status`; either says ACTIVE for an account that can be audited.
-  // An account listed twice (ListAccounts is eventually consistent across pages) is audited once.
-  const byId = new Map<string, OrganizationAccount>();
-  for (const a of listed) {
-    const account = { id: a.Id ?? '?', name: a.Name, state: String(a.State ?? a.Status ?? 'UNKNOWN') };
-    const seen = byId.get(account.id);
-    if (!seen || (seen.state !== 'ACTIVE' && account.state === 'ACTIVE')) byId.set(account.id, account);
-  }
-  const all: OrganizationAccount[] = [...byId.values()];
+  const all = await listOrganizationAccounts(organizations, ctx('ORGANIZATIONS'),
+    (action, fn) => guarded(action, ctx('ORGANIZATIONS'), fn, callerAccount));
   let accounts = all.filter(a => a.state === 'ACTIVE');
   const inactive = all.filter(a => a.state !== 'ACTIVE');
   if (options.accounts) {

@@ -25,7 +25,7 @@
 import { once } from 'events';
 import { PassThrough } from 'stream';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -41,6 +41,7 @@ import { evaluateAudit } from '../evaluate';
 import { buildEvidence, ComplianceStatus, EvidenceFinding, EvidenceRun, EvidenceTarget, partitionOf } from '../findings';
 import { controlsOfVersion, htmlEpilogue, htmlPrologue, htmlTargetSection } from '../html';
 import { LiveCallTimeouts, LiveCredentials, readLiveModel, requestHandlerTimeouts } from '../live-reader';
+import { listOrganizationAccounts, retryThrottled } from '../organization';
 import { organizationExitCode, AuditRunResult, AuditTargetError, AuditTargetResult } from '../run';
 import { importIntoSecurityHub, SecurityHubImportResult } from '../security-hub';
 
@@ -197,15 +198,11 @@ async function plan(config: ReporterConfig, runIdIn: string | undefined, time: s
     accounts = config.accounts.map(id => ({ id }));
   } else {
     const credentials = config.organizationsRoleArn ? await assume(config, config.organizationsRoleArn) : undefined;
-    const organizations = new OrganizationsClient({ credentials });
-    organizationId = (await organizations.send(new DescribeOrganizationCommand({}))).Organization?.Id;
-    accounts = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await organizations.send(new ListAccountsCommand({ NextToken }));
-      for (const a of page.Accounts ?? []) if (String(a.State ?? a.Status) === 'ACTIVE' && a.Id) accounts.push({ id: a.Id, name: a.Name });
-      NextToken = page.NextToken;
-    } while (NextToken);
+    const organizations = new OrganizationsClient({ credentials, requestHandler: requestHandlerTimeouts(config.timeouts) });
+    const call = <T>(action: string, fn: () => Promise<T>): Promise<T> => retryThrottled(action, fn);
+    organizationId = (await call('organizations:DescribeOrganization', () => organizations.send(new DescribeOrganizationCommand({})))).Organization?.Id;
+    const ctx = { region: await organizations.config.region(), endpoint: process.env.AWS_ENDPOINT_URL_ORGANIZATIONS ?? process.env.AWS_ENDPOINT_URL };
+    accounts = (await listOrganizationAccounts(organizations, ctx, call)).filter(a => a.state === 'ACTIVE').map(a => ({ id: a.id, name: a.name }));
   }
   accounts.sort((a, b) => a.id.localeCompare(b.id));
   const targets: PlannedTarget[] = accounts.flatMap(a => config.regions.map(region => ({ account: a.id, accountName: a.name, region })));
