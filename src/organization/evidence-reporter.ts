@@ -418,6 +418,8 @@ export class CisEvidenceReporter extends Construct {
       payload: sfn.TaskInput.fromObject({ phase: 'plan', runId: sfn.JsonPath.executionName, time: sfn.JsonPath.executionStartTime }),
       payloadResponseOnly: true,
     });
+    // A throttled or briefly unreachable Organizations should not cost the whole run (a failed run still alarms).
+    plan.addRetry({ errors: ['States.ALL'], maxAttempts: 2, interval: Duration.seconds(30), backoffRate: 2 });
     const audit = new tasks.LambdaInvoke(this, 'AuditBatch', { lambdaFunction: fn, payloadResponseOnly: true });
     audit.addRetry({ errors: ['States.ALL'], maxAttempts: 2, interval: Duration.seconds(30), backoffRate: 2 });
     // A batch that still fails leaves no result; the report makes its targets unauditable and alerts on them.

@@ -47,6 +47,7 @@ describe('organization mode', () => {
     const def = definitionOf(template);
     expect(def.StartAt).toBe('Plan');
     expect(def.States.Plan.Parameters).toEqual({ 'phase': 'plan', 'runId.$': '$$.Execution.Name', 'time.$': '$$.Execution.StartTime' });
+    expect(def.States.Plan.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 2 })]));
     const map = def.States.AuditBatches;
     expect(map).toMatchObject({
       Type: 'Map',
