@@ -85,12 +85,26 @@ export interface AlertContext {
   readonly benchmark: string;
 }
 
+/** Longest item line of an alert: 50 of them stay far under SNS's 256 KiB. */
+const MAX_ALERT_LINE = 1000;
+
+/**
+ * One item of an alert as one bounded line: reasons and error messages quote
+ * what AWS answered and account names come from Organizations, so line breaks
+ * and control characters become spaces (no made-up lines) and the line is cut.
+ */
+function alertLine(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return flat.length <= MAX_ALERT_LINE ? flat : `${flat.slice(0, MAX_ALERT_LINE - 1)}…`;
+}
+
 export function alertMessages(changes: Changes, context: AlertContext): AlertMessage[] {
   const where = `Report: s3://${context.bucket}/${context.reportKey} (run of ${context.generatedAt}, CIS AWS Foundations Benchmark v${context.benchmark}).`;
   const bySeverity = new Map<string, string[]>();
   const counts = new Map<string, { regressions: number; unauditable: number }>();
   const add = (severity: string, line: string, kind: 'regressions' | 'unauditable') => {
-    bySeverity.set(severity, [...bySeverity.get(severity) ?? [], line]);
+    bySeverity.set(severity, [...bySeverity.get(severity) ?? [], alertLine(line)]);
     const c = counts.get(severity) ?? { regressions: 0, unauditable: 0 };
     c[kind]++;
     counts.set(severity, c);
