@@ -714,7 +714,7 @@ function forwardToSecurityAccount(member: Stack, wiring: ForwardWiring): void {
   // Its name starts with the prefix above, so its own state changes are forwarded too when the path works again.
   createAlertPathAlarm(member, 'ForwardDeadLettersAlarm', {
     alarmName: `${prefix}forward-dead-letters`,
-    description: `CIS alerts not forwarded to security account ${forward.accountId} (bus ${forward.eventBusName}): fix, then redrive this stack's dead-letter queue.`,
+    description: `CIS alerts not forwarded to security account ${forward.accountId} (bus ${forward.eventBusName}): fix, then inspect this stack's dead-letter queue.`,
     metric: deadLetters.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
     threshold: 1,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
