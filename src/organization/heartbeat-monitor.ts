@@ -16,6 +16,9 @@ const TABLE_REASON = 'The table holds the last heartbeat of each member account 
 const POLICY_REASON = 'GenerateDataKey* covers the two data-key calls SNS makes for an encrypted topic, on the topic\'s own key only; DescribeOrganization takes no resource; the organizational unit and root ARNs name the management account, which the security account does not know, and the organization id pins them; members\' topics (memberTopicSubscriptions) are in accounts that join at any time, subscribed only with this account\'s queue.';
 
 /** The `EventBridge` detail type of a scheduled rule's event (what members send as heartbeats). */
+
+/** Room for memberHeartbeats' list in the monitor's 4 KB Lambda environment (the other variables take the rest). */
+const MAX_EXPECTED_TARGETS_CHARS = 3000;
 export const HEARTBEAT_DETAIL_TYPE = 'Scheduled Event';
 /** The `source` of a scheduled rule's event: set by EventBridge, no customer can put it. */
 export const HEARTBEAT_SOURCE = 'aws.events';
@@ -91,6 +94,10 @@ export class HeartbeatMonitor extends Construct {
       EXPECTED_TARGETS: JSON.stringify(props.expected),
       CHAT_FORMAT: String(props.chatFormat),
     };
+    // Lambda takes at most 4 KB of environment in all: a long list would deploy nothing but a failed stack update.
+    if (environment.EXPECTED_TARGETS.length > MAX_EXPECTED_TARGETS_CHARS) {
+      throw new Error(`memberHeartbeats lists too many organizational units and accounts for the heartbeat monitor's configuration (${environment.EXPECTED_TARGETS.length} characters as JSON; Lambda takes 4 KB of environment in all, this list at most ${MAX_EXPECTED_TARGETS_CHARS}). Name organizational units instead of accounts, or fewer of them.`);
+    }
     const organizationResources = [
       `arn:${stack.partition}:organizations::*:ou/${props.organizationId}/*`,
       `arn:${stack.partition}:organizations::*:root/${props.organizationId}/*`,

@@ -190,6 +190,8 @@ describe('CisSecurityAccount', () => {
     [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], accountIds: ['12'] } }, /memberHeartbeats.accountIds\[0\] must be a 12-digit account id, got the string "12"/],
     [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], accountFilter: 'DIFFERENCE' } }, /memberHeartbeats.accountFilter DIFFERENCE needs accountIds/],
     [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], accountIds: ['111111111111'], accountFilter: 'ALL' } }, /memberHeartbeats.accountFilter is the string "ALL"/],
+    [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], accountIds: Array.from({ length: 300 }, (_, i) => String(100000000000 + i)), accountFilter: 'UNION' } },
+      /memberHeartbeats lists too many organizational units and accounts for the heartbeat monitor's configuration \(\d+ characters as JSON; Lambda takes 4 KB of environment in all, this list at most 3000\)/],
     [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], heartbeatInterval: Duration.seconds(30) } }, /memberHeartbeats.heartbeatInterval must be whole minutes from 1 minute to 1 day .* got 30 seconds/],
     [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], heartbeatInterval: 15 } }, /memberHeartbeats.heartbeatInterval must be a concrete Duration .* got number 15/],
     [{ organizationId: ORG, memberHeartbeats: { organizationalUnitIds: [OU], silenceAfter: Duration.minutes(20) } }, /memberHeartbeats.silenceAfter must be whole minutes, at least two heartbeat intervals \(15 minutes each.*got 20 minutes/],
