@@ -179,6 +179,13 @@ describe('bad input', () => {
     [{ objectLock: 'yes' }, /objectLock must be true or false/],
     [{ organizationsRoleArn: 'role/x' }, /organizationsRoleArn must be an IAM role ARN/],
     [{ organizationsRoleArn: 'arn:aws:iam::111111111111:role/List', accounts: ['111111111111'] }, /organizationsRoleArn is only used to list/],
+    [{ accounts: ['12'] }, /accounts\[0\] must be a 12-digit AWS account id, got the string "12"/],
+    [{ accounts: ['111111111111', '111111111111'] }, /accounts lists "111111111111" twice; remove one/],
+    [{ benchmarkVersion: '7.0.0' }, /benchmarkVersion must be a CisBenchmarkVersion \(for example CisBenchmarkVersion.V5_0_0\), got the string "7.0.0"/],
+    [{ securityHub: 'yes' }, /securityHub must be true or false, got the string "yes"/],
+    [{ targetMetrics: 1 }, /targetMetrics must be true or false, got number 1/],
+    [{ securityAccount: {} }, /securityAccount must be a CisSecurityAccount, got/],
+    [{ securityAccount: undefined, alertTopic: {} }, /alertTopic must be a CisAlarmTopic \(an encrypted topic whose key the reporter is granted\), got/],
   ])('%j', (props, message) => {
     expect(() => synth(props as any)).toThrow(message);
   });
