@@ -3,7 +3,7 @@
  * alerts fail at synthesis (or warn, where a legitimate set-up looks the
  * same). Every check is shown with the message it prints.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import {
   CisMonitoring, CisOrganizationRollout, CisOrganizationRolloutProps, CisSecurityAccount, CisSecurityAccountProps, MemberTemplateDelivery,
@@ -272,6 +272,8 @@ describe('Region names are checked against aws-cdk-lib\'s region facts', () => {
     [['EU-WEST-1'], 'regions[0] "EU-WEST-1" is not a Region name: did you mean "eu-west-1"? Region names are lower case, without spaces.'],
     [['eu-west-1', 'euwest2'], 'regions[1] "euwest2" is not a Region: did you mean "eu-west-2"?'],
     [['europe'], 'regions[0] must be a Region name (for example "eu-west-1"), got the string "europe".'],
+    [['eu-west-1', 'eu-west-1'], 'regions lists "eu-west-1" twice; remove one.'],
+    [[Lazy.string({ produce: () => 'eu-west-1' })], 'regions[0] must be a literal Region name (for example "eu-west-1"), not a token: the StackSet\'s Regions are fixed at synthesis.'],
   ])('%j: %s', (regions, message) => {
     expect(make(regions)).toThrow(message);
   });
@@ -281,6 +283,11 @@ describe('Region names are checked against aws-cdk-lib\'s region facts', () => {
     s.rollout('Members', { regions: ['eu-west-1', 'eu-west-9'], memberLogGroupName: 'trail' });
     expect(warnings(s.mgmt, '/Mgmt/Members')).toContain(
       'regions[1] "eu-west-9" is not a Region the installed aws-cdk-lib knows (its region facts). If it is a new Region, acknowledge this warning; otherwise correct it (the StackSet operation would fail in it). [ack: cdk-cis-monitoring:unknownRegion]');
+  });
+
+  test('securityAccountSubscription that is not a boolean, and memberTopicName without it, are errors', () => {
+    expect(() => setUp().rollout('Members', { securityAccountSubscription: 'yes' as any })).toThrow('securityAccountSubscription must be true or false, got the string "yes".');
+    expect(() => setUp().rollout('Members', { memberTopicName: 'x' })).toThrow('memberTopicName only applies with securityAccountSubscription: remove it, or set securityAccountSubscription: true.');
   });
 
   test('a Region in an area aws-cdk-lib does not know yet is a warning that can be acknowledged, with the Regions it is near', () => {
