@@ -51,9 +51,14 @@ export class RecordPrefilter {
   }
 
   /** Where literals are looked for: property values (by name) or text. */
-  private readonly sources: Source[] = [];
-  /** Filters as clauses; a clause is its source and the literal ids any of which satisfies it. */
-  private readonly filters: Clause[][];
+  private readonly sources: Source[];
+  /**
+   * Filters as clauses (a clause is its sources and the literal ids any of
+   * which satisfies it), grouped by the sources of their first clause: most
+   * filters start with `eventName`, and a record whose `eventName` is none of
+   * their literals refutes the whole group at once.
+   */
+  private readonly groups: FilterGroup[];
   /** `seen[id] === stamp` when the literal occurs in the current record. */
   private readonly seen: Int32Array;
   private stamp = 0;
@@ -158,8 +163,16 @@ export class RecordPrefilter {
       const sorted = [...cnf].sort((a, b) => cost(a) - cost(b));
       distinct.set(JSON.stringify(sorted.map(c => [...c.ids].sort((x, y) => x - y))), sorted);
     }
-    this.filters = [...distinct.values()];
     this.sources = [...keys.values(), ...texts.values()];
+    const groups = new Map<string, FilterGroup>();
+    for (const cnf of distinct.values()) {
+      const first = cnf[0].sources;
+      const key = first.map(src => this.sources.indexOf(src)).sort((x, y) => x - y).join(',');
+      let group = groups.get(key);
+      if (!group) groups.set(key, group = { sources: first, filters: [] });
+      group.filters.push(cnf);
+    }
+    this.groups = [...groups.values()];
     this.seen = new Int32Array(ids.size);
   }
 
@@ -172,7 +185,8 @@ export class RecordPrefilter {
    * Whether the record in `buf[start, end)` can be counted without being
    * parsed. Records of one buffer come in order; call `newChunk()` whenever
    * `buf`'s content may have changed. `plainLine`: the record is known to be
-   * a whole line `{...}` without a line break or a `"Records"` key.
+   * a whole line `{...}` without a line break, a `"Records"` key or a
+   * backslash (the splitter looks for all three anyway).
    */
   public canSkip(buf: Buffer, start: number, end: number, plainLine = false): boolean {
     if (buf !== this.buf) {
@@ -188,29 +202,54 @@ export class RecordPrefilter {
     }
     // Only an object (a scalar or array element is a malformed record), and never a "Records" wrapper, which is
     // reported; then nothing whose text could differ from the literals.
-    // (`plainLine`: the splitter has checked all but the backslash for an NDJSON line.)
+    // (`plainLine`: the splitter has checked all of it for an NDJSON line.)
     if (!plainLine) {
       if (buf[start] !== LBRACE || buf[end - 1] !== RBRACE) return false;
       if (nextAt(buf, this.lineBreak, start) < end || nextAt(buf, this.records, start) < end) return false;
+      if (nextAt(buf, this.backslash, start) < end) return false;
     }
-    if (nextAt(buf, this.backslash, start) < end) return false;
     if (++this.stamp === 0x7fffffff) {
       this.seen.fill(0);
       for (const src of this.sources) src.scanned = src.hit = 0;
       this.stamp = 1;
     }
     // Sources are read lazily: a filter refuted by its first clause never reads the others'.
-    for (const cnf of this.filters) {
-      let all = true;
-      for (const clause of cnf) {
-        if (!this.satisfied(clause, buf, start, end)) {
-          all = false;
-          break;
+    for (const group of this.groups) {
+      if (!this.anyHit(group.sources, buf, start, end)) continue;
+      for (const cnf of group.filters) {
+        let all = true;
+        for (const clause of cnf) {
+          if (!this.satisfied(clause, buf, start, end)) {
+            all = false;
+            break;
+          }
         }
+        if (all) return false;
       }
-      if (all) return false;
     }
     return true;
+  }
+
+  /** Reads the sources (once per record) and tells whether any holds a literal. */
+  private anyHit(sources: readonly Source[], buf: Buffer, start: number, end: number): boolean {
+    let any = false;
+    for (let i = 0; i < sources.length; i++) {
+      const src = sources[i];
+      this.read(src, buf, start, end);
+      if (src.hit === this.stamp) any = true;
+    }
+    return any;
+  }
+
+  /** Looks for the source's literals in the current record, unless it was already. */
+  private read(src: Source, buf: Buffer, start: number, end: number): void {
+    if (src.scanned === this.stamp) return;
+    src.scanned = this.stamp;
+    if (src.kind === 'text') {
+      if (nextAt(buf, src.needle, start) + src.needle.length <= end) this.markAll(src, src.ids);
+    } else {
+      this.values(buf, src, start, end);
+    }
   }
 
   private satisfied(clause: Clause, buf: Buffer, start: number, end: number): boolean {
@@ -219,14 +258,7 @@ export class RecordPrefilter {
     let any = false;
     for (let i = 0; i < sources.length; i++) {
       const src = sources[i];
-      if (src.scanned !== stamp) {
-        src.scanned = stamp;
-        if (src.kind === 'text') {
-          if (nextAt(buf, src.needle, start) + src.needle.length <= end) this.markAll(src, src.ids);
-        } else {
-          this.values(buf, src, start, end);
-        }
-      }
+      this.read(src, buf, start, end);
       if (src.hit === stamp) any = true;
     }
     // Most records hold none of a clause's literals: no need to look at which.
@@ -272,6 +304,12 @@ export class RecordPrefilter {
     for (let i = 0; i < ids.length; i++) this.seen[ids[i]] = stamp;
     src.hit = stamp;
   }
+}
+
+/** Filters whose first clause reads the same sources. */
+interface FilterGroup {
+  readonly sources: Source[];
+  readonly filters: Clause[][];
 }
 
 interface Clause {

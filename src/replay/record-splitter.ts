@@ -43,6 +43,10 @@ export interface RecordSink {
    * Optional: the same record as bytes, `buf[start, end)` (UTF-8, not decoded),
    * valid only during the call. When present the splitter calls it instead of
    * `record`, so that a sink can reject records before paying for decoding.
+   * `plainLine`: the record is a whole NDJSON line `{...}` with no line
+   * break, `"Records"` key or backslash in it. (An NDJSON line with a
+   * backslash comes through `record`: an escape can spell any text, so its
+   * bytes alone never tell that it matches nothing.)
    */
   recordBytes?(buf: Buffer, start: number, end: number, line: number, index: number, offset: number, plainLine?: boolean): void;
   /** Optional: a new chunk is being split (what a sink learnt about the previous buffer's bytes no longer holds). */
@@ -80,8 +84,6 @@ const RECORDS_KEY = Buffer.from('Records', 'latin1');
  */
 const RECORDS_ANCHOR = Buffer.from('Recor', 'latin1');
 
-/** `\u00`: how an escape of an ASCII character (of `Records` too) starts. */
-const ESCAPE_00 = Buffer.from('\\u00', 'latin1');
 
 /** Whether `"Records"` starts at `q - 1`, given `Recor` at `q`. */
 function isRecordsKeyAt(buf: Buffer, q: number): boolean {
@@ -155,8 +157,10 @@ export class RecordSplitter {
   private nextNl = -1;
   /** Index of the next `"Records"` at or after the last lookup in the current chunk (same convention). */
   private nextRecordsKey = -1;
-  /** Index of the next `\u00` (an escape that can spell `Records`) at or after the last lookup in the current chunk (same convention). */
-  private nextEscape = -1;
+  /** Index of the next backslash at or after the last lookup in the current chunk (same convention). */
+  private nextBackslash = -1;
+  /** Set by `wholeLineRecord`: the line it accepted holds a backslash. */
+  private lineHasBackslash = false;
   /**
    * Set once a top-level record has ended at the end of its own line: the
    * input is NDJSON, and later lines that end with `}` are handed over whole
@@ -247,7 +251,7 @@ export class RecordSplitter {
     this.sink.newChunk?.();
     this.nextNl = -1;
     this.nextRecordsKey = -1;
-    this.nextEscape = -1;
+    this.nextBackslash = -1;
     let i = 0;
     if (this.bomPending > 0) {
       // the rest of a byte order mark split across chunks
@@ -394,9 +398,12 @@ export class RecordSplitter {
         if (this.lineMode) {
           const end = this.wholeLineRecord(buf, i, len);
           if (end >= 0) {
-            // `plainLine`: the whole line, `{...}`, without a line break or a "Records" key (checked above)
-            if (this.sink.recordBytes) this.sink.recordBytes(buf, i, end, this.line, ++this.recordCount, this.base + i, true);
-            else this.sink.record(buf.toString('utf8', i, end), this.line, ++this.recordCount, this.base + i);
+            // `plainLine`: the whole line, `{...}`, without a line break, a "Records" key or a backslash (checked above).
+            // A line with a backslash is decoded here: an escape can spell any text (`\u0043onsoleLogin`), so no sink
+            // can tell from its bytes alone that it matches nothing.
+            const index = ++this.recordCount;
+            if (this.sink.recordBytes && !this.lineHasBackslash) this.sink.recordBytes(buf, i, end, this.line, index, this.base + i, true);
+            else this.sink.record(buf.toString('utf8', i, end), this.line, index, this.base + i);
             i = this.nextNl - 1; // the loop's i++ lands on the line break, which is counted there
             continue;
           }
@@ -533,12 +540,20 @@ export class RecordSplitter {
     }
     if (this.nextRecordsKey < end) return -1;
     // A line with `\u00` may spell its key `"Rec\u006frds"`: it is scanned, so that every spelling of a wrapper is
-    // read the same way whatever the chunks (backslashes are rare in CloudTrail, so is this search's cost).
-    if (this.nextEscape < i && this.nextEscape !== len) {
-      const k = buf.indexOf(ESCAPE_00, i + 1);
-      this.nextEscape = k < 0 ? len : k;
+    // read the same way whatever the chunks. Backslashes are searched for, not `\u00`: the one pass also tells
+    // whether the line is plain (`lineHasBackslash`), which the prefilter would otherwise search for again.
+    if (this.nextBackslash < i && this.nextBackslash !== len) {
+      const k = buf.indexOf(BSLASH, i + 1);
+      this.nextBackslash = k < 0 ? len : k;
     }
-    return this.nextEscape < end ? -1 : end;
+    this.lineHasBackslash = this.nextBackslash < end;
+    if (this.lineHasBackslash) {
+      for (let k = this.nextBackslash; k < end; k = buf.indexOf(BSLASH, k + 1)) {
+        if (k < 0) break;
+        if (buf[k + 1] === 0x75 && buf[k + 2] === 0x30 && buf[k + 3] === 0x30) return -1;
+      }
+    }
+    return end;
   }
 
   /**

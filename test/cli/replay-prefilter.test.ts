@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { sharedPath, testIfShared } from '../support/shared';
 import { CliRun, fixture, runCli } from './fixtures/replay/cli-harness';
 
@@ -41,5 +44,43 @@ describe('replay output is identical with and without the pre-filter', () => {
     const json = JSON.parse(on.stdout);
     expect(json.events).toBeGreaterThan(0);
     expect(json.controls.some((c: any) => c.matches > 0)).toBe(true);
+  });
+
+  test('NDJSON lines that spell a literal with an escape (`\\/`, `\\u00..`) are matched as JSON.parse reads them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-prefilter-'));
+    try {
+      // `$.userIdentity.arn` holds a slash: `\/` spells it without a `\u00` escape
+      const template = path.join(dir, 'arn.template.json');
+      fs.writeFileSync(template, JSON.stringify({
+        Resources: {
+          Alice: {
+            Type: 'AWS::Logs::MetricFilter',
+            Properties: {
+              FilterPattern: '{ $.userIdentity.arn = "arn:aws:iam::111122223333:user/alice" }',
+              LogGroupName: 'trail',
+              MetricTransformations: [{ MetricName: 'Alice', MetricNamespace: 'Test', MetricValue: '1' }],
+            },
+          },
+        },
+      }));
+      const line = (id: string, arn: string): string =>
+        `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"${arn}"},"eventTime":"2024-03-01T10:0${id}:00Z","eventName":"ListUsers","eventID":"e${id}"}`;
+      const input = path.join(dir, 'escapes.ndjson');
+      fs.writeFileSync(input, [
+        line('1', 'arn:aws:iam::111122223333:user/alice'),
+        line('2', 'arn:aws:iam::111122223333:user\\/alice'),
+        line('3', 'arn:aws:iam::111122223333:user\\/bob'),
+        line('4', 'arn:aws:iam::111122223333:\\u0075ser/alice'),
+        line('5', 'arn:aws:iam::111122223333:user\\\\/alice'),
+      ].join('\n') + '\n');
+      const { on, off } = await both(['--template', template, '--format', 'json', '--event-ids', input]);
+      expect(on).toEqual(off);
+      const report = JSON.parse(on.stdout);
+      expect(report.events).toBe(5);
+      expect(report.controls[0].matches).toBe(3);
+      expect(report.controls[0].eventIds).toEqual(['e1', 'e2', 'e4']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
