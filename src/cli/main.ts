@@ -4,7 +4,6 @@
  * Each subcommand lives in its own module and registers itself here.
  */
 import * as nodeModule from 'module';
-import * as v8 from 'v8';
 import { Command } from 'commander';
 import { registerAudit } from './audit-command';
 import { registerMemberTemplate } from './member-template-command';
@@ -12,6 +11,7 @@ import { registerReplay } from './replay-command';
 import { registerSql } from './sql-command';
 import { packageVersion } from './version';
 import { isReplayWorker, serveReplayBlocks } from '../replay/parallel/block-worker';
+import { YoungGeneration } from '../replay/parallel/young-generation';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -92,23 +92,12 @@ export function enableCompileCache(): void {
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 }
 
-/**
- * Keeps the young generation of the heap from growing with the input: V8
- * doubles it under a high allocation rate, which made replay's peak memory
- * grow by about 20 MiB between 10^5 and 10^6 records for no speed gain
- * (scripts/bench-replay.ts measures both). V8 reads the flag when it
- * resizes, so setting it at start-up is enough (measured: 91 MiB at both sizes).
- */
-export function boundYoungGeneration(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-}
-
 if (isReplayWorker()) {
   // `replay --workers N` runs this same file in its worker threads.
   serveReplayBlocks();
 } else if (require.main === module) {
   enableCompileCache();
-  boundYoungGeneration();
+  YoungGeneration.bound();
   guardOutputStreams();
   void main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }
