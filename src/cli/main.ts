@@ -93,7 +93,8 @@ export function enableCompileCache(): void {
 }
 
 if (isReplayWorker()) {
-  // `replay --workers N` runs this same file in its worker threads.
+  // `replay --workers N` runs this same file in its worker threads; this thread's boot set V8's flags again.
+  YoungGeneration.bound();
   serveReplayBlocks();
 } else if (require.main === module) {
   enableCompileCache();

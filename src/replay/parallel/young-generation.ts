@@ -12,10 +12,10 @@ import * as v8 from 'v8';
  * this one (measured on Node 22: after one `new Worker`, the main heap's
  * young generation grew from 2 to 32 MiB with the flag set before it), so
  * the replay's thread launcher calls `keepBound` when each of its threads
- * is online.
+ * is online, and each thread sets it again when it starts serving blocks.
  */
 export class YoungGeneration {
-  /** Bounds it for this process (the CLI's main thread calls this at start-up). */
+  /** Bounds it for this process (the CLI calls this at start-up, in its main thread and in each replay thread). */
   public static bound(): void {
     YoungGeneration.bounded = true;
     v8.setFlagsFromString(FLAG);
