@@ -84,7 +84,6 @@ const RECORDS_KEY = Buffer.from('Records', 'latin1');
  */
 const RECORDS_ANCHOR = Buffer.from('Recor', 'latin1');
 
-
 /** Whether `"Records"` starts at `q - 1`, given `Recor` at `q`. */
 function isRecordsKeyAt(buf: Buffer, q: number): boolean {
   return buf[q - 1] === QUOTE && buf[q + 5] === 0x64 && buf[q + 6] === 0x73 && buf[q + 7] === QUOTE;
@@ -547,11 +546,12 @@ export class RecordSplitter {
       this.nextBackslash = k < 0 ? len : k;
     }
     this.lineHasBackslash = this.nextBackslash < end;
-    if (this.lineHasBackslash) {
-      for (let k = this.nextBackslash; k < end; k = buf.indexOf(BSLASH, k + 1)) {
-        if (k < 0) break;
-        if (buf[k + 1] === 0x75 && buf[k + 2] === 0x30 && buf[k + 3] === 0x30) return -1;
-      }
+    // each backslash of the line in turn, remembered as the next one, so that the buffer is searched once
+    while (this.nextBackslash < end) {
+      const k = this.nextBackslash;
+      if (buf[k + 1] === 0x75 && buf[k + 2] === 0x30 && buf[k + 3] === 0x30) return -1;
+      const next = buf.indexOf(BSLASH, k + 1);
+      this.nextBackslash = next < 0 ? len : next;
     }
     return end;
   }

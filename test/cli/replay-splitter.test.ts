@@ -288,6 +288,13 @@ describe('RecordSplitter: wrappers JSON.parse reads differently from a byte scan
     expect(r.errors.map(e => e.message)).toEqual([expect.stringContaining('has a second "Records" key')]);
   });
 
+  test.each(CHUNKS)('an escaped wrapper key after other backslashes on its NDJSON line is still the wrapper (chunks of %i bytes)', size => {
+    // `\\u006f` is an escaped backslash and a `u`, not an escape: only the key's own `\u006f` spells "Records"
+    const r = split('{"x":"a\\"b"}\n{"p":"c:\\\\u006f\\\\","Rec\\u006frds":[{"a":1}]}\n{"y":"\\/"}\n', [size]);
+    expect(texts(r)).toEqual(['{"x":"a\\"b"}', '{"a":1}', '{"y":"\\/"}']);
+    expect(r.errors).toEqual([]);
+  });
+
   test('a second "Records" key whose value is not an array is not reported as read', () => {
     const r = split('{"Records":[{"a":1}],"Records":null}\n');
     expect(texts(r)).toEqual(['{"a":1}']);
