@@ -592,6 +592,7 @@ describe('message formatting (no AWS): every printed field is hostile input', ()
     ['300 KB of quotes', '"'.repeat(300_000)],
     ['300 KB of backslashes', '\\'.repeat(300_000)],
     ['bidirectional overrides and zero-width characters', 'safe\u202Eevil\u2066x\u200By\u2028z\u0000\u0085'],
+    ['other format characters: Arabic letter mark, soft hyphen, invisible tags', 'a\u061Cb\u00ADc\u180Ed\uFFF9e\u{E0041}\u{E0042}\u{E007F}f'],
     ['markdown, links and mentions', '[click](https://evil.example/login) <!here> <@U0123> @channel `x` *b* _i_ ~s~ &lt;!channel&gt; <https://evil.example|ok>'],
     ['an object', { nested: { deep: ['array', 1, null, '\n'] } }],
     ['a number', 12345],
@@ -634,8 +635,8 @@ describe('message formatting (no AWS): every printed field is hostile input', ()
     const expectedLines = alert.kind === 'detection' ? (alert.claimedAccount ? 11 : 10) : 6;
     expect(lines).toHaveLength(expectedLines);
     expect(lines.filter((l: string) => l.startsWith('Account:'))).toEqual([lines[1]]);
-    // eslint-disable-next-line no-control-regex
-    expect(text.text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/);
+    // no control, format or separator character but the line breaks between the message's own lines
+    expect(text.text.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
     const chat = JSON.parse(JSON.parse(request.Message).https).content;
     expect(chat.description.split('\n')).toHaveLength(expectedLines);
     // Outside code spans: no markup, link or mention syntax at all; inside: nothing Slack parses there either (<...>, &, @, ://).
@@ -706,6 +707,13 @@ describe('message formatting (no AWS): every printed field is hostile input', ()
     const m = relayModule.formatMessage(relayModule.readInput(input), account, claim, 900);
     expect(m.text).toMatch(/^Outcome: AccessDenied e+ \[cut: \d+ more characters\]$/m);
     expect(m.text).toContain('What: Put\\nRolePolicy on iam.amazonaws.com');
+  });
+
+  test('invisible and reordering characters are shown as escapes a reader can see, beyond the BMP too', () => {
+    const input = benignDetection();
+    input.detail.eventName = 'Put\u061CRole\u00ADPolicy\u{E0041}\u202E';
+    const m = relayModule.formatMessage(relayModule.readInput(input), account, claim, 900);
+    expect(m.text).toContain('What: Put\\u061cRole\\u00adPolicy\\u{e0041}\\u202e on iam.amazonaws.com');
   });
 
   test('subjects are printable ASCII shorter than 100 characters', () => {

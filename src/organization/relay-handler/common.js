@@ -62,13 +62,23 @@ function describeError(e) {
 const FIELD_LIMIT = 1000;
 
 /**
- * Control characters, line and paragraph separators, bidirectional overrides
- * and the BOM: written as visible escapes, so a field can neither start a line
- * of its own (a fake `Account:` line) nor reorder what is shown around it.
+ * Control characters (Cc), line and paragraph separators (Zl, Zp) and every
+ * format character (Cf: bidirectional marks and overrides, U+061C included,
+ * zero-width characters, the BOM, the soft hyphen, the invisible tag
+ * characters of U+E0000-U+E007F): written as visible escapes, so a field can
+ * neither start a line of its own (a fake `Account:` line), nor reorder what
+ * is shown around it, nor carry text nobody sees. U+2065 is unassigned in
+ * the block of the isolates: escaped too, should it ever be given a meaning.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+const UNSAFE_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u2065]/gu;
 const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `\u061c`, or `\u{e0041}` beyond the Basic Multilingual Plane. */
+function escapeChar(c) {
+  if (ESCAPES[c]) return ESCAPES[c];
+  const code = c.codePointAt(0);
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
 
 /**
  * A field of an event as one line of text: '' when absent, compact JSON for
@@ -89,7 +99,7 @@ function inert(value, limit = FIELD_LIMIT) {
   }
   // Cut before escaping too, so a huge field costs no more than it may show.
   if (s.length > limit * 8) s = s.slice(0, limit * 8);
-  s = s.replace(UNSAFE_CHARS, c => ESCAPES[c] || `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  s = s.replace(UNSAFE_CHARS, escapeChar);
   const chars = Array.from(s);
   if (chars.length <= limit) return s;
   const marker = ` [cut: ${chars.length - limit} more characters]`;
