@@ -222,7 +222,8 @@ describeIfPython('the heartbeat monitor against moto (Organizations, DynamoDB, S
     const m = monitor();
     const now = await m.record(heartbeat(members['app-a']));
     const older = await m.record(heartbeat(members['app-a'], new Date(clock.getTime() - 3600_000)));
-    expect(older.outcome).toBe('recorded');
+    expect(now.outcome).toBe('recorded');
+    expect(older.outcome).toBe('older-than-recorded');
     expect((await m.check()).silent).not.toContain(members['app-a']);
     expect(now.account).toBe(members['app-a']);
     await expect(m.record({ kind: 'heartbeat', account: 'x', region: REGION, time: clock.toISOString(), id: 'a' })).rejects.toThrow(/account must be a 12-digit account id/);
