@@ -30,7 +30,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { Upload } from '@aws-sdk/lib-storage';
-import { alertMessages, Changes, newlyUnauditable, Regression, regressionOf, RunState } from './regressions';
+import { alertMessages, Changes, compareFinding, newlyUnauditable, Regression, RunState } from './regressions';
 import { environmentKey } from '../../assembly/cloud-assembly';
 import { CisBenchmarkVersion } from '../../catalog';
 import { parseScannerList } from '../../scanners/rules';
@@ -428,6 +428,8 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
   const regressions: Regression[] = [];
   const counts: Record<ComplianceStatus, number> = { PASSED: 0, FAILED: 0, WARNING: 0, NOT_AVAILABLE: 0 };
   const state: Record<string, ComplianceStatus> = {};
+  const notEvaluated: string[] = [];
+  const previouslyNotEvaluated = new Set(previous?.notEvaluated ?? []);
   try {
     const { targets: _t, ...head } = meta;
     await json.write(`${JSON.stringify(head).slice(0, -1)},"targets":${JSON.stringify(targets)},"securityHub":${JSON.stringify(securityHub)},"findings":[`);
@@ -445,12 +447,10 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
       for (const t of part.targets) await html.write(htmlTargetSection(t, findings.filter(f => f.environment === t.environment)));
       for (const f of findings) {
         counts[f.status]++;
-        // A target not audited this run (denied, unreachable, its batch lost) keeps the status it had, so that
-        // PASSED → unaudited → FAILED is still a regression on the run that sees the failure.
-        if (f.audited) state[f.id] = f.status;
-        else if (previous?.statuses[f.id] !== undefined) state[f.id] = previous.statuses[f.id];
-        const r = regressionOf(previous, f);
-        if (r) regressions.push(r);
+        const change = compareFinding(previous, f, previouslyNotEvaluated);
+        if (change.status !== undefined) state[f.id] = change.status;
+        if (change.notEvaluated) notEvaluated.push(f.id);
+        if (change.regression) regressions.push(change.regression);
       }
     }
     await json.write(']}');
@@ -475,7 +475,7 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
   }
 
   // The run the next one compares against.
-  const next: RunState = { runId, generatedAt: meta.generatedAt, statuses: state, unauditable: unauditable.map(t => t.environment) };
+  const next: RunState = { runId, generatedAt: meta.generatedAt, statuses: state, unauditable: unauditable.map(t => t.environment), notEvaluated };
   await putJson(s3, config.bucket, STATE_KEY, next);
 
   const sorted = [...timings].sort((a, b) => a - b);

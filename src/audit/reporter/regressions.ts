@@ -1,7 +1,8 @@
 /**
  * What changed since the reporter's previous run, and the alerts it sends:
- * a control that regressed from PASSED to FAILED, and a target that became
- * unauditable (denied, unreachable). One message per severity and run, so a
+ * a control that regressed from PASSED (or WARNING) to FAILED, a control no
+ * scanner could evaluate any more although it had passed (its evidence is
+ * gone), and a target that became unauditable (denied, unreachable). One message per severity and run, so a
  * rollback that breaks a control in a thousand accounts is one page, not a
  * thousand; each message lists the first items and says how many there are.
  */
@@ -15,6 +16,12 @@ export interface RunState {
   readonly statuses: Readonly<Record<string, ComplianceStatus>>;
   /** Environments (`aws://account/region`) that could not be audited. */
   readonly unauditable: readonly string[];
+  /**
+   * Findings of audited targets that no scanner could evaluate (NOT_AVAILABLE)
+   * in that run; `statuses` keeps their last evaluated status, so that a later
+   * FAILED is still a regression. Absent in state written before it existed.
+   */
+  readonly notEvaluated?: readonly string[];
 }
 
 export interface Regression {
@@ -26,6 +33,10 @@ export interface Regression {
   readonly title: string;
   readonly severity: string;
   readonly reason: string;
+  /** The status of the previous run (PASSED or WARNING). */
+  readonly from: ComplianceStatus;
+  /** FAILED, or NOT_AVAILABLE: no scanner could evaluate it any more. */
+  readonly to: ComplianceStatus;
 }
 
 export interface NewlyUnauditable {
@@ -45,11 +56,36 @@ export const UNAUDITABLE_SEVERITY = 'HIGH';
 /** Items listed per message (the count is always given). */
 export const ITEMS_PER_MESSAGE = 50;
 
-/** The regression a finding is, if it is one (the report streams findings and asks one at a time). */
-export function regressionOf(previous: RunState | undefined, f: EvidenceFinding): Regression | undefined {
-  if (!f.audited || f.status !== 'FAILED') return undefined;
+/** What one finding of this run means against the previous run (the report streams findings and asks one at a time). */
+export interface FindingChange {
+  /** The status the next run compares against (undefined: none, keep nothing). */
+  readonly status?: ComplianceStatus;
+  /** The finding goes into the next state's `notEvaluated`. */
+  readonly notEvaluated: boolean;
+  readonly regression?: Regression;
+}
+
+/**
+ * Compares a finding with the previous run. A target not audited this run
+ * (denied, unreachable, its batch lost) keeps the status it had; so does a
+ * finding no scanner could evaluate, once it has been evaluated: PASSED →
+ * unaudited (or NOT_AVAILABLE) → FAILED is still a regression on the run that
+ * sees the failure. PASSED or WARNING → NOT_AVAILABLE is alerted once, on the
+ * run where the evidence went away.
+ */
+export function compareFinding(previous: RunState | undefined, f: EvidenceFinding, previouslyNotEvaluated: ReadonlySet<string>): FindingChange {
   const before = previous?.statuses[f.id];
-  if (before !== 'PASSED' && before !== 'WARNING') return undefined;
+  if (!f.audited) return { status: before, notEvaluated: false };
+  const evaluatedBefore = before === 'PASSED' || before === 'WARNING' || before === 'FAILED';
+  if (f.status === 'NOT_AVAILABLE' && evaluatedBefore) {
+    const lost = (before === 'PASSED' || before === 'WARNING') && !previouslyNotEvaluated.has(f.id);
+    return { status: before, notEvaluated: true, regression: lost ? regression(f, before, 'NOT_AVAILABLE') : undefined };
+  }
+  const worse = f.status === 'FAILED' && (before === 'PASSED' || before === 'WARNING');
+  return { status: f.status, notEvaluated: false, regression: worse ? regression(f, before, 'FAILED') : undefined };
+}
+
+function regression(f: EvidenceFinding, from: ComplianceStatus, to: ComplianceStatus): Regression {
   return {
     findingId: f.id,
     environment: f.environment,
@@ -57,8 +93,11 @@ export function regressionOf(previous: RunState | undefined, f: EvidenceFinding)
     controlKey: f.controlKey,
     requirement: f.requirement,
     title: f.title,
-    severity: f.severity,
+    // a control whose evidence is gone is as urgent as a target that cannot be audited, whatever the control
+    severity: to === 'NOT_AVAILABLE' ? UNAUDITABLE_SEVERITY : f.severity,
     reason: f.statusReason,
+    from,
+    to,
   };
 }
 
@@ -102,15 +141,17 @@ function alertLine(line: string): string {
 export function alertMessages(changes: Changes, context: AlertContext): AlertMessage[] {
   const where = `Report: s3://${context.bucket}/${context.reportKey} (run of ${context.generatedAt}, CIS AWS Foundations Benchmark v${context.benchmark}).`;
   const bySeverity = new Map<string, string[]>();
-  const counts = new Map<string, { regressions: number; unauditable: number }>();
-  const add = (severity: string, line: string, kind: 'regressions' | 'unauditable') => {
+  const counts = new Map<string, { failed: number; notEvaluated: number; unauditable: number }>();
+  const add = (severity: string, line: string, kind: 'failed' | 'notEvaluated' | 'unauditable') => {
     bySeverity.set(severity, [...bySeverity.get(severity) ?? [], alertLine(line)]);
-    const c = counts.get(severity) ?? { regressions: 0, unauditable: 0 };
+    const c = counts.get(severity) ?? { failed: 0, notEvaluated: 0, unauditable: 0 };
     c[kind]++;
     counts.set(severity, c);
   };
   for (const r of changes.regressions) {
-    add(r.severity, `- ${r.requirement} (${r.controlKey}) in ${r.environment}${r.accountName ? ` (${r.accountName})` : ''}: PASSED → FAILED. ${r.reason}`, 'regressions');
+    const what = r.to === 'NOT_AVAILABLE' ? 'no scanner could evaluate it this run' : r.reason;
+    add(r.severity, `- ${r.requirement} (${r.controlKey}) in ${r.environment}${r.accountName ? ` (${r.accountName})` : ''}: ${r.from} → ${r.to}. ${what}`,
+      r.to === 'NOT_AVAILABLE' ? 'notEvaluated' : 'failed');
   }
   for (const u of changes.unauditable) {
     add(UNAUDITABLE_SEVERITY, `- ${u.environment}${u.accountName ? ` (${u.accountName})` : ''} can no longer be audited (${u.kind}): ${u.message}`, 'unauditable');
@@ -120,7 +161,8 @@ export function alertMessages(changes: Changes, context: AlertContext): AlertMes
     const lines = bySeverity.get(severity)!;
     const c = counts.get(severity)!;
     const parts = [
-      c.regressions ? `${c.regressions} CIS control${c.regressions === 1 ? '' : 's'} regressed to FAILED` : '',
+      c.failed ? `${c.failed} CIS control${c.failed === 1 ? '' : 's'} regressed to FAILED` : '',
+      c.notEvaluated ? `${c.notEvaluated} passing control${c.notEvaluated === 1 ? '' : 's'} no longer evaluated` : '',
       c.unauditable ? `${c.unauditable} target${c.unauditable === 1 ? '' : 's'} unauditable` : '',
     ].filter(Boolean);
     const subject = `[${severity}] CIS evidence: ${parts.join(', ')}`.slice(0, 100);
