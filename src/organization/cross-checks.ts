@@ -80,6 +80,7 @@ export const CROSS_CHECK_WARNINGS = {
   heartbeatTargets: 'cdk-cis-monitoring:memberHeartbeatTargets',
   heartbeatInterval: 'cdk-cis-monitoring:memberHeartbeatInterval',
   subscriptionNotTaken: 'cdk-cis-monitoring:memberSubscriptionNotTaken',
+  heartbeatRegion: 'cdk-cis-monitoring:memberHeartbeatRegion',
 } as const;
 
 interface Findings {
@@ -93,9 +94,37 @@ export function registerRollout(facts: RolloutFacts): void {
   facts.construct.node.addValidation({ validate: () => report(facts.construct, rolloutFindings(facts)) });
 }
 
-/** Registers a security account; the rollouts that forward to it compare themselves with it. */
+/**
+ * Registers a security account; the rollouts that forward to it compare
+ * themselves with it, and it checks that members send heartbeats where it
+ * checks them.
+ */
 export function registerSecurityAccount(facts: SecurityAccountFacts): void {
   registry(facts.construct).securityAccounts.push(facts);
+  facts.construct.node.addValidation({ validate: () => report(facts.construct, securityAccountFindings(facts)) });
+}
+
+/**
+ * A heartbeat monitor in a Region where no member of the app's rollouts that
+ * forward to it sends heartbeats reports every member it expects as silent,
+ * forever. (The rollouts' own checks skip a security account outside their
+ * Regions: its bus may serve rollouts of another app.)
+ */
+function securityAccountFindings(s: SecurityAccountFacts): Findings {
+  const warnings: Array<[string, string]> = [];
+  const at = regionOf(s.construct);
+  const account = accountOf(s.construct);
+  if (s.heartbeats && at !== undefined) {
+    const forwarding = registry(s.construct).rollouts.filter(r => r.forward && r.forward.eventBusName === s.eventBusName
+      && (account === undefined || r.forward.accountId === account));
+    const here = forwarding.filter(r => r.regions.includes(at) || r.globalEventsRegion === at);
+    if (forwarding.length > 0 && here.length === 0) {
+      const regions = [...new Set(forwarding.flatMap(r => [...r.regions, ...(r.globalEventsRegion ? [r.globalEventsRegion] : [])]))];
+      warnings.push([CROSS_CHECK_WARNINGS.heartbeatRegion,
+        `${s.construct.node.path} checks member heartbeats in ${at}, but no rollout of this app that forwards to it has members in ${at} (${forwarding.map(r => r.construct.node.path).join(', ')}: ${regions.join(', ')}): every member of ${targetSummary(s.heartbeats)} would be reported silent there. Remove memberHeartbeats from the CisSecurityAccount in ${at}, or add ${at} to the rollout's regions.`]);
+    }
+  }
+  return { errors: [], warnings };
 }
 
 /** Registers a chat channel configuration; two for one channel, or one name twice, in one account fail at deploy. */

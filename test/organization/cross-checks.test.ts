@@ -167,6 +167,27 @@ describe('rollout ↔ CisSecurityAccount in the same app', () => {
     expect(warnings(s.mgmt, '/Mgmt/Test').some(w => w.startsWith('Security2/Central expects heartbeats from the accounts of ou-ab12-cdef3456, ou-ab12-zyxw9876'))).toBe(true);
   });
 
+  test('a heartbeat monitor in a Region where no rollout of the app has members: warning on that CisSecurityAccount', () => {
+    const s = setUp();
+    s.rollout('Members', { heartbeatInterval: Duration.minutes(15) });
+    const home = s.security('eu-west-1');
+    const other = s.security('eu-central-1');
+    const noMonitor = s.security('eu-north-1', { memberHeartbeats: undefined });
+    expect(synthErrors(s.app)).toEqual([]);
+    expect(warnings(Stack.of(other), '/Security2/Central')).toEqual([
+      'Security2/Central checks member heartbeats in eu-central-1, but no rollout of this app that forwards to it has members in eu-central-1 (Mgmt/Members: eu-west-1): every member of the accounts of ou-ab12-cdef3456 would be reported silent there. Remove memberHeartbeats from the CisSecurityAccount in eu-central-1, or add eu-central-1 to the rollout\'s regions. [ack: cdk-cis-monitoring:memberHeartbeatRegion]',
+    ]);
+    expect(warnings(Stack.of(home), '/Security1/Central').filter(w => w.includes('memberHeartbeatRegion'))).toEqual([]);
+    expect(warnings(Stack.of(noMonitor), '/Security3/Central').filter(w => w.includes('memberHeartbeatRegion'))).toEqual([]);
+  });
+
+  test('a heartbeat monitor with no forwarding rollout in the app (they live in another app): no warning', () => {
+    const s = setUp();
+    const sec = s.security('eu-central-1');
+    expect(synthErrors(s.app)).toEqual([]);
+    expect(warnings(Stack.of(sec), '/Security1/Central').filter(w => w.includes('memberHeartbeatRegion'))).toEqual([]);
+  });
+
   test('securityAccountSubscription without memberTopicSubscriptions on the other side: warning; different topic names: error', () => {
     const s = setUp();
     s.rollout('Members', { securityAccountSubscription: true });

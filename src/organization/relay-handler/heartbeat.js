@@ -225,7 +225,7 @@ function createHeartbeatMonitor(deps) {
       const t = Math.min(Math.floor(Date.parse(envelope.time) / 1000), Math.floor(now().getTime() / 1000));
       const pk = `${envelope.account}#${envelope.region}`;
       let item;
-      let older = false;
+      let notNewer = false;
       try {
         const updated = await callUntil(clients.dynamodb, new UpdateItemCommand({
           TableName: config.table,
@@ -238,11 +238,11 @@ function createHeartbeatMonitor(deps) {
         }), until, 'dynamodb:UpdateItem (heartbeat)');
         item = updated.Attributes;
       } catch (e) {
-        // An older heartbeat than the one recorded (a retry, or events out of order): nothing to do, and the log says so.
+        // Not newer than the one recorded (a retry, or events out of order): nothing to do, and the log says so.
         if (e.name !== 'ConditionalCheckFailedException') throw e;
-        older = true;
+        notNewer = true;
       }
-      const result = { outcome: older ? 'older-than-recorded' : 'recorded', account: envelope.account, region: envelope.region, at: iso(t) };
+      const result = { outcome: notNewer ? 'not-newer-than-recorded' : 'recorded', account: envelope.account, region: envelope.region, at: iso(t) };
       // The bus is regional: a heartbeat of this Region's members only, and the topic is in this Region.
       if (item && config.subscription && envelope.region === config.region) {
         const subscribedAt = item.subscribedAt ? Number(item.subscribedAt.N) : undefined;
