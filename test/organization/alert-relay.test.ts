@@ -324,11 +324,19 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
     expect(messages[0].Message).toContain('Repeats: further alerts of this alarm are held back for 15 minutes');
   });
 
-  test('through organizationsRoleArn: the relay in the security account reads the organization with the assumed role', async () => {
-    const r = relay({ config: config({ ORGANIZATIONS_ROLE_ARN: 'arn:aws:iam::123456789012:role/CisAlertRelayOrganizationsRead' }) });
+  test('through organizationsRoleArn: the relay in the security account reads the organization with the assumed role, under its own session name', async () => {
+    const sessions: string[] = [];
+    const sts = client(STSClient, security);
+    const r = relayModule.createRelay({
+      config: config({ ORGANIZATIONS_ROLE_ARN: 'arn:aws:iam::123456789012:role/CisAlertRelayOrganizationsRead' }),
+      clients: { ...clients(), sts: { send: (command: any, options?: any) => { sessions.push(command.input.RoleSessionName); return sts.send(command, options); } } },
+      now: () => clock,
+      log: () => undefined,
+    });
     await r.handle(detection({ severity: 'MEDIUM' }));
     const [m] = await delivered('MEDIUM');
     expect(m.Message.split('\n')[1]).toBe(`Account: payments-prod (${accounts['payments-prod']}), tags: Environment=prod, Owner=payments`);
+    expect(sessions).toEqual(['cis-alert-relay']);
   });
 
   test('when Organizations does not answer the security account\'s own calls (no delegation; moto: AccountNotFoundException), the message says why names are missing', async () => {

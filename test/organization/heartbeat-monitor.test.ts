@@ -286,6 +286,28 @@ describeIfPython('the heartbeat monitor against moto (Organizations, DynamoDB, S
     expect((await messages()).filter(x => x.Subject.includes('subscription'))).toEqual([]);
   });
 
+  test('through organizationsRoleArn: the role is assumed under the monitor\'s own session name (its calls are told apart in CloudTrail)', async () => {
+    const sts = client(STSClient);
+    const sessions: string[] = [];
+    const recording = { send: (command: any, options?: any) => { sessions.push(command.input.RoleSessionName); return sts.send(command, options); } };
+    const { env: synthesizedEnv } = synthesized([ou]);
+    const plain = Object.fromEntries(Object.entries(synthesizedEnv).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const m = heartbeatModule.createHeartbeatMonitor({
+      config: heartbeatModule.configFromEnv({
+        ...plain,
+        HEARTBEAT_TABLE: tableName,
+        ALERT_TOPIC: topicArn,
+        AWS_REGION: REGION,
+        ORGANIZATIONS_ROLE_ARN: 'arn:aws:iam::123456789012:role/CisOrganizationsRead',
+      }),
+      clients: { sns: client(SNSClient), dynamodb: client(DynamoDBClient), sts: recording, organizations: () => client(OrganizationsClient, 'us-east-1') },
+      now: () => clock,
+      log: () => undefined,
+    });
+    await m.check();
+    expect(sessions).toEqual(['cis-heartbeat-monitor']);
+  });
+
   test('the monitor refuses a bad configuration by name', () => {
     const base = { HEARTBEAT_TABLE: 't', ALERT_TOPIC: 'arn:aws:sns:eu-west-1:222222222222:t', SILENCE_AFTER_SECONDS: '1200', EXPECTED_TARGETS: JSON.stringify({ organizationalUnitIds: ['r-ab12'] }) };
     expect(() => heartbeatModule.configFromEnv({ ...base, SILENCE_AFTER_SECONDS: '20m' })).toThrow(/SILENCE_AFTER_SECONDS must be a positive whole number of seconds, got "20m"/);

@@ -142,9 +142,10 @@ function organizationsRegion(region) {
 
 /**
  * An Organizations client of the account's own role, or of `roleArn` (assumed
- * again 5 minutes before its credentials expire). Every call ends by `until`.
+ * again 5 minutes before its credentials expire) under `sessionName`, which
+ * names the function in the role account's CloudTrail. Every call ends by `until`.
  */
-function organizationsAccess(clients, roleArn, now) {
+function organizationsAccess(clients, roleArn, now, sessionName) {
   const { AssumeRoleCommand } = require('@aws-sdk/client-sts');
   let client;
   let expires = 0;
@@ -154,7 +155,7 @@ function organizationsAccess(clients, roleArn, now) {
       return client;
     }
     if (client && expires - now().getTime() > 5 * 60 * 1000) return client;
-    const out = await callUntil(clients.sts, new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cis-alert-relay' }), until, 'sts:AssumeRole');
+    const out = await callUntil(clients.sts, new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }), until, 'sts:AssumeRole');
     const c = out.Credentials;
     client = clients.organizations({ accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken });
     expires = c.Expiration ? new Date(c.Expiration).getTime() : now().getTime() + 15 * 60 * 1000;

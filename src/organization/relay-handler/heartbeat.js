@@ -113,7 +113,7 @@ function createHeartbeatMonitor(deps) {
   const {
     DescribeOrganizationCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand,
   } = require('@aws-sdk/client-organizations');
-  const organizations = organizationsAccess(clients, config.organizationsRoleArn, now);
+  const organizations = organizationsAccess(clients, config.organizationsRoleArn, now, 'cis-heartbeat-monitor');
 
   /** The accounts the rollout deploys to: the organizational units' accounts, as narrowed by the StackSet's account filter. */
   async function expectedAccounts(until) {

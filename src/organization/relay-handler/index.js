@@ -104,7 +104,7 @@ function createRelay(deps) {
   const { UpdateItemCommand } = require('@aws-sdk/client-dynamodb');
   const { DescribeAccountCommand, ListTagsForResourceCommand } = require('@aws-sdk/client-organizations');
   const accounts = new Map();
-  const organizations = organizationsAccess(clients, config.organizationsRoleArn, now);
+  const organizations = organizationsAccess(clients, config.organizationsRoleArn, now, 'cis-alert-relay');
 
   /** The account's name and tags, or why they are not known. */
   async function describeAccount(accountId, until) {
