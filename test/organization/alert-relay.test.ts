@@ -329,7 +329,10 @@ describeIfPython('the alert relay against moto (Organizations, DynamoDB, SNS)', 
     const sts = client(STSClient, security);
     const r = relayModule.createRelay({
       config: config({ ORGANIZATIONS_ROLE_ARN: 'arn:aws:iam::123456789012:role/CisAlertRelayOrganizationsRead' }),
-      clients: { ...clients(), sts: { send: (command: any, options?: any) => { sessions.push(command.input.RoleSessionName); return sts.send(command, options); } } },
+      clients: {
+        ...clients(),
+        sts: { send: (command: any, options?: any) => { sessions.push(command.input.RoleSessionName); return sts.send(command, options); } },
+      },
       now: () => clock,
       log: () => undefined,
     });
