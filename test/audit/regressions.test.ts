@@ -32,6 +32,16 @@ test('a reason or account name with line breaks and megabytes stays one line of 
   expect(lines.filter(l => l.startsWith('Account:'))).toEqual([]);
 });
 
+test('bidirectional overrides and invisible tag characters in a reason or name are made spaces', () => {
+  const [m] = alertMessages({
+    regressions: [],
+    unauditable: [{ environment: 'aws://222222222222/us-east-1', accountName: 'prod\u202Egnp.exe', kind: 'denied', message: 'filter \u{E0041}\u{E0042}x\u061Cy\u00ADz' }],
+  }, CONTEXT);
+  const item = m.body.split('\n').find(l => l.startsWith('- '))!;
+  expect(item).toBe('- aws://222222222222/us-east-1 (prod gnp.exe) can no longer be audited (denied): filter   x y z');
+  expect(m.body).not.toMatch(/[\p{Cf}]/u);
+});
+
 test('an unauditable target\'s error message is bounded the same way', () => {
   const [m] = alertMessages({
     regressions: [],

@@ -2,9 +2,10 @@
  * What changed since the reporter's previous run, and the alerts it sends:
  * a control that regressed from PASSED (or WARNING) to FAILED, a control no
  * scanner could evaluate any more although it had passed (its evidence is
- * gone), and a target that became unauditable (denied, unreachable). One message per severity and run, so a
- * rollback that breaks a control in a thousand accounts is one page, not a
- * thousand; each message lists the first items and says how many there are.
+ * gone), and a target that became unauditable (denied, unreachable). One
+ * message per severity and run, so a rollback that breaks a control in a
+ * thousand accounts is one page, not a thousand; each message lists the
+ * first items and says how many there are.
  */
 import { ComplianceStatus, EvidenceFinding, EvidenceTarget } from '../findings';
 
@@ -129,12 +130,14 @@ const MAX_ALERT_LINE = 1000;
 
 /**
  * One item of an alert as one bounded line: reasons and error messages quote
- * what AWS answered and account names come from Organizations, so line breaks
- * and control characters become spaces (no made-up lines) and the line is cut.
+ * what AWS answered and what members named (a metric filter's name may hold
+ * any character), and account names come from Organizations, so line breaks,
+ * control and format characters (bidirectional overrides, invisible tags)
+ * become spaces (no made-up lines, nothing reordered or hidden) and the line
+ * is cut.
  */
 function alertLine(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  const flat = line.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ');
   return flat.length <= MAX_ALERT_LINE ? flat : `${flat.slice(0, MAX_ALERT_LINE - 1)}…`;
 }
 
