@@ -308,7 +308,8 @@ async function run(): Promise<void> {
     for (let i = 0; i < MEMORY_SIZES.length; i++) memoryRuns[i].push(await measureStdin(files.ndjson, n, MEMORY_SIZES[i]));
   }
   const peaks = memoryRuns.map(ms => ms.map(m => m.peakRssMiB).sort((a, b) => a - b));
-  const medianPeak = peaks.map(p => p[Math.floor((p.length - 1) / 2)]);
+  // the middle run, or the mean of the middle two for an even number of runs
+  const medianPeak = peaks.map(p => (p[Math.floor((p.length - 1) / 2)] + p[Math.ceil((p.length - 1) / 2)]) / 2);
 
   const cores = os.cpus().length;
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
