@@ -328,6 +328,33 @@ describeIfPython('the evidence reporter handler against moto', () => {
     await alerts('HIGH');
   });
 
+  test('an older run that reports after a newer one: its report is written, but it neither alerts nor replaces the newer state', async () => {
+    // A target whose root-usage control still passes in the state, to break between the two runs.
+    const before = JSON.parse(await asAdmin(() => readObject(STATE_KEY)));
+    const [member, region] = ['workloads', 'data', 'sandbox'].flatMap(m => REGIONS.map(r => [m, r]))
+      .find(([m, r]) => before.statuses[findingId(org.members[m].account, r, 'root-account-usage')] === 'PASSED')!;
+    const older = Date.now();
+    const planOld: any = await handler({ phase: 'plan', runId: 'run-6a', time: new Date(older).toISOString() });
+    for (const batch of planOld.batches) await handler({ phase: 'audit', runId: 'run-6a', batch });
+    // What the older run saw changes before the newer run audits.
+    await asAdmin(() => deleteFilter(member, region, ROOT_USAGE_PATTERN));
+    const planNew: any = await handler({ phase: 'plan', runId: 'run-6b', time: new Date(older + 60_000).toISOString() });
+    for (const batch of planNew.batches) await handler({ phase: 'audit', runId: 'run-6b', batch });
+    expect((await handler({ phase: 'report', runId: 'run-6b' }) as ReportSummary).regressions).toBe(1);
+    const where = `in aws://${org.members[member].account}/${region} (${member}): PASSED → FAILED`;
+    expect((await alerts('CRITICAL')).map(([, body]) => body)).toEqual([expect.stringContaining(where)]);
+    for (const severity of ['HIGH', 'MEDIUM', 'LOW']) await alerts(severity);
+
+    const late = await handler({ phase: 'report', runId: 'run-6a' }) as ReportSummary;
+    expect(late).toMatchObject({ runId: 'run-6a', supersededBy: 'run-6b', regressions: 0, newlyUnauditable: 0, alerts: 0 });
+    expect(await asAdmin(() => readObject(`${late.reportPrefix}cis-monitoring-${planOld.generatedAt.replace(/[-:]/g, '')}.json`))).toContain('"findings":[');
+    expect(JSON.parse(await asAdmin(() => readObject(STATE_KEY))).runId).toBe('run-6b');
+    // Had the older run replaced the state (the control PASSED there), the next run would page the same regression again.
+    const { summary } = await run('run-7');
+    expect(summary).toMatchObject({ regressions: 0, alerts: 0 });
+    for (const severity of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']) expect(await alerts(severity)).toEqual([]);
+  });
+
   test('a batch about to run out of time reports the targets it could not start, never drops them', async () => {
     const plan: any = await handler({ phase: 'plan', runId: 'run-6', time: new Date().toISOString() });
     const out: any = await handler({ phase: 'audit', runId: 'run-6', batch: plan.batches[0] }, { getRemainingTimeInMillis: () => 30_000 });

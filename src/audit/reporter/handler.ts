@@ -346,6 +346,12 @@ export interface ReportSummary {
   readonly alerts: number;
   readonly securityHubFailures: number;
   readonly reportPrefix: string;
+  /**
+   * The run the state already holds is newer than this one (a run started by
+   * hand during a scheduled one, or one that outlasted the schedule): this
+   * run's report is written, but it neither alerts nor replaces that state.
+   */
+  readonly supersededBy?: string;
   /** Per-target time of the batches (read, evaluate, import), milliseconds. */
   readonly msPerTarget: { readonly mean: number; readonly p95: number; readonly max: number };
 }
@@ -421,7 +427,11 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
   const stamp = meta.generatedAt.replace(/[-:]/g, '');
   const prefix = `reports/${meta.generatedAt.slice(0, 4)}/${meta.generatedAt.slice(5, 7)}/${meta.generatedAt.slice(8, 10)}/${stamp}-${runId}/`;
   const base = `${prefix}cis-monitoring-${stamp}`;
-  const previous = await getJson<RunState>(s3, config.bucket, STATE_KEY);
+  const stored = await getJson<RunState>(s3, config.bucket, STATE_KEY);
+  // Both are ISO 8601 UTC to the second, so they compare as strings. A run older than the stored one compares with nothing: its
+  // changes were the newer run's to alert, and replacing the newer state would make the next run alert them again.
+  const supersededBy = stored !== undefined && stored.generatedAt > meta.generatedAt ? stored.runId : undefined;
+  const previous = supersededBy === undefined ? stored : undefined;
   const json = new S3Sink(s3, config.bucket, `${base}.json`, 'application/json');
   const csv = new S3Sink(s3, config.bucket, `${base}.csv`, 'text/csv; charset=utf-8');
   const html = new S3Sink(s3, config.bucket, `${base}.html`, 'text/html; charset=utf-8');
@@ -465,7 +475,7 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
   await publishMetrics(config, meta, counts.FAILED, securityHub);
 
   // Alerts, before the state moves on: if publishing fails, the retry finds the same changes.
-  const changes: Changes = { regressions, unauditable: newlyUnauditable(previous, targets) };
+  const changes: Changes = supersededBy === undefined ? { regressions, unauditable: newlyUnauditable(previous, targets) } : { regressions: [], unauditable: [] };
   const messages = alertMessages(changes, { reportKey: `${base}.html`, bucket: config.bucket, generatedAt: meta.generatedAt, benchmark: meta.benchmark });
   const sns = new SNSClient({});
   for (const m of messages) {
@@ -476,7 +486,7 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
 
   // The run the next one compares against.
   const next: RunState = { runId, generatedAt: meta.generatedAt, statuses: state, unauditable: unauditable.map(t => t.environment), notEvaluated };
-  await putJson(s3, config.bucket, STATE_KEY, next);
+  if (supersededBy === undefined) await putJson(s3, config.bucket, STATE_KEY, next);
 
   const sorted = [...timings].sort((a, b) => a - b);
   return {
@@ -491,6 +501,7 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
     alerts: messages.length,
     securityHubFailures: securityHub.filter(r => r.outcome !== 'IMPORTED').length,
     reportPrefix: prefix,
+    ...(supersededBy !== undefined ? { supersededBy } : {}),
     msPerTarget: {
       mean: sorted.length ? Math.round(sorted.reduce((a, b) => a + b, 0) / sorted.length) : 0,
       p95: sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] : 0,
