@@ -475,7 +475,9 @@ async function report(config: ReporterConfig, runIdIn: string): Promise<ReportSu
   await publishMetrics(config, meta, counts.FAILED, securityHub);
 
   // Alerts, before the state moves on: if publishing fails, the retry finds the same changes.
-  const changes: Changes = supersededBy === undefined ? { regressions, unauditable: newlyUnauditable(previous, targets) } : { regressions: [], unauditable: [] };
+  const changes: Changes = supersededBy === undefined
+    ? { regressions, unauditable: newlyUnauditable(previous, targets) }
+    : { regressions: [], unauditable: [] };
   const messages = alertMessages(changes, { reportKey: `${base}.html`, bucket: config.bucket, generatedAt: meta.generatedAt, benchmark: meta.benchmark });
   const sns = new SNSClient({});
   for (const m of messages) {
