@@ -15,10 +15,10 @@ const NIST_AND_HIPAA = ['NIST.800.53.R5', 'HIPAA.Security'];
 const TABLE_REASON = 'The table holds the last heartbeat of each member account and Region, rebuilt by the next heartbeats; point-in-time recovery is on, a backup plan would keep nothing of value.';
 const POLICY_REASON = 'GenerateDataKey* covers the two data-key calls SNS makes for an encrypted topic, on the topic\'s own key only; DescribeOrganization takes no resource; the organizational unit and root ARNs name the management account, which the security account does not know, and the organization id pins them; members\' topics (memberTopicSubscriptions) are in accounts that join at any time, subscribed only with this account\'s queue.';
 
-/** The `EventBridge` detail type of a scheduled rule's event (what members send as heartbeats). */
-
 /** Room for memberHeartbeats' list in the monitor's 4 KB Lambda environment (the other variables take the rest). */
 const MAX_EXPECTED_TARGETS_CHARS = 3000;
+
+/** The `EventBridge` detail type of a scheduled rule's event (what members send as heartbeats). */
 export const HEARTBEAT_DETAIL_TYPE = 'Scheduled Event';
 /** The `source` of a scheduled rule's event: set by EventBridge, no customer can put it. */
 export const HEARTBEAT_SOURCE = 'aws.events';

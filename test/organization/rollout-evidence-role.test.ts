@@ -9,17 +9,18 @@ import { CisEvidenceReporter, CisOrganizationRollout } from '../../src';
 const ORG = 'o-a1b2c3d4e5';
 const SECURITY = '222222222222';
 
+/** A rollout in an app of its own, synthesized (the member template is known once the app is). */
+function rollout(extra: object) {
+  const app = new App();
+  const stack = new Stack(app, 'Members', { env: { account: '111111111111', region: 'us-east-1' } });
+  const r = new CisOrganizationRollout(stack, 'Members', {
+    organizationalUnitIds: ['ou-ab12-prod1234'], regions: ['us-east-1'], monitoring: { emailAddresses: ['a@example.com'] }, securityAccountId: SECURITY, ...extra,
+  });
+  app.synth();
+  return r;
+}
+
 describe('the member template\'s audit role (CisOrganizationRollout evidenceReporterAccountId)', () => {
-  function rollout(extra: object) {
-    const app = new App();
-    const stack = new Stack(app, 'Members', { env: { account: '111111111111', region: 'us-east-1' } });
-    const r = new CisOrganizationRollout(stack, 'Members', {
-      organizationalUnitIds: ['ou-ab12-prod1234'], regions: ['us-east-1'], monitoring: { emailAddresses: ['a@example.com'] }, securityAccountId: SECURITY, ...extra,
-    });
-    // The member template is known once the app is synthesized.
-    app.synth();
-    return r;
-  }
 
   test('read-only, trusting only the reporter\'s role within the organization; still inline and asset-free', () => {
     const r = rollout({ evidenceReporterAccountId: SECURITY, organizationId: ORG });
@@ -52,35 +53,15 @@ describe('the member template\'s audit role (CisOrganizationRollout evidenceRepo
   });
 });
 
-
 describe('the audit role with members in several Regions', () => {
   test('only the first Region\'s stack instance creates it (a role name is account-wide)', () => {
-    const app = new App();
-    const stack = new Stack(app, 'Members', { env: { account: '111111111111', region: 'us-east-1' } });
-    const r = new CisOrganizationRollout(stack, 'Members', {
-      organizationalUnitIds: ['ou-ab12-prod1234'],
-      regions: ['eu-west-1', 'eu-central-1'],
-      memberLogGroupName: 'aws-controltower/CloudTrailLogs',
-      monitoring: { emailAddresses: ['a@example.com'] },
-      securityAccountId: SECURITY,
-      evidenceReporterAccountId: SECURITY,
-      organizationId: ORG,
-    });
-    app.synth();
+    const audit = { evidenceReporterAccountId: SECURITY, organizationId: ORG };
+    const r = rollout({ regions: ['eu-west-1', 'eu-central-1'], memberLogGroupName: 'aws-controltower/CloudTrailLogs', ...audit });
     const member = JSON.parse(r.memberTemplateBody);
     expect(member.Resources.EvidenceAuditRole.Condition).toBe('EvidenceAuditRoleRegion');
     expect(member.Conditions.EvidenceAuditRoleRegion).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] });
     // one Region: no condition
-    const app1 = new App();
-    const one = new CisOrganizationRollout(new Stack(app1, 'One', { env: { account: '111111111111', region: 'us-east-1' } }), 'Members', {
-      organizationalUnitIds: ['ou-ab12-prod1234'],
-      regions: ['eu-west-1'],
-      monitoring: { emailAddresses: ['a@example.com'] },
-      securityAccountId: SECURITY,
-      evidenceReporterAccountId: SECURITY,
-      organizationId: ORG,
-    });
-    app1.synth();
+    const one = rollout({ regions: ['eu-west-1'], ...audit });
     const oneTemplate = JSON.parse(one.memberTemplateBody);
     expect(oneTemplate.Resources.EvidenceAuditRole.Condition).toBeUndefined();
     expect(oneTemplate.Conditions).toBeUndefined();
