@@ -11,7 +11,7 @@ import { registerReplay } from './replay-command';
 import { registerSql } from './sql-command';
 import { packageVersion } from './version';
 import { isReplayWorker, serveReplayBlocks } from '../replay/parallel/block-worker';
-import { YoungGeneration } from '../replay/parallel/young-generation';
+import { HeapBounds } from '../replay/parallel/heap-bounds';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -94,11 +94,11 @@ export function enableCompileCache(): void {
 
 if (isReplayWorker()) {
   // `replay --workers N` runs this same file in its worker threads; this thread's boot set V8's flags again.
-  YoungGeneration.bound();
+  HeapBounds.bound();
   serveReplayBlocks();
 } else if (require.main === module) {
   enableCompileCache();
-  YoungGeneration.bound();
+  HeapBounds.bound();
   guardOutputStreams();
   void main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

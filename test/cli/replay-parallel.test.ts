@@ -17,7 +17,9 @@ import { event, writeMessyInputs } from './fixtures/replay/messy-inputs';
 import { benchmarkControls } from '../../src/replay/benchmark-controls';
 import { compileFilter, ReplayControl } from '../../src/replay/controls';
 import { InputSource, readSource, resolveInputs } from '../../src/replay/event-source';
-import { inThreadLauncher, ParallelReplay } from '../../src/replay/parallel/parallel-replay';
+import { BlockProcessor } from '../../src/replay/parallel/block-worker';
+import { inThreadLauncher, ParallelReplay, WorkerLauncher } from '../../src/replay/parallel/parallel-replay';
+import { ToWorker } from '../../src/replay/parallel/protocol';
 import { DEFAULT_MAX_RECORD_BYTES } from '../../src/replay/record-splitter';
 import { ReplayEngine, ReplayEngineOptions, ReplayResult, ReplayTally } from '../../src/replay/replay-engine';
 import { hasShared, sharedPath } from '../support/shared';
@@ -178,5 +180,82 @@ describe('parallel replay equals one thread', () => {
       throw new Error('listing failed');
     }
     await expect(replay.run(inputs(), { stdin: Readable.from([]) })).rejects.toThrow('listing failed');
+  });
+});
+
+describe('memory is a pool of blocks sized by the workers and the inputs read at once', () => {
+  /**
+   * Worker 0 runs on this thread as in the CLI; worker 1 stands for a worker thread that stalls: it holds every block it
+   * is given until none has come for 100 ms (the reader is waiting for memory), then evaluates them, so that the pool's
+   * blocks are all out at once. Workers on this thread get the pool's own ArrayBuffers, so the distinct ones seen are
+   * the blocks the replay used.
+   */
+  async function stalled(inputs: InputSource[] | AsyncIterable<InputSource>): Promise<{ used: number; result: ReplayResult }> {
+    const seen = new Set<ArrayBuffer>();
+    const here = inThreadLauncher();
+    const launcher: WorkerLauncher = (init, events, index) => {
+      const see = (m: ToWorker): void => {
+        if (m.type === 'block') seen.add(m.bytes);
+      };
+      if (index === 0) {
+        const handle = here(init, events, index);
+        return { ...handle, post: m => (see(m), handle.post(m)) };
+      }
+      const processor = new BlockProcessor(init);
+      const held: Array<Exclude<ToWorker, { type: 'init' }>> = [];
+      let timer: NodeJS.Timeout | undefined;
+      const flush = (): void => {
+        for (const m of held.splice(0)) {
+          const r = processor.handle(m);
+          if (r) events.message(r);
+        }
+      };
+      return {
+        post: m => {
+          if (m.type === 'init') return;
+          see(m);
+          held.push(m);
+          clearTimeout(timer);
+          timer = setTimeout(flush, 100);
+        },
+        terminate: async () => clearTimeout(timer),
+      };
+    };
+    const tally = new ReplayTally(CONTROLS, {});
+    const replay = new ParallelReplay(CONTROLS, tally, {
+      workers: 2, launcher, blockBytes: 4096, eventIds: false, prefilter: true, maxRecordBytes: DEFAULT_MAX_RECORD_BYTES, maxErrors: 1000,
+    });
+    await replay.run(inputs, { stdin: Readable.from([]) });
+    expect(seen.size).toBe(replay.stats.poolBlocks);
+    return { used: seen.size, result: tally.result() };
+  }
+
+  /** NDJSON of `records` events, about 40 blocks of 4 KiB. */
+  function ndjson(name: string, records: number): string {
+    const lines = Array.from({ length: records }, (_, i) => JSON.stringify(event(i, { eventID: `${name}-${i}` })));
+    return write(name, lines.join('\n') + '\n');
+  }
+
+  test('one input: 5 for the worker thread, 2 for this thread, 1 being filled and 1 more', async () => {
+    const inputs = sources([ndjson('pool-one.ndjson', 400)]);
+    const { used, result } = await stalled(inputs);
+    expect(used).toBe(9);
+    expect(result).toEqual(await oneThread(CONTROLS, inputs, {}, 4096));
+  });
+
+  test.each([
+    [3, 11],
+    [6, 12], // at most 2 per worker at once
+  ])('%i inputs given as an array: %i', async (count, blocks) => {
+    const inputs = sources(Array.from({ length: count }, (_, i) => ndjson(`pool-${count}-${i}.ndjson`, 400)));
+    expect((await stalled(inputs)).used).toBe(blocks);
+  });
+
+  test('inputs listed as they are read (S3): the most that can be read at once', async () => {
+    const listed = sources([ndjson('pool-listed.ndjson', 400)]);
+    async function* inputs(): AsyncGenerator<InputSource> {
+      yield* listed;
+    }
+    expect((await stalled(inputs())).used).toBe(12);
   });
 });

@@ -3,6 +3,7 @@
  * main thread hands over and sends back what each yielded (a `BlockDelta`).
  */
 import { parentPort, workerData } from 'worker_threads';
+import { HeapBounds } from './heap-bounds';
 import { BlockResult, DeltaRecorder, FromWorker, lineMarker, REPLAY_WORKER_MARK, ToWorker, WorkerInit } from './protocol';
 import { compileFilter, ReplayControl } from '../controls';
 import { readFailureMessage } from '../event-source';
@@ -96,6 +97,7 @@ export function serveReplayBlocks(): void {
     try {
       const result = processor.handle(message);
       if (result) port.postMessage(result, [result.bytes, result.delta.ops.buffer as ArrayBuffer]);
+      HeapBounds.blockDone();
     } catch (e) {
       fail(e);
     }

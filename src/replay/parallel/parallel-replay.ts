@@ -27,6 +27,7 @@
  * problems, in the same order.
  */
 import { BlockProcessor } from './block-worker';
+import { HeapBounds } from './heap-bounds';
 import { BlockResult, BlockStart, FromWorker, ProcessBlock, replayDelta, SegmentOrigin, ToWorker, WorkerInit } from './protocol';
 import { filterSource, ReplayControl } from '../controls';
 import { InputSource, OpenedInput, openSource, ReadOptions, readErrorMessage } from '../event-source';
@@ -57,7 +58,7 @@ export interface ParallelReplayOptions {
   readonly launcher: WorkerLauncher;
   /** Bytes per block (the same as the one-thread reader's, for the same pushes). @default DEFAULT_BLOCK_BYTES */
   readonly blockBytes?: number;
-  /** Inputs read at the same time (S3 objects are fetched this many at once). @default 2 per worker */
+  /** Inputs read at the same time (S3 objects are fetched this many at once; each holds a block). @default 2 per worker, and no more than the inputs when they are given as an array */
   readonly concurrentInputs?: number;
   readonly eventIds: boolean;
   readonly prefilter: boolean;
@@ -128,14 +129,21 @@ class InputRun {
   constructor(public readonly display: string) {}
 }
 
-/** Block memory, allocated once; `acquire` waits for a free block. */
+/** Block memory, allocated once (`allocate`); `acquire` waits for a free block. */
 class BlockPool {
-  private readonly free: ArrayBuffer[];
+  private readonly free: ArrayBuffer[] = [];
   private readonly waiting: Array<{ resolve: (b: ArrayBuffer) => void; reject: (e: Error) => void }> = [];
   private failure?: Error;
+  private allocated = 0;
 
-  constructor(count: number, bytes: number) {
-    this.free = Array.from({ length: count }, () => new ArrayBuffer(bytes));
+  public allocate(count: number, bytes: number): void {
+    this.allocated += count;
+    for (let i = 0; i < count; i++) this.release(new ArrayBuffer(bytes));
+  }
+
+  /** Blocks allocated. */
+  public get size(): number {
+    return this.allocated;
   }
 
   public acquire(): Promise<ArrayBuffer> {
@@ -163,7 +171,7 @@ class BlockPool {
  * first error of the input list or of a worker.
  */
 export class ParallelReplay {
-  private readonly pool: BlockPool;
+  private readonly pool = new BlockPool();
   private readonly workers: Array<{ handle: WorkerHandle; outstanding: number }> = [];
   private readonly dispatches = new Map<number, { run: InputRun; block: Block; worker: number }>();
   /** Inputs started and not yet added up, in input order. */
@@ -183,9 +191,6 @@ export class ParallelReplay {
     this.wake = () => undefined;
     this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     this.concurrentInputs = options.concurrentInputs ?? 2 * options.workers;
-    // A worker thread holds up to LOCAL_HANDICAP blocks (the one in hand included) before this thread takes one, which holds one
-    // or two (a bound, not a tally); each input being read fills one.
-    this.pool = new BlockPool((LOCAL_HANDICAP + 1) * options.workers + this.concurrentInputs + 1, this.blockBytes);
     const init: WorkerInit = {
       controls: controls.map(c => c.filters.map(filterSource)),
       prefilter: options.prefilter,
@@ -205,9 +210,9 @@ export class ParallelReplay {
     }
   }
 
-  /** Blocks handed to workers, speculative starts that held, and blocks read again because one did not. */
-  public get stats(): { blocks: number; speculativeStarts: number; rereads: number } {
-    return { ...this.counts };
+  /** Blocks handed to workers, speculative starts that held, blocks read again because one did not, and the pool's blocks. */
+  public get stats(): { blocks: number; speculativeStarts: number; rereads: number; poolBlocks: number } {
+    return { ...this.counts, poolBlocks: this.pool.size };
   }
 
   public get progress(): ParallelProgress {
@@ -218,10 +223,13 @@ export class ParallelReplay {
   /** Reads every input, in order, and adds up what they yield. Stops the workers at the end. */
   public async run(inputs: AsyncIterable<InputSource> | Iterable<InputSource>, read: ReadOptions): Promise<void> {
     const reading = new Set<Promise<void>>();
+    // no more inputs at once than there are (standard input, one file), as each holds a block
+    const concurrentInputs = Array.isArray(inputs) ? Math.max(1, Math.min(this.concurrentInputs, inputs.length)) : this.concurrentInputs;
+    this.allocateBlocks(concurrentInputs);
     try {
       for await (const source of inputs) {
         // Inputs are added up in order: do not run far ahead of the first one not added up yet.
-        while (!this.failure && (reading.size >= this.concurrentInputs || this.runs.length >= 4 * this.concurrentInputs)) await this.nextEvent();
+        while (!this.failure && (reading.size >= concurrentInputs || this.runs.length >= 4 * concurrentInputs)) await this.nextEvent();
         this.throwIfFailed();
         const run = new InputRun(source.display);
         this.runs.push(run);
@@ -241,6 +249,18 @@ export class ParallelReplay {
       await Promise.all(reading);
       await Promise.all(this.workers.map(w => w.handle.terminate()));
     }
+  }
+
+  /**
+   * The block pool: what the replay's memory grows to, as every block of it is in use at times in a long run (by a pipe's
+   * stalls, if not by a fast reader). A worker thread holds up to LOCAL_HANDICAP + 1 blocks (the one in hand included) before
+   * this thread takes one, and this thread one or two (a bound, not a tally); each input being read fills one, and one more lets
+   * a reader cut while the others are out.
+   */
+  private allocateBlocks(concurrentInputs: number): void {
+    const threads = this.workers.filter(w => !w.handle.local).length;
+    const local = this.workers.length - threads;
+    this.pool.allocate((LOCAL_HANDICAP + 1) * threads + 2 * local + concurrentInputs + 1, this.blockBytes);
   }
 
   private throwIfFailed(): void {
@@ -476,6 +496,7 @@ export class ParallelReplay {
         if (!block.result || !block.segment.valid) return;
         run.blocks.shift();
         replayDelta(block.result.delta, run.display, block.segment.origin!, this.tally);
+        HeapBounds.blockDone();
         // only its line, record count and cleanness are needed from now on (the next segment's start)
         block.result = { ...block.result, delta: EMPTY_DELTA };
         run.lastMerged = block;

@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { HeapBounds } from './heap-bounds';
 import { inThreadLauncher, WorkerLauncher } from './parallel-replay';
 import { REPLAY_WORKER_MARK } from './protocol';
-import { YoungGeneration } from './young-generation';
 
 /** A worker thread, started before the controls were known, with what it said until a replay takes it. */
 interface Prestarted {
@@ -24,8 +24,8 @@ export function threadLauncher(script: string): WorkerLauncher & { prestart(coun
   const ready: Prestarted[] = [];
   const spawn = (workerData: object): Prestarted => {
     const worker = new Worker(script, { workerData: { [REPLAY_WORKER_MARK]: true, ...workerData } });
-    // its boot set V8's flags again: keep the young generation bound (see YoungGeneration)
-    worker.once('online', () => YoungGeneration.keepBound());
+    // its boot set V8's flags again: keep the young generation bound (see HeapBounds)
+    worker.once('online', () => HeapBounds.keepBound());
     const early: Prestarted['early'] = [];
     const keep = (kind: 'message' | 'error' | 'exit') => (value: any) => early.push({ kind, value });
     const listeners = { message: keep('message'), error: keep('error'), exit: keep('exit') };
