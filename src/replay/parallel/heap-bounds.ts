@@ -18,8 +18,8 @@ import * as vm from 'vm';
  *
  * Old generation: what outlives two scavenges of that small young
  * generation (block results waiting to be added up in order, records a
- * worker held across a scavenge) is promoted, about 1.5 MB per 10^6 events
- * on the main thread, and is garbage soon after. V8 collects the old
+ * worker held across a scavenge) is promoted, about 1.7 MB per 10^6 events
+ * on the main thread (`--trace-gc-nvp`), and is garbage soon after. V8 collects the old
  * generation when it reaches a limit that short runs never reach, so the
  * committed heaps went on growing with the run (one full collection in a
  * 10^7-event run: main heap 25 -> 33 MiB, the worker thread's 15 -> 16 MiB).
