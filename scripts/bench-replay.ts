@@ -21,8 +21,8 @@
  * 3. Peak RSS (VmHWM of the process, worker threads included; see scripts/bench/peak-rss.js) of replay on every core reading
  *    10^5, 10^6 and 10^7 events from standard input (the NDJSON file, cut or repeated, piped in, so that
  *    10^7 events need no 12 GB file): R runs per size, the sizes alternating; goal: the medians within 10 MiB.
- *    (One run per size varied by about 5 MiB from run to run: how far the heaps had grown when the
- *    threads booted, how many pool blocks a slow pipe ever had in flight.)
+ *    (One run per size varies by up to 13 MiB at 10^5 events, where the heaps are still warming up: hence
+ *    the medians, with the range printed.)
  *
  * Prints a markdown report and writes it to bench/out/results.md.
  */

@@ -230,7 +230,7 @@ describe('memory is a pool of blocks sized by the workers and the inputs read at
     return { used: seen.size, result: tally.result() };
   }
 
-  /** NDJSON of `records` events, about 40 blocks of 4 KiB. */
+  /** NDJSON of `records` events (400 of them fill about 35 blocks of 4 KiB). */
   function ndjson(name: string, records: number): string {
     const lines = Array.from({ length: records }, (_, i) => JSON.stringify(event(i, { eventID: `${name}-${i}` })));
     return write(name, lines.join('\n') + '\n');

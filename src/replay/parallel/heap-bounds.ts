@@ -19,10 +19,11 @@ import * as vm from 'vm';
  * Old generation: what outlives two scavenges of that small young
  * generation (block results waiting to be added up in order, records a
  * worker held across a scavenge) is promoted, about 1.7 MB per 10^6 events
- * on the main thread (`--trace-gc-nvp`), and is garbage soon after. V8 collects the old
- * generation when it reaches a limit that short runs never reach, so the
- * committed heaps went on growing with the run (one full collection in a
- * 10^7-event run: main heap 25 -> 33 MiB, the worker thread's 15 -> 16 MiB).
+ * on the main thread (`--trace-gc-nvp`), and is garbage soon after. V8
+ * collects the old generation when it reaches a limit that short runs never
+ * reach, so the committed heaps went on growing with the run (one full
+ * collection in a 10^7-event run: main heap 25 -> 33 MiB, the worker
+ * thread's 15 -> 16 MiB).
  * Each thread now makes a full collection every COLLECT_EVERY_BLOCKS
  * blocks. One costs the thread 7 to 19 ms (`--trace-gc`, 20 MiB heaps), so
  * it is made about once a second of the thread's work, about 1 % of it.
